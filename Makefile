@@ -1,0 +1,41 @@
+# Worked-solutions site generator. `make help` lists the targets.
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
+export NO_MKDOCS_2_WARNING := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help all setup generate docs site test check serve bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+all: docs test ## build the site, then run every test
+
+$(STAMP): requirements.txt constraints.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP) ## create .venv and install the pinned packages
+
+generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/
+	$(PYTHON) -m generator build
+
+docs: generate site ## regenerate the pages and build site/ (strict)
+
+site: $(STAMP) ## build site/ from docs/ as it stands
+	$(PYTHON) -m mkdocs build --strict --quiet
+
+test: $(STAMP) ## run the tests (drift check, strict site build, browser tests)
+	$(PYTHON) -m pytest
+
+check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
+	$(PYTHON) -m generator check
+
+serve: $(STAMP) ## serve the site at http://127.0.0.1:8000
+	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000
+
+clean: ## remove site/ and test artifacts (keeps .venv)
+	rm -rf site test-artifacts .pytest_cache

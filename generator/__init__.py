@@ -1,0 +1,1 @@
+"""Worked-solutions generator: scenario TOML -> torch run + exact sympy derivation -> Markdown pages."""

@@ -1,0 +1,51 @@
+"""One exception root; each subclass carries the exit code the CLI maps it to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GeneratorError(Exception):
+    """Root of every error the generator reports to a person (never a traceback)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field of one scenario file."""
+
+    source: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.field}: {self.message}" if self.field else f"{self.source}: {self.message}"
+
+
+class ScenarioError(GeneratorError):
+    """Invalid input: every problem found in every file, reported together (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(GeneratorError):
+    """A command-line mistake, such as a path that does not exist (exit 2)."""
+
+    exit_code = 2
+
+
+class MismatchError(GeneratorError):
+    """Torch and the exact derivation disagree (exit 3)."""
+
+    exit_code = 3
+
+
+class OwnershipError(GeneratorError):
+    """The output folder holds a file the generator did not write (exit 4)."""
+
+    exit_code = 4

@@ -1,0 +1,59 @@
+"""Shared fixtures: one generation of the built-in scenarios and one strict site build per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.pipeline import generate  # noqa: E402
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator ARGS` as a user would, from `cwd`."""
+    environment = os.environ | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
+
+
+def copy_project(target: Path) -> Path:
+    """A scratch copy of what the generator reads and writes: scenarios/ and docs/."""
+    for folder in ("scenarios", "docs"):
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
+@pytest.fixture(scope="session")
+def generated():
+    """slug -> Generated for every built-in scenario, from one in-process run."""
+    return {page.slug: page for page in generate([ROOT / "scenarios"])}
+
+
+@pytest.fixture(scope="session")
+def results(generated):
+    return {slug: json.loads(page.files[f"{slug}.json"]) for slug, page in generated.items()}
+
+
+@pytest.fixture(scope="session")
+def pages(generated):
+    return {slug: page.files[f"{slug}.md"].decode() for slug, page in generated.items()}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The committed docs/ built by MkDocs in strict mode (fails the session's users if it warns)."""
+    out = tmp_path_factory.mktemp("site")
+    environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return out

@@ -1,0 +1,49 @@
+"""The command line as people use it: build, check (drift), --help, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ROOT, copy_project, run_cli
+
+
+def test_help_lists_commands():
+    completed = run_cli("--help")
+    assert completed.returncode == 0
+    assert "build" in completed.stdout and "check" in completed.stdout and "Exit codes" in completed.stdout
+    assert run_cli("build", "--help").returncode == 0
+
+
+def test_committed_docs_equal_a_fresh_generation():
+    completed = run_cli("check")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "equals a fresh generation" in completed.stdout
+
+
+def test_check_fails_after_an_edit_of_a_generated_page(tmp_path: Path):
+    project = copy_project(tmp_path)
+    page = project / "docs/scenarios/mse-mean.md"
+    page.write_text(page.read_text().replace("2.8333", "2.8334"))
+    completed = run_cli("check", cwd=project)
+    assert completed.returncode == 1
+    assert "-" in completed.stdout and "2.8334" in completed.stdout and "2.8333" in completed.stdout
+
+
+def test_check_fails_when_the_index_list_is_stale(tmp_path: Path):
+    project = copy_project(tmp_path)
+    index = project / "docs/index.md"
+    index.write_text(index.read_text().replace("scenarios/mse-sum.md", "scenarios/gone.md"))
+    assert run_cli("check", cwd=project).returncode == 1
+
+
+def test_build_into_another_folder_writes_page_and_results(tmp_path: Path):
+    completed = run_cli("build", str(ROOT / "scenarios/mse-sum.toml"), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mse-sum.json", "mse-sum.md"]
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path):
+    completed = run_cli("build", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 2
+    assert "nope.toml: no such file or folder" in completed.stderr
+    assert not (tmp_path / "out").exists()
