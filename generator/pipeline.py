@@ -40,6 +40,7 @@ def generate_scenario(scenario: Any) -> Generated:
     files = {
         f"{scenario.slug}.md": render_page(kind.template, common).encode("utf-8"),
         results_file: res.dumps(results).encode("utf-8"),
+        **kind.files(scenario, trace, exact),
     }
     return Generated(scenario.slug, kind.name, scenario.title, files)
 

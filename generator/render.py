@@ -50,8 +50,7 @@ def environment() -> jinja2.Environment:
 
 
 def render_page(template: str, common: Common) -> str:
-    body = environment().get_template(template).render(page=common, s=common.scenario, v=common.view)
-    return marker_line(common.scenario.source) + "\n" + body
+    return environment().get_template(template).render(page=common, s=common.scenario, v=common.view, marker=marker_line(common.scenario.source))
 
 
 def render_index(pages: list[Any], sections: dict[str, str], folder: str) -> list[str]:

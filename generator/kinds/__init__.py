@@ -20,6 +20,7 @@ class Kind:
     program scenario -> the standalone PyTorch program shown on the page
     results scenario, trace, exact -> the results-file payload (JSON-ready)
     page    scenario, trace, exact -> the template's view (LaTeX strings and formatted values)
+    files   scenario, trace, exact -> extra files beside the page, such as plots (name -> bytes)
     """
 
     name: str
@@ -33,9 +34,10 @@ class Kind:
     program: Callable[[Any], str]
     results: Callable[[Any, Any, Any], dict[str, Any]]
     page: Callable[[Any, Any, Any], Any]
+    files: Callable[[Any, Any, Any], dict[str, bytes]] = lambda scenario, trace, exact: {}
 
 
 def registry() -> dict[str, Kind]:
-    from generator.kinds import mse
+    from generator.kinds import linreg_sgd, mse
 
-    return {kind.name: kind for kind in (mse.KIND,)}
+    return {kind.name: kind for kind in (mse.KIND, linreg_sgd.KIND)}

@@ -1,0 +1,98 @@
+"""The real torch run of a linreg-sgd scenario: nn.Linear, nn.MSELoss, optim.SGD, DataLoader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from generator.kinds.linreg_sgd.scenario import Scenario, schedule_from_order
+from generator.values import nearest_float
+
+
+@dataclass(frozen=True)
+class Step:
+    epoch: int
+    batch: int
+    indices: tuple[int, ...]
+    loss: float
+    grad_weight: tuple[float, ...]
+    grad_bias: float
+    weight: tuple[float, ...]
+    bias: float
+
+
+@dataclass(frozen=True)
+class Trace:
+    steps: tuple[Step, ...]
+    epoch_loss: tuple[float, ...]
+
+
+def _tensor(values, dtype: str) -> torch.Tensor:
+    return torch.tensor(values, dtype=getattr(torch, dtype))
+
+
+def loss_of(s: Scenario, criterion: nn.MSELoss, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    loss = criterion(prediction, target)
+    return loss / len(target) if s.reduction == "sum/batch" else loss
+
+
+def batches(s: Scenario, features: torch.Tensor, labels: torch.Tensor):
+    """Yield (epoch, batch, indices, X, y), both counted from 1, as the shown program iterates them."""
+    if s.order is not None:
+        for epoch, chunks in enumerate(schedule_from_order(s), start=1):
+            for batch, indices in enumerate(chunks, start=1):
+                rows = torch.tensor(indices)
+                yield epoch, batch, tuple(indices), features[rows], labels[rows]
+        return
+    positions = torch.arange(s.n)
+    loader = DataLoader(
+        TensorDataset(features, labels, positions),
+        batch_size=s.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(s.seed),
+    )
+    for epoch in range(1, s.epochs + 1):
+        for batch, (X, y, rows) in enumerate(loader, start=1):
+            yield epoch, batch, tuple(rows.tolist()), X, y
+
+
+def schedule(s: Scenario) -> list[tuple[int, ...]]:
+    """The row indices of every batch, in order: the scenario's order, or what the seeded
+    DataLoader draws (the same generator calls as the training loop's loader, so the same batches)."""
+    if s.order is not None:
+        return [chunk for chunks in schedule_from_order(s) for chunk in chunks]
+    empty = torch.zeros(s.n, 0)
+    return [indices for _, _, indices, _, _ in batches(s, empty, empty)]
+
+
+def compute(s: Scenario) -> Trace:
+    features = _tensor([[nearest_float(v, s.dtype) for v in row] for row in s.features], s.dtype)
+    labels = _tensor([[nearest_float(v, s.dtype)] for v in s.labels], s.dtype)
+    net = nn.Sequential(nn.Linear(s.d, 1)).to(getattr(torch, s.dtype))
+    with torch.no_grad():
+        net[0].weight.copy_(_tensor([[nearest_float(v, s.dtype) for v in s.weight]], s.dtype))
+        net[0].bias.copy_(_tensor([nearest_float(s.bias, s.dtype)], s.dtype))
+    criterion = nn.MSELoss(reduction="mean" if s.reduction == "mean" else "sum")
+    trainer = torch.optim.SGD(net.parameters(), lr=nearest_float(s.lr, "float64"))
+    steps: list[Step] = []
+    epoch_loss: list[float] = []
+    for epoch, batch, indices, X, y in batches(s, features, labels):
+        loss = loss_of(s, criterion, net(X), y)
+        if s.zero_grad:
+            trainer.zero_grad()
+        loss.backward()
+        trainer.step()
+        layer = net[0]
+        steps.append(
+            Step(
+                epoch, batch, tuple(indices), loss.item(), tuple(layer.weight.grad[0].tolist()), layer.bias.grad.item(),
+                tuple(layer.weight.detach()[0].tolist()), layer.bias.detach().item(),
+            )
+        )
+        if batch == s.batches_per_epoch:
+            with torch.no_grad():
+                epoch_loss.append(loss_of(s, criterion, net(features), labels).item())
+    return Trace(tuple(steps), tuple(epoch_loss))

@@ -1,0 +1,110 @@
+"""Kind `linreg-sgd`: nn.Linear(d, 1) trained by minibatch torch.optim.SGD, every step recorded.
+
+The torch run is in linreg_torch.py, the exact trajectory and its check in linreg_exact.py, the
+page view in linreg_page.py; this module holds the scenario, the shown program and the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import ClassVar
+
+from generator.reader import Matrix, Reader, Vector
+from generator.values import DTYPES
+
+REDUCTIONS = ("sum/batch", "mean", "sum")
+KEYS = (
+    "kind", "title", "dtype", "features", "labels", "weight", "bias", "lr", "batch_size", "epochs",
+    "reduction", "zero_grad", "order", "seed",
+)
+MAX_STEPS = 500  # steps past this make an unreadable table and exact fractions of thousands of digits
+MAX_EPOCHS = 200
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kind: ClassVar[str] = "linreg-sgd"
+    source: str
+    slug: str
+    title: str
+    dtype: str
+    features: Matrix
+    labels: Vector
+    weight: Vector
+    bias: Fraction
+    lr: Fraction
+    batch_size: int
+    epochs: int
+    reduction: str
+    zero_grad: bool
+    order: tuple[tuple[int, ...], ...] | None  # one permutation of 0..n-1 per epoch, or None: seeded shuffle
+    seed: int
+
+    @property
+    def n(self) -> int:
+        return len(self.features)
+
+    @property
+    def d(self) -> int:
+        return len(self.features[0])
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-self.n // self.batch_size)
+
+    def loss_scale(self, batch: int) -> Fraction:
+        """c in loss = c * sum of squared residuals over a batch of `batch` rows."""
+        return Fraction(1) if self.reduction == "sum" else Fraction(1, batch)
+
+
+def parse(reader: Reader, slug: str) -> Scenario | None:
+    reader.reject_unknown(KEYS)
+    title = reader.text("title")
+    dtype = reader.choice("dtype", DTYPES, "float32")
+    reduction = reader.choice("reduction", REDUCTIONS, "sum/batch")
+    features, labels, weight = reader.matrix("features"), reader.vector("labels"), reader.vector("weight")
+    bias = reader.number("bias", Fraction(0))
+    lr = reader.number("lr")
+    batch_size = reader.integer("batch_size", 1, 10**6)
+    epochs = reader.integer("epochs", 1, MAX_EPOCHS)
+    zero_grad = reader.boolean("zero_grad", True)
+    seed = reader.integer("seed", 0, MAX_SEED, 0)
+    order = reader.nested_integers("order")
+    if lr is not None and lr <= 0:
+        reader.problem("lr", f"is {lr}; the learning rate must be greater than 0")
+        lr = None
+    if features is not None and labels is not None and len(labels) != len(features):
+        reader.problem("labels", f"has {len(labels)} numbers but features has {len(features)} rows")
+    if features is not None and weight is not None and len(weight) != len(features[0]):
+        reader.problem("weight", f"has {len(weight)} numbers but each features row has {len(features[0])}")
+    if order is not None and "seed" in reader.table:
+        reader.problem("seed", "give either order (fixed batches) or seed (shuffled batches), not both")
+    if features is not None and epochs is not None and batch_size is not None:
+        steps = epochs * -(-len(features) // batch_size)
+        if steps > MAX_STEPS:
+            reader.problem("epochs", f"{epochs} epochs of {-(-len(features) // batch_size)} batches make {steps} steps; the limit is {MAX_STEPS}")
+        if order is not None:
+            _check_order(reader, order, len(features), epochs)
+    if reader.problems:
+        return None
+    order_tuple = tuple(tuple(p) for p in order) if order is not None else None
+    return Scenario(
+        reader.source, slug, title, dtype, features, labels, weight, bias, lr, batch_size, epochs,
+        reduction, zero_grad, order_tuple, seed,
+    )
+
+
+def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) -> None:
+    if len(order) != epochs:
+        reader.problem("order", f"has {len(order)} permutations; expected one per epoch ({epochs})")
+    for i, permutation in enumerate(order):
+        if sorted(permutation) != list(range(n)):
+            reader.problem(f"order[{i}]", f"is not a permutation of 0..{n - 1} (each row index exactly once)")
+
+
+def schedule_from_order(s: Scenario) -> list[list[tuple[int, ...]]]:
+    """Batches per epoch when the scenario fixes the order: each permutation cut in batch_size chunks."""
+    assert s.order is not None
+    return [[p[i : i + s.batch_size] for i in range(0, s.n, s.batch_size)] for p in s.order]

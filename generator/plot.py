@@ -1,0 +1,55 @@
+"""Loss curves as deterministic SVG (no dates, fixed ids), drawn from a run's values."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    x: Sequence[float]
+    y: Sequence[float]
+    style: str  # matplotlib format string, e.g. "o-"
+
+
+def finite_points(series: Series) -> tuple[list[float], list[float]]:
+    points = [(x, y) for x, y in zip(series.x, series.y) if math.isfinite(y)]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def needs_log_scale(series: Sequence[Series]) -> bool:
+    values = [abs(y) for s in series for y in finite_points(s)[1] if y != 0]
+    return bool(values) and all(y > 0 for s in series for y in finite_points(s)[1]) and max(values) / min(values) > LOG_SCALE_RATIO
+
+
+def loss_plot(series: Sequence[Series], xlabel: str, marker: str, salt: str) -> bytes:
+    """An SVG of the curves; non-finite values are left out (the page says where they are)."""
+    with plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 10}):
+        figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
+        for s in series:
+            x, y = finite_points(s)
+            axes.plot(x, y, s.style, label=s.label, markersize=4, linewidth=1.4)
+        if needs_log_scale(series):
+            axes.set_yscale("log")
+            axes.set_ylabel("loss (log scale)")
+        else:
+            axes.set_ylabel("loss")
+        axes.set_xlabel(xlabel)
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Description": marker}, facecolor="white")
+        plt.close(figure)
+    return buffer.getvalue().encode("utf-8")
