@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
 LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
+_PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def needs_log_scale(series: Sequence[Series]) -> bool:
 
 def loss_plot(series: Sequence[Series], xlabel: str, marker: str, salt: str) -> bytes:
     """An SVG of the curves; non-finite values are left out (the page says where they are)."""
-    with plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 10}):
+    with _PYPLOT, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 10}):
         figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
         for s in series:
             x, y = finite_points(s)

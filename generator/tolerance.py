@@ -16,17 +16,19 @@ from generator.errors import MismatchError
 from generator.values import largest_finite
 
 
-def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: float, dtype: str) -> None:
+def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: float, dtype: str, peak: float = 0.0) -> None:
     """Raise MismatchError unless torch_value is within `bound` of `exact`.
 
-    A non-finite torch value is accepted only where the exact value (plus the rounding it may
-    carry) reaches past the dtype's largest finite number: overflow is a true outcome, not a bug.
+    A non-finite torch value is accepted only where the exact value, or `peak`, the largest
+    intermediate torch had to hold on the way to it (a sum of squares before it is divided), plus
+    the rounding it may carry, reaches past the dtype's largest finite number: overflow is a true
+    outcome, not a bug.
     """
     if not math.isfinite(bound):
         return  # the bound itself overflowed: the run is past the dtype's range, nothing can be asserted
     exact_float = float(exact) if abs(exact) < 10**308 else math.copysign(math.inf, exact)
     if not math.isfinite(torch_value):
-        if abs(exact_float) + bound >= largest_finite(dtype):
+        if max(abs(exact_float), peak) + bound >= largest_finite(dtype):
             return
         raise MismatchError(
             f"{slug}: {quantity}: torch gave {torch_value} but the exact value {exact_float!r} is finite in {dtype}"

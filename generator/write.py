@@ -15,10 +15,9 @@ PAGES_END = "<!-- pages:end -->"
 
 
 def is_owned(path: Path) -> bool:
-    """A file the generator wrote carries its marker near the top."""
+    """A file the generator wrote carries its marker (Markdown and SVG near the top, JSON as a key)."""
     try:
-        with path.open("rb") as handle:
-            return MARKER.encode() in handle.read(4096)
+        return MARKER.encode() in path.read_bytes()
     except OSError:
         return False
 

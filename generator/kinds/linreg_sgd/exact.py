@@ -114,49 +114,72 @@ class ErrorBound:
     grad: float = 0.0
 
 
+def _augmented(s: Scenario, rows) -> np.ndarray:
+    return np.array([[size(v) for v in s.features[i]] + [1.0] for i in rows])
+
+
+def _sum_of_squares(values) -> float:
+    return sum(size(v) ** 2 for v in values)
+
+
+def _state_is_finite(step) -> bool:
+    return all(math.isfinite(v) for v in (*step.weight, step.bias, *step.grad_weight, step.grad_bias))
+
+
 def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
+    """Check every torch number against the exact trajectory with the bounds of ErrorBound.
+
+    Once torch's parameters or gradients are non-finite (accepted only where the exact values
+    pass the dtype's range), every later step computes from inf or nan: those steps are recorded
+    but not compared, since no float result could match the exact run there.
+    """
     eps = machine_epsilon(s.dtype)
-    theta0 = norm((*s.weight, s.bias))
-    bound = ErrorBound(eps, 2 * eps * theta0)
-    epoch = 0
+    lr = float(s.lr)
+    theta_before = norm((*s.weight, s.bias))
+    bound = ErrorBound(eps, 2 * eps * theta_before)
+    epochs = iter(zip(trace.epoch_loss, exact.epoch_loss))
     for number, (step, want) in enumerate(zip(trace.steps, exact.steps, strict=True), start=1):
-        rows = want.indices
-        if step.indices != rows:
-            raise MismatchError(f"{s.slug}: step {number}: torch used rows {step.indices}, the exact run {rows}")
-        prefix = f"epoch {step.epoch} batch {step.batch}"
-        theta_before = norm((*exact.steps[number - 2].weight, exact.steps[number - 2].bias)) if number > 1 else theta0
-        matrix = np.array([[float(v) for v in s.features[i]] + [1.0] for i in rows])
+        if step.indices != want.indices:
+            raise MismatchError(f"{s.slug}: step {number}: torch used rows {step.indices}, the exact run {want.indices}")
+        where = f"{s.slug}: epoch {step.epoch} batch {step.batch}"
+        matrix = _augmented(s, want.indices)
         frobenius = float(np.linalg.norm(matrix))
-        c = float(s.loss_scale(len(rows)))
-        k = 2 * (len(rows) + s.d + 4)
-        labels = norm([s.labels[i] for i in rows])
+        c = float(s.loss_scale(len(want.indices)))
+        k = 2 * (len(want.indices) + s.d + 4)
+        labels = norm([s.labels[i] for i in want.indices])
         r_norm = norm(want.residual)
+        r_max = max(size(r) for r in want.residual)
+        forward_peak = frobenius * theta_before  # the products x_ij * w_j before they cancel
         e_r = frobenius * bound.theta + eps * k * (frobenius * theta_before + labels)
         e_loss = c * (2 * r_norm * e_r + e_r * e_r + eps * k * r_norm * r_norm)
-        check(s.slug, f"{prefix}: loss", step.loss, want.loss, e_loss, s.dtype)
+        check(where, "loss", step.loss, want.loss, e_loss, s.dtype, peak=max(forward_peak, _sum_of_squares(want.residual)))
         h = 2 * c * matrix.T @ matrix
         local_g = 2 * c * frobenius * eps * k * (frobenius * theta_before + labels + r_norm)
         e_g = (0.0 if s.zero_grad else bound.grad) + float(np.linalg.norm(h, 2)) * bound.theta + local_g
+        grad_peak = max(forward_peak, r_max, 2 * c * float(np.abs(matrix).sum(axis=0).max()) * r_max)
         for j in range(s.d):
-            check(s.slug, f"{prefix}: w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], e_g, s.dtype)
-        check(s.slug, f"{prefix}: b.grad", step.grad_bias, want.grad_bias, e_g, s.dtype)
-        lr = float(s.lr)
+            check(where, f"w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], e_g, s.dtype, peak=grad_peak)
+        check(where, "b.grad", step.grad_bias, want.grad_bias, e_g, s.dtype, peak=grad_peak)
         growth = max(abs(1 - lr * lam) for lam in np.linalg.eigvalsh(h))
         grad_norm = norm((*want.grad_weight, want.grad_bias))
         theta_after = norm((*want.weight, want.bias))
         e_theta = growth * bound.theta + lr * (0.0 if s.zero_grad else bound.grad) + lr * local_g
         e_theta += eps * k * (theta_after + lr * grad_norm)
-        bound = ErrorBound(eps, e_theta, e_g)
+        step_peak = max(theta_before, lr * grad_norm)
         for j in range(s.d):
-            check(s.slug, f"{prefix}: w[{j}] after the step", step.weight[j], want.weight[j], e_theta, s.dtype)
-        check(s.slug, f"{prefix}: b after the step", step.bias, want.bias, e_theta, s.dtype)
+            check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], e_theta, s.dtype, peak=step_peak)
+        check(where, "b after the step", step.bias, want.bias, e_theta, s.dtype, peak=step_peak)
+        bound, theta_before = ErrorBound(eps, e_theta, e_g), theta_after
         if step.batch == s.batches_per_epoch:
-            full = np.array([[float(v) for v in row] + [1.0] for row in s.features])
+            torch_loss, exact_loss = next(epochs)
+            full = _augmented(s, range(s.n))
             f_full = float(np.linalg.norm(full))
             k_full = 2 * (s.n + s.d + 4)
-            residual = norm(_residual(s, tuple(range(s.n)), want.weight, want.bias))
+            residual = _residual(s, tuple(range(s.n)), want.weight, want.bias)
+            r_full = norm(residual)
             e_rf = f_full * e_theta + eps * k_full * (f_full * theta_after + norm(s.labels))
-            c_full = float(s.loss_scale(s.n))
-            e_full = c_full * (2 * residual * e_rf + e_rf * e_rf + eps * k_full * residual * residual)
-            check(s.slug, f"epoch {step.epoch}: full-data loss", trace.epoch_loss[epoch], exact.epoch_loss[epoch], e_full, s.dtype)
-            epoch += 1
+            e_full = float(s.loss_scale(s.n)) * (2 * r_full * e_rf + e_rf * e_rf + eps * k_full * r_full * r_full)
+            peak = max(f_full * theta_after, _sum_of_squares(residual))
+            check(f"{s.slug}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
+        if not _state_is_finite(step):
+            return
