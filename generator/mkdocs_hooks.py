@@ -1,18 +1,46 @@
-"""MkDocs hook: serve MathJax from the site itself, taken from the pinned django-static-mathjax package."""
+"""MkDocs hooks: serve MathJax from the site itself, and group the generated pages by kind in the
+navigation (one section per kind, in registry order, pages by slug)."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import mathjax  # the django-static-mathjax package: MathJax 3's files, no Django needed to read them
 from mkdocs.structure.files import File, Files
 
+ROOT = Path(__file__).resolve().parent.parent
 MATHJAX_FILE = "tex-svg.js"  # SVG output: no web fonts to fetch
 SITE_PATH = f"assets/mathjax/{MATHJAX_FILE}"
+SCENARIOS = "scenarios"
 
 
 def mathjax_source() -> Path:
     return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / MATHJAX_FILE
+
+
+def scenario_nav(docs: Path) -> list:
+    """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from generator.kinds import registry
+
+    by_kind: dict[str, list[str]] = {}
+    for results in sorted((docs / SCENARIOS).glob("*.json")):
+        kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
+        by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
+    nav: list = [{"Home": "index.md"}]
+    for name, kind in registry().items():
+        if name in by_kind:
+            nav.append({kind.section: by_kind[name]})
+    return nav
+
+
+def on_config(config):  # noqa: ANN001, ANN201 - MkDocs' config type
+    if config["nav"] is None:
+        config["nav"] = scenario_nav(Path(config["docs_dir"]))
+    return config
 
 
 def on_files(files: Files, config) -> Files:  # noqa: ANN001 - MkDocs' config type

@@ -10,14 +10,17 @@ window.MathJax = {
     ignoreHtmlClass: ".*|",
     processHtmlClass: "arithmatex"
   },
-  svg: { fontCache: "global" }
+  // each formula carries its own glyphs, so content swapped in by instant navigation is complete
+  svg: { fontCache: "local" }
 };
 
-// Instant navigation swaps page content without a reload: typeset every new page again.
+// Instant navigation swaps the page content without a reload: typeset the new content, after
+// MathJax's own start-up (which typesets the first page) has finished.
 document$.subscribe(() => {
-  if (!window.MathJax.typesetPromise) return;  // first page: MathJax typesets it on start-up
-  MathJax.startup.output.clearCache();
-  MathJax.typesetClear();
-  MathJax.texReset();
-  MathJax.typesetPromise();
+  if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) return;
+  MathJax.startup.promise = MathJax.startup.promise.then(() => {
+    MathJax.typesetClear();
+    MathJax.texReset();
+    return MathJax.typesetPromise();
+  });
 });
