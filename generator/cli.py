@@ -13,7 +13,7 @@ from generator.errors import GeneratorError, ScenarioError
 from generator.kinds import registry
 from generator.pipeline import Generated, generate
 from generator.render import render_index
-from generator.write import replace_region, write_if_changed, write_output
+from generator.write import refuse_foreign, replace_region, write_if_changed, write_output
 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
@@ -56,6 +56,7 @@ def all_files(generated: list[Generated]) -> dict[str, bytes]:
 
 
 def build(paths: list[Path], out: Path) -> int:
+    refuse_foreign(out)  # before the slow part: say at once that nothing will be written
     generated = generate(paths)
     index = index_text(out, generated)
     changed = write_output(all_files(generated), out)

@@ -44,6 +44,7 @@ class Reader:
             return self.table[key]
         if default is _MISSING:
             self.problem(key, "missing required key")
+            return None
         return default
 
     def text(self, key: str, default: Any = _MISSING, max_length: int = 200) -> str | None:

@@ -9,6 +9,8 @@ from fractions import Fraction
 import numpy as np
 
 DTYPES = ("float32", "float64")
+MAX_MAGNITUDE = 10**12  # |value| at most this, so squares and products stay far inside float32
+MAX_DENOMINATOR = 10**12  # at most 12 decimal places, or a fraction p/q with q at most this
 
 
 class NotANumber(ValueError):
@@ -21,14 +23,22 @@ def parse_exact(raw: object) -> Fraction:
     Strings hold an exact decimal or fraction: "0.1" is 1/10, "-1/3" is -1/3, "2.5e-3" is 1/400.
     """
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return Fraction(raw)
+        return _within_limits(Fraction(raw), str(raw))
     if isinstance(raw, (Decimal, float)):
         if not math.isfinite(raw):
             raise NotANumber(f"expected a finite number, got {raw}")
-        return Fraction(raw)
+        return _within_limits(Fraction(raw), str(raw))
     if isinstance(raw, str):
-        return _parse_string(raw)
+        return _within_limits(_parse_string(raw), repr(raw))
     raise NotANumber(f"expected a number, got {describe(raw)}")
+
+
+def _within_limits(value: Fraction, shown: str) -> Fraction:
+    if abs(value) > MAX_MAGNITUDE:
+        raise NotANumber(f"{shown} is too large; numbers must lie within ±10^12")
+    if value.denominator > MAX_DENOMINATOR:
+        raise NotANumber(f"{shown} is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)")
+    return value
 
 
 def _parse_string(text: str) -> Fraction:
@@ -41,8 +51,6 @@ def _parse_string(text: str) -> Fraction:
         raise NotANumber(f"{shown!r} divides by zero") from None
     except ValueError:
         raise NotANumber(f"{shown!r} is not a number; write an integer, a decimal such as \"0.1\" or a fraction such as \"-1/3\"") from None
-    if abs(value.numerator) > 10**60 or value.denominator > 10**60:
-        raise NotANumber(f"{shown!r} is too large or too fine (more than 60 digits)")
     return value
 
 

@@ -28,12 +28,25 @@ def foreign_files(out: Path) -> list[Path]:
     return sorted(p for p in out.rglob("*") if p.is_file() and not is_owned(p) or p.is_dir())
 
 
+def refuse_foreign(out: Path) -> None:
+    """Raise OwnershipError if `out` holds anything the generator did not write."""
+    recover(out)
+    foreign = foreign_files(out)
+    if foreign:
+        names = ", ".join(p.as_posix() for p in foreign[:5])
+        raise OwnershipError(
+            f"{out}: holds files the generator did not write ({names}); move them out of this folder, which holds generated files only"
+        )
+
+
 def _backup(out: Path) -> Path:
     return out.with_name(f".{out.name}.previous")
 
 
 def recover(out: Path) -> None:
-    """Finish a replacement that was killed between its two renames."""
+    """Finish a replacement that was killed between its two renames; drop a killed run's staging."""
+    for staging in out.parent.glob(f".{out.name}.new-*"):
+        shutil.rmtree(staging, ignore_errors=True)
     backup = _backup(out)
     if backup.exists() and not out.exists():
         backup.rename(out)
@@ -48,13 +61,7 @@ def write_output(files: dict[str, bytes], out: Path) -> list[str]:
     run killed at any point leaves either the old folder or the new one. A file in `out` without
     the generator's marker is never overwritten or deleted: the run stops first, writing nothing.
     """
-    recover(out)
-    foreign = foreign_files(out)
-    if foreign:
-        names = ", ".join(p.as_posix() for p in foreign[:5])
-        raise OwnershipError(
-            f"{out}: holds files the generator did not write ({names}); move them out of this folder, which holds generated files only"
-        )
+    refuse_foreign(out)
     old = {p.name: p.read_bytes() for p in out.glob("*")} if out.exists() else {}
     changed = sorted(name for name in set(old) | set(files) if old.get(name) != files.get(name))
     if not changed:
@@ -71,7 +78,7 @@ def write_output(files: dict[str, bytes], out: Path) -> list[str]:
     if out.exists():
         out.rename(_backup(out))
     staging.rename(out)
-    recover(out)
+    shutil.rmtree(_backup(out), ignore_errors=True)
     return changed
 
 

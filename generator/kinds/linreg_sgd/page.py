@@ -62,7 +62,8 @@ class Page:
     rows: tuple[Row, ...]
     epoch_loss: tuple[str, ...]
     twin_rows: tuple[tuple[int, int, str, str], ...]  # epoch, batch, loss without / with zero_grad
-    first_loss: str
+    baseline: str  # the loss the last epoch's is compared with: epoch 1's on all data, or the first batch's
+    baseline_is_epoch: bool
     last_epoch_loss: str
     diverges: bool
     overflow_at: str | None
@@ -121,8 +122,9 @@ def _finite(step: Step) -> bool:
 
 def page(s: Scenario, trace: Trace, exact: Exact, twin: Trace | None, plot_file: str) -> Page:
     overflow = next((step for step in trace.steps if not _finite(step)), None)
-    losses = [loss for loss in trace.epoch_loss]
-    diverges = not all(math.isfinite(v) for v in losses) or losses[-1] > trace.steps[0].loss
+    losses = trace.epoch_loss
+    baseline = losses[0] if len(losses) > 1 else trace.steps[0].loss
+    diverges = not all(math.isfinite(v) for v in losses) or losses[-1] > baseline
     twin_rows = ()
     if twin is not None:
         twin_rows = tuple(
@@ -140,7 +142,8 @@ def page(s: Scenario, trace: Trace, exact: Exact, twin: Trace | None, plot_file:
         rows=tuple(_row(step) for step in trace.steps),
         epoch_loss=tuple(fmt.decimal_text(v) for v in trace.epoch_loss),
         twin_rows=twin_rows,
-        first_loss=fmt.decimal_text(trace.steps[0].loss),
+        baseline=fmt.decimal_text(baseline),
+        baseline_is_epoch=len(losses) > 1,
         last_epoch_loss=fmt.decimal_text(trace.epoch_loss[-1]),
         diverges=diverges,
         overflow_at=f"epoch {overflow.epoch}, batch {overflow.batch}" if overflow else None,
