@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cks
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help all setup generate docs site test check serve bench clean
+.PHONY: help all setup generate docs site test lint check serve bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -28,14 +28,20 @@ docs: generate site ## regenerate the pages and build site/ (strict)
 site: $(STAMP) ## build site/ from docs/ as it stands
 	$(PYTHON) -m mkdocs build --strict --quiet
 
-test: $(STAMP) ## run the tests (drift check, strict site build, browser tests)
+test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	$(PYTHON) -m pytest
+
+lint: $(STAMP) ## ruff over the generator and the tests
+	$(PYTHON) -m ruff check generator tests
 
 check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
 	$(PYTHON) -m generator check
 
 serve: $(STAMP) ## serve the site at http://127.0.0.1:8000
 	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000
+
+bench: $(STAMP) ## print where a build's time goes, per scenario and stage
+	$(PYTHON) tests/bench_build.py
 
 clean: ## remove site/ and test artifacts (keeps .venv)
 	rm -rf site test-artifacts .pytest_cache

@@ -23,7 +23,10 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m generator",
         description="Run scenarios through torch and exact sympy arithmetic, check they agree, and write worked-solution pages.",
-        epilog="Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 3 torch and exact disagree, 4 output folder holds files the generator does not own.",
+        epilog=(
+            "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
+            "3 torch and exact disagree, 4 output folder holds files the generator does not own."
+        ),
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, summary in (
@@ -32,7 +35,9 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="scenario files or folders (default: scenarios/)")
-        command.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder, generated files only (default: docs/scenarios/)")
+        command.add_argument(
+            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder, generated files only (default: docs/scenarios/)"
+        )
         command.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return top
 

@@ -68,7 +68,8 @@ def load_scenarios(paths: list[Path]) -> list[Any]:
         source = display_path(path)
         slug = path.stem
         if not SLUG.match(slug):
-            problems.append(Problem(source, "", f"file name {slug!r} cannot be a page name; use lower-case letters, digits and '-' (at most 80)"))
+            hint = "use lower-case letters, digits and '-' (at most 80)"
+            problems.append(Problem(source, "", f"file name {slug!r} cannot be a page name; {hint}"))
             continue
         if slug in slugs:
             problems.append(Problem(source, "", f"slug {slug!r} is also produced by {slugs[slug]}"))

@@ -8,7 +8,8 @@ from fractions import Fraction
 from typing import Any
 
 from generator.errors import Problem
-from generator.values import NotANumber, describe as _describe, parse_exact
+from generator.values import InvalidNumberError, parse_exact
+from generator.values import describe as _describe
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -102,7 +103,7 @@ class Reader:
     def _number(self, field: str, raw: Any) -> Fraction | None:
         try:
             return parse_exact(raw)
-        except NotANumber as error:
+        except InvalidNumberError as error:
             self.problem(field, str(error))
             return None
 

@@ -50,7 +50,8 @@ def environment() -> jinja2.Environment:
 
 
 def render_page(template: str, common: Common) -> str:
-    return environment().get_template(template).render(page=common, s=common.scenario, v=common.view, marker=marker_line(common.scenario.source))
+    marker = marker_line(common.scenario.source)
+    return environment().get_template(template).render(page=common, s=common.scenario, v=common.view, marker=marker)
 
 
 def render_index(pages: list[Any], sections: dict[str, str], folder: str) -> list[str]:

@@ -13,7 +13,7 @@ MAX_MAGNITUDE = 10**12  # |value| at most this, so squares and products stay far
 MAX_DENOMINATOR = 10**12  # at most 12 decimal places, or a fraction p/q with q at most this
 
 
-class NotANumber(ValueError):
+class InvalidNumberError(ValueError):
     """A scenario value that is not a finite exact number; the message says what it is."""
 
 
@@ -26,31 +26,32 @@ def parse_exact(raw: object) -> Fraction:
         return _within_limits(Fraction(raw), str(raw))
     if isinstance(raw, (Decimal, float)):
         if not math.isfinite(raw):
-            raise NotANumber(f"expected a finite number, got {raw}")
+            raise InvalidNumberError(f"expected a finite number, got {raw}")
         return _within_limits(Fraction(raw), str(raw))
     if isinstance(raw, str):
         return _within_limits(_parse_string(raw), repr(raw))
-    raise NotANumber(f"expected a number, got {describe(raw)}")
+    raise InvalidNumberError(f"expected a number, got {describe(raw)}")
 
 
 def _within_limits(value: Fraction, shown: str) -> Fraction:
     if abs(value) > MAX_MAGNITUDE:
-        raise NotANumber(f"{shown} is too large; numbers must lie within ±10^12")
+        raise InvalidNumberError(f"{shown} is too large; numbers must lie within ±10^12")
     if value.denominator > MAX_DENOMINATOR:
-        raise NotANumber(f"{shown} is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)")
+        raise InvalidNumberError(f"{shown} is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)")
     return value
 
 
 def _parse_string(text: str) -> Fraction:
     shown = text if len(text) <= 40 else text[:37] + "..."
     if len(text) > 200:
-        raise NotANumber(f"number string {shown!r} is longer than 200 characters")
+        raise InvalidNumberError(f"number string {shown!r} is longer than 200 characters")
     try:
         value = Fraction(text.strip())
     except ZeroDivisionError:
-        raise NotANumber(f"{shown!r} divides by zero") from None
+        raise InvalidNumberError(f"{shown!r} divides by zero") from None
     except ValueError:
-        raise NotANumber(f"{shown!r} is not a number; write an integer, a decimal such as \"0.1\" or a fraction such as \"-1/3\"") from None
+        hint = 'write an integer, a decimal such as "0.1" or a fraction such as "-1/3"'
+        raise InvalidNumberError(f"{shown!r} is not a number; {hint}") from None
     return value
 
 

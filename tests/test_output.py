@@ -14,17 +14,16 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_project, run_cli
+from test_validation import MSE, SGD, edit, tree_digest
+
 from generator import write
 from generator.cli import main
 from generator.errors import OwnershipError
-from generator.kinds.linreg_sgd import scenario as linreg_scenario
 from generator.kinds import mse
+from generator.kinds.linreg_sgd import scenario as linreg_scenario
 from generator.pipeline import generate_scenario
 from generator.reader import Reader
-
-from test_validation import MSE, SGD, edit, tree_digest
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

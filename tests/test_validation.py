@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import copy_project, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, run_cli
 from generator.cli import main
 from generator.errors import ScenarioError
 from generator.loading import load_scenarios

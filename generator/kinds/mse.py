@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 from fractions import Fraction
+from typing import ClassVar
 
 import sympy
 import torch

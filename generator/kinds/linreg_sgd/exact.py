@@ -11,8 +11,8 @@ import numpy as np
 import sympy
 
 from generator.errors import MismatchError
-from generator.kinds.linreg_sgd.scenario import Scenario
 from generator.kinds.linreg_sgd.run import Trace
+from generator.kinds.linreg_sgd.scenario import Scenario
 from generator.tolerance import check
 from generator.values import machine_epsilon
 

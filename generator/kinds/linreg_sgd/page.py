@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from generator import formatting as fmt
 from generator.kinds.linreg_sgd.exact import Exact

@@ -5,6 +5,8 @@ from __future__ import annotations
 from generator.kinds.linreg_sgd.scenario import Scenario
 from generator.values import float_literal, nearest_float
 
+ACCUMULATES = "gradients add up across batches, as in the source post"
+
 
 def _literal(value, dtype: str) -> str:
     return float_literal(nearest_float(value, dtype), dtype)
@@ -55,7 +57,7 @@ def program(s: Scenario) -> str:
         ]
     lines += [
         f"        l = loss(net(X), y){divide}",
-        "        trainer.zero_grad()" if s.zero_grad else "        # no trainer.zero_grad(): gradients add up across batches, as in the source post",
+        "        trainer.zero_grad()" if s.zero_grad else f"        # no trainer.zero_grad(): {ACCUMULATES}",
         "        l.backward()",
         "        trainer.step()",
         "        print(f\"epoch {epoch} batch {batch}: loss {l.item()!r}\")",

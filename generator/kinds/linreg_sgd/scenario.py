@@ -82,9 +82,10 @@ def parse(reader: Reader, slug: str) -> Scenario | None:
     if order is not None and "seed" in reader.table:
         reader.problem("seed", "give either order (fixed batches) or seed (shuffled batches), not both")
     if features is not None and epochs is not None and batch_size is not None:
-        steps = epochs * -(-len(features) // batch_size)
-        if steps > MAX_STEPS:
-            reader.problem("epochs", f"{epochs} epochs of {-(-len(features) // batch_size)} batches make {steps} steps; the limit is {MAX_STEPS}")
+        per_epoch = -(-len(features) // batch_size)
+        if epochs * per_epoch > MAX_STEPS:
+            steps = epochs * per_epoch
+            reader.problem("epochs", f"{epochs} epochs of {per_epoch} batches make {steps} steps; the limit is {MAX_STEPS}")
         if order is not None:
             _check_order(reader, order, len(features), epochs)
     if reader.problems:
