@@ -21,27 +21,35 @@ STAGES = ("compute", "derive", "verify", "program", "page")
 REPEATS = 3
 
 
-def timed(action):
+def timed(action, *arguments):
     start = time.perf_counter()
-    result = action()
+    result = action(*arguments)
     return result, time.perf_counter() - start
 
 
+def shown_program(kind, scenario) -> str:
+    return run_program(kind.program(scenario), scenario.slug)
+
+
+def page_and_files(kind, scenario, trace, exact):
+    return kind.page(scenario, trace, exact), kind.files(scenario, trace, exact)
+
+
 def main(paths: list[Path]) -> None:
-    scenarios, load_time = timed(lambda: load_scenarios(paths))
+    scenarios, load_time = timed(load_scenarios, paths)
     print(f"load and validate {len(scenarios)} scenarios: {load_time * 1000:.0f} ms")
     print(f"{'scenario':28} " + " ".join(f"{stage:>9}" for stage in STAGES) + "   (median of 3, ms)")
     for scenario in scenarios:
         kind = registry()[scenario.kind]
         samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
         for _ in range(REPEATS):
-            trace, seconds = timed(lambda: kind.compute(scenario))
+            trace, seconds = timed(kind.compute, scenario)
             samples["compute"].append(seconds)
-            exact, seconds = timed(lambda: kind.derive(scenario))
+            exact, seconds = timed(kind.derive, scenario)
             samples["derive"].append(seconds)
-            samples["verify"].append(timed(lambda: kind.verify(scenario, trace, exact))[1])
-            samples["program"].append(timed(lambda: run_program(kind.program(scenario), scenario.slug))[1])
-            samples["page"].append(timed(lambda: (kind.page(scenario, trace, exact), kind.files(scenario, trace, exact)))[1])
+            samples["verify"].append(timed(kind.verify, scenario, trace, exact)[1])
+            samples["program"].append(timed(shown_program, kind, scenario)[1])
+            samples["page"].append(timed(page_and_files, kind, scenario, trace, exact)[1])
         print(f"{scenario.slug:28} " + " ".join(f"{statistics.median(samples[s]) * 1000:9.0f}" for s in STAGES))
 
 
