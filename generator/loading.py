@@ -21,7 +21,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.toml")))
+            files.extend(sorted(path.glob("*.toml"), key=lambda p: p.stem))  # "a" before "a-b"
         elif path.is_file():
             files.append(path)
         else:

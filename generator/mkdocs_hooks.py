@@ -27,7 +27,7 @@ def scenario_nav(docs: Path) -> list:
     from generator.kinds import registry
 
     by_kind: dict[str, list[str]] = {}
-    for results in sorted((docs / SCENARIOS).glob("*.json")):
+    for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
         kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
         by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
     nav: list = [{"Home": "index.md"}]
