@@ -42,12 +42,12 @@ def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> list[list[str]]:
     return [[fraction_text(v) for v in row] for row in rows]
 
 
-def header(scenario: Any, kind: str, source: str) -> dict[str, Any]:
-    """The keys every results file starts with."""
+def header(scenario: Any) -> dict[str, Any]:
+    """The keys every results file has."""
     return {
-        MARKER_KEY: f"{MARKER} from {source}; do not edit",
+        MARKER_KEY: f"{MARKER} from {scenario.source}; do not edit",
         "slug": scenario.slug,
-        "kind": kind,
+        "kind": scenario.kind,
         "title": scenario.title,
         "dtype": scenario.dtype,
         "torch": torch.__version__,

@@ -25,7 +25,6 @@ class Kind:
 
     name: str
     section: str  # the heading its pages are listed under on the index page and in the navigation
-    keys: tuple[str, ...]
     template: str
     parse: Callable[[Reader, str], Any]
     compute: Callable[[Any], Any]

@@ -185,7 +185,7 @@ def program(s: Scenario) -> str:
 
 
 def results(s: Scenario, trace: Trace, exact: Exact) -> dict:
-    return res.header(s, "mse", s.source) | {
+    return res.header(s) | {
         "reduction": s.reduction,
         "X": res.exact_matrix(s.X),
         "Y": res.exact_matrix(s.Y),
@@ -247,7 +247,6 @@ def page(s: Scenario, trace: Trace, exact: Exact) -> Page:
 KIND = Kind(
     name="mse",
     section="MSELoss by hand",
-    keys=KEYS,
     template="mse.md.j2",
     parse=parse,
     compute=compute,

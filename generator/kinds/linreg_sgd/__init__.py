@@ -15,7 +15,7 @@ from generator.kinds.linreg_sgd import exact as exact_run
 from generator.kinds.linreg_sgd import page as view
 from generator.kinds.linreg_sgd import run
 from generator.kinds.linreg_sgd.program import program
-from generator.kinds.linreg_sgd.scenario import KEYS, Scenario, parse
+from generator.kinds.linreg_sgd.scenario import Scenario, parse
 from generator.plot import Series, loss_plot
 from generator.render import marker_line
 
@@ -73,7 +73,7 @@ def _steps(trace: run.Trace, exact: exact_run.Exact) -> list[dict]:
 
 
 def results(s: Scenario, trace: Runs, exact: Exacts) -> dict:
-    payload = res.header(s, s.kind, s.source) | {
+    payload = res.header(s) | {
         "features": res.exact_matrix(s.features),
         "labels": [str(v) for v in s.labels],
         "initial_weight": [str(v) for v in s.weight],
@@ -119,7 +119,6 @@ def page(s: Scenario, trace: Runs, exact: Exacts) -> view.Page:
 KIND = Kind(
     name="linreg-sgd",
     section="Linear regression trained by SGD",
-    keys=KEYS,
     template="linreg-sgd.md.j2",
     parse=parse,
     compute=compute,
