@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conftest import ROOT, copy_project, run_cli
+
+from generator.cli import main
+from generator.errors import MismatchError
+from generator.kinds import mse
 
 
 def test_help_lists_commands():
@@ -47,3 +52,18 @@ def test_missing_path_is_a_usage_error(tmp_path: Path):
     assert completed.returncode == 2
     assert "nope.toml: no such file or folder" in completed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_torch_exact_disagreement_is_exit_3(tmp_path, monkeypatch, capsys):
+
+    project = copy_project(tmp_path)
+    monkeypatch.chdir(project)
+    before = (project / "docs/scenarios/mse-mean.md").read_bytes()
+
+    def disagree(scenario, trace, exact):
+        raise MismatchError(f"{scenario.slug}: loss: torch gave 2.9, exact is 17/6")
+
+    monkeypatch.setattr("generator.kinds.mse.KIND", replace(mse.KIND, verify=disagree))
+    assert main(["build"]) == 3
+    assert "error: mse-mean: loss: torch gave 2.9, exact is 17/6" in capsys.readouterr().err
+    assert (project / "docs/scenarios/mse-mean.md").read_bytes() == before
