@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, summary in (
         ("build", "generate <slug>.md and <slug>.json for every scenario into the output folder"),
-        ("check", "regenerate into a temporary folder and fail with a diff if the committed output differs"),
+        ("check", "regenerate in memory and fail with a diff if the committed output differs; writes nothing"),
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="scenario files or folders (default: scenarios/)")
@@ -75,12 +74,9 @@ def check(paths: list[Path], out: Path) -> int:
     generated = generate(paths)
     expected = all_files(generated)
     diffs: list[str] = []
-    with tempfile.TemporaryDirectory() as folder:
-        fresh = Path(folder) / out.name
-        write_output(expected, fresh)
-        names = sorted({p.name for p in out.glob("*")} | set(expected)) if out.exists() else sorted(expected)
-        for name in names:
-            diffs += _diff(out / name, (fresh / name).read_text(encoding="utf-8") if name in expected else "")
+    committed = {p.name for p in out.glob("*")} if out.exists() else set()
+    for name in sorted(committed | set(expected)):
+        diffs += _diff(out / name, expected[name].decode("utf-8") if name in expected else "")
     index = index_text(out, generated)
     if index is not None:
         diffs += _diff(index_path(out), index)

@@ -25,7 +25,7 @@ def is_owned(path: Path) -> bool:
 def foreign_files(out: Path) -> list[Path]:
     if not out.exists():
         return []
-    return sorted(p for p in out.rglob("*") if p.is_file() and not is_owned(p) or p.is_dir())
+    return sorted(p for p in out.rglob("*") if p.is_dir() or not is_owned(p))  # no subfolders are ever written
 
 
 def refuse_foreign(out: Path) -> None:

@@ -109,9 +109,15 @@ class ErrorBound:
     sum, doubled for safety. Residual, loss and gradient bounds follow from the same terms.
     """
 
-    eps: float
     theta: float
     grad: float = 0.0
+
+
+def _loss_bound(eps: float, k: int, c: float, frobenius: float, theta: float, e_theta: float, labels: float, r_norm: float) -> float:
+    """Bound on the error of a loss c*||X theta - y||^2: the residual carries the parameters' error
+    through X plus its own rounding (e_r); squaring and summing give 2*|r|*e_r + e_r^2 + rounding."""
+    e_r = frobenius * e_theta + eps * k * (frobenius * theta + labels)
+    return c * (2 * r_norm * e_r + e_r * e_r + eps * k * r_norm * r_norm)
 
 
 def _augmented(s: Scenario, rows) -> np.ndarray:
@@ -136,7 +142,7 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
     eps = machine_epsilon(s.dtype)
     lr = float(s.lr)
     theta_before = norm((*s.weight, s.bias))
-    bound = ErrorBound(eps, 2 * eps * theta_before)
+    bound = ErrorBound(2 * eps * theta_before)
     epochs = iter(zip(trace.epoch_loss, exact.epoch_loss))
     for number, (step, want) in enumerate(zip(trace.steps, exact.steps, strict=True), start=1):
         if step.indices != want.indices:
@@ -150,8 +156,7 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
         r_norm = norm(want.residual)
         r_max = max(size(r) for r in want.residual)
         forward_peak = frobenius * theta_before  # the products x_ij * w_j before they cancel
-        e_r = frobenius * bound.theta + eps * k * (frobenius * theta_before + labels)
-        e_loss = c * (2 * r_norm * e_r + e_r * e_r + eps * k * r_norm * r_norm)
+        e_loss = _loss_bound(eps, k, c, frobenius, theta_before, bound.theta, labels, r_norm)
         check(where, "loss", step.loss, want.loss, e_loss, s.dtype, peak=max(forward_peak, _sum_of_squares(want.residual)))
         h = 2 * c * matrix.T @ matrix
         local_g = 2 * c * frobenius * eps * k * (frobenius * theta_before + labels + r_norm)
@@ -169,16 +174,15 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
         for j in range(s.d):
             check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], e_theta, s.dtype, peak=step_peak)
         check(where, "b after the step", step.bias, want.bias, e_theta, s.dtype, peak=step_peak)
-        bound, theta_before = ErrorBound(eps, e_theta, e_g), theta_after
+        bound, theta_before = ErrorBound(e_theta, e_g), theta_after
         if step.batch == s.batches_per_epoch:
             torch_loss, exact_loss = next(epochs)
             full = _augmented(s, range(s.n))
             f_full = float(np.linalg.norm(full))
             k_full = 2 * (s.n + s.d + 4)
             residual = _residual(s, tuple(range(s.n)), want.weight, want.bias)
-            r_full = norm(residual)
-            e_rf = f_full * e_theta + eps * k_full * (f_full * theta_after + norm(s.labels))
-            e_full = float(s.loss_scale(s.n)) * (2 * r_full * e_rf + e_rf * e_rf + eps * k_full * r_full * r_full)
+            c_full = float(s.loss_scale(s.n))
+            e_full = _loss_bound(eps, k_full, c_full, f_full, theta_after, e_theta, norm(s.labels), norm(residual))
             peak = max(f_full * theta_after, _sum_of_squares(residual))
             check(f"{s.slug}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
         if not _state_is_finite(step):
