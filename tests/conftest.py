@@ -23,11 +23,21 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
 
 
-def copy_project(target: Path) -> Path:
-    """A scratch copy of what the generator reads and writes: scenarios/ and docs/."""
+def copy_project(target: Path, with_site_config: bool = False) -> Path:
+    """A scratch copy of what the generator reads and writes: scenarios/ and docs/; with
+    `with_site_config`, also what MkDocs needs to build it (mkdocs.yml and the hooks' package)."""
     for folder in ("scenarios", "docs"):
         shutil.copytree(ROOT / folder, target / folder)
+    if with_site_config:
+        shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+        shutil.copytree(ROOT / "generator", target / "generator", ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+def mkdocs_build(project: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)] + (["--strict"] if strict else [])
+    environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(command, cwd=project, env=environment, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +60,6 @@ def pages(generated):
 def site(tmp_path_factory) -> Path:
     """The committed docs/ built by MkDocs in strict mode (fails the session's users if it warns)."""
     out = tmp_path_factory.mktemp("site")
-    environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600,
-    )
+    completed = mkdocs_build(ROOT, out)
     assert completed.returncode == 0, completed.stderr
     return out

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_project, mkdocs_build
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -157,12 +154,10 @@ def test_every_page_typesets_math_offline(browser, server, generated, width, lab
 
 def build_variant(tmp_path: Path, edit) -> Path:
     """A copy of the site sources, changed by `edit(folder)`, built by MkDocs (not strict)."""
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "generator", tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    copy_project(tmp_path, with_site_config=True)
     edit(tmp_path)
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "site")], cwd=tmp_path,
-                   check=True, capture_output=True, env=os.environ | {"NO_MKDOCS_2_WARNING": "1"})
+    completed = mkdocs_build(tmp_path, tmp_path / "site", strict=False)
+    assert completed.returncode == 0, completed.stderr
     return tmp_path / "site"
 
 

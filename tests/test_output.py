@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, run_cli
+from conftest import ROOT, copy_project, mkdocs_build, run_cli
 from test_validation import MSE, SGD, edit, tree_digest
 
 from generator import write
@@ -127,15 +127,13 @@ HOSTILE = "均方误差 <script>alert(1)</script> | `tick` _under_ 50% #1 {brace
 
 
 def test_author_text_shows_literally_in_the_built_html(tmp_path, monkeypatch):
-    project = copy_project(tmp_path)
+    project = copy_project(tmp_path, with_site_config=True)
     monkeypatch.chdir(project)
     title_line = "title = " + json.dumps(HOSTILE)
     (project / "scenarios/mse-sum.toml").write_text(edit(MSE, "title", None) + title_line + "\n")
     assert main(["build"]) == 0
     site = project / "site"
-    shutil_copy_config(project)
-    completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=project,
-                               capture_output=True, text=True, env=os.environ | {"NO_MKDOCS_2_WARNING": "1"})
+    completed = mkdocs_build(project, site)
     assert completed.returncode == 0, completed.stderr
     for page in (site / "scenarios/mse-sum/index.html", site / "index.html"):
         text = page.read_text()
@@ -146,13 +144,6 @@ def test_author_text_shows_literally_in_the_built_html(tmp_path, monkeypatch):
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", (site / "scenarios/mse-sum/index.html").read_text(), flags=re.S).group(1)
     assert html.unescape(re.sub(r"<[^>]+>", "", heading)).startswith(HOSTILE)
     assert json.loads((project / "docs/scenarios/mse-sum.json").read_text())["title"] == HOSTILE
-
-
-def shutil_copy_config(project: Path) -> None:
-    import shutil
-
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copytree(ROOT / "generator", project / "generator", ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def build_one(kind_module, text: str, slug: str = "edge"):
