@@ -20,8 +20,8 @@ $(STAMP): requirements.txt constraints.txt
 
 setup: $(STAMP) ## create .venv and install the pinned packages
 
-generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/
-	$(PYTHON) -m generator build
+generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/ (RERUN=1 ignores the build cache)
+	$(PYTHON) -m generator build $(if $(RERUN),--rerun)
 
 docs: generate site ## regenerate the pages and build site/ (strict)
 
@@ -29,7 +29,7 @@ site: $(STAMP) ## build site/ from docs/ as it stands
 	$(PYTHON) -m mkdocs build --strict --quiet
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest --durations=10
 
 lint: $(STAMP) ## ruff over the generator and the tests
 	$(PYTHON) -m ruff check generator tests

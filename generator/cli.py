@@ -6,38 +6,51 @@ import argparse
 import difflib
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from generator import results as res
+from generator.cache import Cache
+from generator.compare import compare
 from generator.errors import GeneratorError, ScenarioError
-from generator.kinds import registry
-from generator.pipeline import Generated, generate
+from generator.kinds import KINDS
+from generator.loading import load_scenarios
+from generator.pipeline import WORKERS, Generated, build_records, committed_results, render_scenario, results_name, run_scenario
 from generator.render import render_index
 from generator.write import refuse_foreign, replace_region, write_if_changed, write_output
 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
+EXIT_CODES = (
+    "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
+    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 70 internal error."
+)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m generator",
         description="Run scenarios through torch and exact sympy arithmetic, check they agree, and write worked-solution pages.",
-        epilog=(
-            "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
-            "3 torch and exact disagree, 4 output folder holds files the generator does not own."
-        ),
+        epilog=EXIT_CODES,
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, summary in (
         ("build", "generate <slug>.md and <slug>.json for every scenario into the output folder"),
-        ("check", "regenerate in memory and fail with a diff if the committed output differs; writes nothing"),
+        ("check", "rerun every scenario; fail unless the committed output is what it gives, torch's floats within their bounds"),
     ):
-        command = commands.add_parser(name, help=summary, description=summary)
+        command = commands.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES)
         command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="scenario files or folders (default: scenarios/)")
         command.add_argument(
             "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder, generated files only (default: docs/scenarios/)"
         )
         command.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+        if name == "build":
+            command.add_argument(
+                "--refresh", action="store_true", help="write this machine's run even where it reproduces the committed results"
+            )
+            command.add_argument(
+                "--rerun", action="store_true", help="ignore the build cache (.cache/generator/): run every scenario again"
+            )
     return top
 
 
@@ -50,7 +63,7 @@ def index_text(out: Path, generated: list[Generated]) -> str | None:
     index = index_path(out)
     if not index.exists():
         return None
-    sections = {name: kind.section for name, kind in registry().items()}
+    sections = {name: kind.section for name, kind in KINDS.items()}
     lines = render_index(generated, sections, out.name)
     return replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())
 
@@ -59,48 +72,94 @@ def all_files(generated: list[Generated]) -> dict[str, bytes]:
     return {name: content for page in generated for name, content in page.files.items()}
 
 
-def build(paths: list[Path], out: Path) -> int:
+def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
     refuse_foreign(out)  # before the slow part: say at once that nothing will be written
-    generated = generate(paths)
+    records = build_records(paths, out, Cache(), refresh=refresh, rerun=rerun)
+    generated = [render_scenario(r.scenario, r.results) for r in records]
     index = index_text(out, generated)
     changed = write_output(all_files(generated), out)
     if index is not None and write_if_changed(index_path(out), index):
         changed.append(index_path(out).as_posix())
-    print(f"{len(generated)} scenarios, {len(changed)} files changed in {out}" + "".join(f"\n  {name}" for name in changed))
+    kept = [r for r in records if r.kept]
+    rounded = sum(r.rounded for r in kept)
+    note = f"; {len(kept)} kept their committed run" if kept else ""
+    if rounded:
+        note += f" ({rounded} torch values round differently here, all within their bounds)"
+    print(f"{len(generated)} scenarios, {len(changed)} files changed in {out}{note}" + "".join(f"\n  {name}" for name in changed))
     return 0
 
 
 def check(paths: list[Path], out: Path) -> int:
-    generated = generate(paths)
+    """Rerun every scenario; the committed results must be reproduced (compare.py), and every
+    committed page, plot and index region must be what rendering the committed results gives."""
+    scenarios = load_scenarios(paths)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        fresh_runs = list(pool.map(run_scenario, scenarios))
+    problems: list[str] = []
+    rounded = 0
+    generated = []
+    committed_platforms: set[str] = set()
+    for scenario, fresh in zip(scenarios, fresh_runs):
+        committed = committed_results(scenario, out)
+        record = fresh
+        if committed is None:
+            problems.append(f"{out / results_name(scenario)}: {scenario.source}: missing or not JSON")
+        else:
+            comparison = compare(committed, fresh)
+            problems += [f"{out / results_name(scenario)}: {scenario.source}: {line}" for line in comparison.differences]
+            rounded += comparison.rounded
+            committed_platforms.add(res.platform_text(committed))
+            if comparison.reproduced:
+                record = committed
+        generated.append(render_scenario(scenario, record))
     expected = all_files(generated)
     diffs: list[str] = []
-    committed = {p.name for p in out.glob("*")} if out.exists() else set()
-    for name in sorted(committed | set(expected)):
+    committed_names = {p.name for p in out.glob("*")} if out.exists() else set()
+    for name in sorted(committed_names | set(expected)):
+        if name.endswith(".json") and name in expected and name in committed_names:
+            continue  # compared above, semantically
         diffs += _diff(out / name, expected[name].decode("utf-8") if name in expected else "")
     index = index_text(out, generated)
     if index is not None:
         diffs += _diff(index_path(out), index)
-    if diffs:
+    if problems or diffs:
+        sys.stdout.writelines(line + "\n" for line in problems)
         sys.stdout.writelines(diffs)
-        print(f"\n{out} differs from a fresh generation; run `python -m generator build` (or `make docs`) and commit the result.")
+        print(
+            f"\n{out} is not what the scenarios give: {len(problems)} results difference(s) beyond torch's rounding, "
+            f"{sum(1 for d in diffs if d.startswith('--- '))} file(s) differing from a render of the committed results. "
+            "Run `python -m generator build` (or `make docs`) and commit the result."
+        )
         return 1
-    print(f"{len(generated)} scenarios: {out} equals a fresh generation")
+    where = f" (committed: {', '.join(sorted(committed_platforms))}; here: {platform_here(fresh_runs)})"
+    if rounded:
+        print(
+            f"{len(generated)} scenarios current; {rounded} torch values differ from the committed run in the last bits{where}, "
+            "all within their verified bounds"
+        )
+    else:
+        print(f"{len(generated)} scenarios current; every torch value equals the committed run's{where}")
     return 0
+
+
+def platform_here(runs: list[dict]) -> str:
+    return res.platform_text(runs[0]) if runs else "?"
 
 
 def _diff(path: Path, expected: str) -> list[str]:
     actual = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
     if actual == expected:
         return []
-    return list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), f"{path} (committed)", f"{path} (fresh)"))
+    return list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), f"{path} (committed)", f"{path} (expected)"))
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     paths = arguments.paths or [DEFAULT_SCENARIOS]
-    action = build if arguments.command == "build" else check
     try:
-        return action(paths, arguments.out)
+        if arguments.command == "build":
+            return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun)
+        return check(paths, arguments.out)
     except ScenarioError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

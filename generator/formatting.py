@@ -6,8 +6,6 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-import sympy
-
 DECIMALS = 4
 SCIENTIFIC_ABOVE = 1e6  # |x| at or past this is shown as m × 10^e, not as a long decimal
 SCIENTIFIC_BELOW = 5e-5  # non-zero |x| below this would round to 0.0000, so it is shown as m × 10^e
@@ -51,13 +49,16 @@ def exact_is_shown(value: Fraction) -> bool:
 
 
 def fraction_latex(value: Fraction) -> str:
-    r"""LaTeX of an exact value from sympy.latex: \frac{17}{6}, - \frac{1}{3}, 2.
+    r"""LaTeX of an exact value, as sympy.latex writes it: \frac{17}{6}, - \frac{1}{3}, 2, -2.
 
     A fraction too long to read is shown as its decimal instead (with \approx by the caller's choice).
     """
     if not exact_is_shown(value):
         return decimal_latex(float(value))
-    return sympy.latex(sympy.Rational(value.numerator, value.denominator))
+    if value.denominator == 1:
+        return str(value.numerator)
+    sign = "- " if value < 0 else ""
+    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
 
 def exact_and_decimal(value: Fraction) -> str:

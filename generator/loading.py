@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Problem, ScenarioError, UsageError
-from generator.kinds import registry
+from generator.kinds import KINDS
 from generator.reader import Reader
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -60,7 +60,7 @@ def read_table(path: Path, source: str, problems: list[Problem]) -> dict[str, An
 
 def load_scenarios(paths: list[Path]) -> list[Any]:
     """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files."""
-    kinds = registry()
+    kinds = KINDS
     problems: list[Problem] = []
     scenarios = []
     slugs: dict[str, str] = {}

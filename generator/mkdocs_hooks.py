@@ -24,14 +24,14 @@ def scenario_nav(docs: Path) -> list:
     """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from generator.kinds import registry
+    from generator.kinds import KINDS
 
     by_kind: dict[str, list[str]] = {}
     for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
         kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
         by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
     nav: list = [{"Home": "index.md"}]
-    for name, kind in registry().items():
+    for name, kind in KINDS.items():
         if name in by_kind:
             nav.append({kind.section: by_kind[name]})
     return nav

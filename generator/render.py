@@ -32,7 +32,7 @@ class Common:
     view: Any
     program: str
     printed: str
-    torch_version: str
+    platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
 
 

@@ -220,5 +220,5 @@ def test_verify_catches_a_small_error_late_in_a_diverging_run(dtype, relative):
     wrong = steps[4].weight[0] * (1 + relative)
     steps[4] = replace(steps[4], weight=(wrong, *steps[4].weight[1:]))
     broken = replace(runs, main=replace(runs.main, steps=tuple(steps)))
-    with pytest.raises(MismatchError, match=r"t: epoch 3 batch 1: w\[0\] after the step: torch gave"):
+    with pytest.raises(MismatchError, match=r"t.toml: epoch 3 batch 1: w\[0\] after the step: torch gave"):
         linreg_sgd.verify(scenario, broken, exacts_)

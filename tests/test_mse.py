@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from generator.errors import MismatchError
 from generator.kinds import mse
+from generator.kinds.mse.run import Trace
 from generator.reader import Reader
 
 
@@ -44,7 +45,9 @@ def test_sum_matches_the_seed_corrected(results, pages):
 def test_results_file_has_the_contract_keys(results):
     for result in (results["mse-mean"], results["mse-sum"]):
         assert {"slug", "kind", "dtype", "torch", "reduction", "loss", "grad"} <= set(result)
-        assert set(result["loss"]) == {"value", "exact"}
+        assert set(result["loss"]) == {"value", "exact", "bound"}
+        assert {"printed", "platform"} <= set(result)
+        assert set(result["platform"]) == {"torch", "python", "machine", "cpu_capability"}
         assert result["torch"].startswith("2.13.0")
 
 
@@ -88,6 +91,6 @@ def test_verify_fails_loudly_on_a_wrong_torch_value():
     reader = Reader("t.toml", {"title": "t", "X": [[3, 1]], "Y": [[2, 2]]})
     scenario = mse.parse(reader, "t")
     trace = mse.compute(scenario)
-    wrong = mse.Trace(trace.residual, trace.squares, trace.sum_squares, trace.loss * (1 + 1e-4), trace.grad)
-    with pytest.raises(MismatchError, match=r"t: loss: torch gave .* exact is 1"):
+    wrong = Trace(trace.residual, trace.squares, trace.sum_squares, trace.loss * (1 + 1e-4), trace.grad)
+    with pytest.raises(MismatchError, match=r"t.toml: loss: torch gave .* exact is 1"):
         mse.verify(scenario, wrong, mse.derive(scenario))

@@ -12,7 +12,7 @@ import sympy
 
 from generator.errors import MismatchError
 from generator.kinds.linreg_sgd.run import Trace
-from generator.kinds.linreg_sgd.scenario import Scenario
+from generator.kinds.linreg_sgd.scenario import Scenario, residual
 from generator.tolerance import check
 from generator.values import machine_epsilon
 
@@ -34,8 +34,22 @@ class Exact:
     epoch_loss: tuple[Fraction, ...]
 
 
-def _residual(s: Scenario, rows: tuple[int, ...], weight, bias) -> tuple[Fraction, ...]:
-    return tuple(sum((x * w for x, w in zip(s.features[i], weight)), bias) - s.labels[i] for i in rows)
+@dataclass(frozen=True)
+class StepBounds:
+    """The verified bounds of one step: its loss, every gradient entry, every parameter after it."""
+
+    loss: float
+    grad: float
+    theta: float
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """One entry per step and per epoch; None where nothing was compared (after torch's
+    parameters became non-finite)."""
+
+    steps: tuple[StepBounds | None, ...]
+    epoch_loss: tuple[float | None, ...]
 
 
 def batch_loss(s: Scenario, residual: tuple[Fraction, ...]) -> Fraction:
@@ -45,7 +59,7 @@ def batch_loss(s: Scenario, residual: tuple[Fraction, ...]) -> Fraction:
 def symbolic_gradient(s: Scenario, size: int) -> None:
     """Differentiate the batch loss over symbols with sympy; fail unless it equals the closed form
     dL/dw_j = 2c * sum_i r_i x_ij and dL/db = 2c * sum_i r_i that the exact trajectory uses."""
-    xs = [[sympy.Symbol(f"x_{i}{j}") for j in range(s.d)] for i in range(size)]
+    xs = [[sympy.Symbol(f"x_{i}_{j}") for j in range(s.d)] for i in range(size)]
     ys = [sympy.Symbol(f"y_{i}") for i in range(size)]
     ws = [sympy.Symbol(f"w_{j}") for j in range(s.d)]
     b = sympy.Symbol("b")
@@ -55,9 +69,9 @@ def symbolic_gradient(s: Scenario, size: int) -> None:
     for j, w in enumerate(ws):
         closed = 2 * c * sum(r * row[j] for r, row in zip(residuals, xs))
         if sympy.expand(sympy.diff(loss, w) - closed) != 0:
-            raise MismatchError(f"{s.slug}: d loss / d w_{j}: sympy's derivative differs from the closed form")
+            raise MismatchError(f"{s.source}: d loss / d w_{j}: sympy's derivative differs from the closed form")
     if sympy.expand(sympy.diff(loss, b) - 2 * c * sum(residuals)) != 0:
-        raise MismatchError(f"{s.slug}: d loss / d b: sympy's derivative differs from the closed form")
+        raise MismatchError(f"{s.source}: d loss / d b: sympy's derivative differs from the closed form")
 
 
 def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
@@ -68,19 +82,19 @@ def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
     grad_weight, grad_bias = (Fraction(0),) * s.d, Fraction(0)
     steps, epoch_loss = [], []
     for number, rows in enumerate(schedule, start=1):
-        residual = _residual(s, rows, weight, bias)
+        r = residual(s, rows, weight, bias)
         two_c = 2 * s.loss_scale(len(rows))
-        g_w = tuple(two_c * sum((r * s.features[i][j] for r, i in zip(residual, rows)), Fraction(0)) for j in range(s.d))
-        g_b = two_c * sum(residual, Fraction(0))
+        g_w = tuple(two_c * sum((r_i * s.features[i][j] for r_i, i in zip(r, rows)), Fraction(0)) for j in range(s.d))
+        g_b = two_c * sum(r, Fraction(0))
         if s.zero_grad:
             grad_weight, grad_bias = g_w, g_b
         else:
             grad_weight, grad_bias = tuple(a + g for a, g in zip(grad_weight, g_w)), grad_bias + g_b
         weight = tuple(w - s.lr * g for w, g in zip(weight, grad_weight))
         bias = bias - s.lr * grad_bias
-        steps.append(ExactStep(rows, residual, batch_loss(s, residual), grad_weight, grad_bias, weight, bias))
+        steps.append(ExactStep(rows, r, batch_loss(s, r), grad_weight, grad_bias, weight, bias))
         if number % s.batches_per_epoch == 0:
-            epoch_loss.append(batch_loss(s, _residual(s, tuple(range(s.n)), weight, bias)))
+            epoch_loss.append(batch_loss(s, residual(s, tuple(range(s.n)), weight, bias)))
     return Exact(tuple(steps), tuple(epoch_loss))
 
 
@@ -93,7 +107,12 @@ def size(value: Fraction) -> float:
 
 
 def norm(values) -> float:
-    return math.sqrt(sum(size(v) ** 2 for v in values)) if all(math.isfinite(size(v)) for v in values) else math.inf
+    return math.sqrt(math.fsum(size(v) ** 2 for v in values)) if all(math.isfinite(size(v)) for v in values) else math.inf
+
+
+def frobenius(matrix: np.ndarray) -> float:
+    """The Frobenius norm, correctly rounded sums (math.fsum) so the bound is the same on every machine."""
+    return math.sqrt(math.fsum(float(v) ** 2 for v in matrix.flat))
 
 
 @dataclass
@@ -125,15 +144,16 @@ def _augmented(s: Scenario, rows) -> np.ndarray:
 
 
 def _sum_of_squares(values) -> float:
-    return sum(size(v) ** 2 for v in values)
+    return math.fsum(size(v) ** 2 for v in values)
 
 
 def _state_is_finite(step) -> bool:
     return all(math.isfinite(v) for v in (*step.weight, step.bias, *step.grad_weight, step.grad_bias))
 
 
-def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
-    """Check every torch number against the exact trajectory with the bounds of ErrorBound.
+def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
+    """Check every torch number against the exact trajectory with the bounds of ErrorBound, and
+    return those bounds.
 
     Once torch's parameters or gradients are non-finite (accepted only where the exact values
     pass the dtype's range), every later step computes from inf or nan: those steps are recorded
@@ -144,24 +164,33 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
     theta_before = norm((*s.weight, s.bias))
     bound = ErrorBound(2 * eps * theta_before)
     epochs = iter(zip(trace.epoch_loss, exact.epoch_loss))
+    step_bounds: list[StepBounds | None] = []
+    epoch_bounds: list[float | None] = []
+    compared = True  # until torch's parameters or gradients become non-finite
     for number, (step, want) in enumerate(zip(trace.steps, exact.steps, strict=True), start=1):
         if step.indices != want.indices:
-            raise MismatchError(f"{s.slug}: step {number}: torch used rows {step.indices}, the exact run {want.indices}")
-        where = f"{s.slug}: epoch {step.epoch} batch {step.batch}"
+            raise MismatchError(f"{s.source}: step {number}: torch used rows {step.indices}, the exact run {want.indices}")
+        if not compared:
+            step_bounds.append(None)
+            if step.batch == s.batches_per_epoch:
+                epoch_bounds.append(None)
+            continue
+        where = f"{s.source}: epoch {step.epoch} batch {step.batch}"
         matrix = _augmented(s, want.indices)
-        frobenius = float(np.linalg.norm(matrix))
+        f_norm = frobenius(matrix)
         c = float(s.loss_scale(len(want.indices)))
         k = 2 * (len(want.indices) + s.d + 4)
         labels = norm([s.labels[i] for i in want.indices])
         r_norm = norm(want.residual)
         r_max = max(size(r) for r in want.residual)
-        forward_peak = frobenius * theta_before  # the products x_ij * w_j before they cancel
-        e_loss = _loss_bound(eps, k, c, frobenius, theta_before, bound.theta, labels, r_norm)
+        forward_peak = f_norm * theta_before  # the products x_ij * w_j before they cancel
+        e_loss = _loss_bound(eps, k, c, f_norm, theta_before, bound.theta, labels, r_norm)
         check(where, "loss", step.loss, want.loss, e_loss, s.dtype, peak=max(forward_peak, _sum_of_squares(want.residual)))
-        h = 2 * c * matrix.T @ matrix
-        local_g = 2 * c * frobenius * eps * k * (frobenius * theta_before + labels + r_norm)
+        h = 2 * c * _gram(matrix)
+        local_g = 2 * c * f_norm * eps * k * (f_norm * theta_before + labels + r_norm)
         e_g = (0.0 if s.zero_grad else bound.grad) + float(np.linalg.norm(h, 2)) * bound.theta + local_g
-        grad_peak = max(forward_peak, r_max, 2 * c * float(np.abs(matrix).sum(axis=0).max()) * r_max)
+        column_sums = [math.fsum(abs(float(v)) for v in column) for column in matrix.T]
+        grad_peak = max(forward_peak, r_max, 2 * c * max(column_sums) * r_max)
         for j in range(s.d):
             check(where, f"w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], e_g, s.dtype, peak=grad_peak)
         check(where, "b.grad", step.grad_bias, want.grad_bias, e_g, s.dtype, peak=grad_peak)
@@ -170,20 +199,28 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> None:
         theta_after = norm((*want.weight, want.bias))
         e_theta = growth * bound.theta + lr * (0.0 if s.zero_grad else bound.grad) + lr * local_g
         e_theta += eps * k * (theta_after + lr * grad_norm)
-        step_peak = max(theta_before, lr * grad_norm)
+        step_peak = max(theta_before, grad_norm, grad_peak, lr * grad_norm)  # an overflowed gradient makes the update inf
         for j in range(s.d):
             check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], e_theta, s.dtype, peak=step_peak)
         check(where, "b after the step", step.bias, want.bias, e_theta, s.dtype, peak=step_peak)
         bound, theta_before = ErrorBound(e_theta, e_g), theta_after
+        step_bounds.append(StepBounds(e_loss, e_g, e_theta))
         if step.batch == s.batches_per_epoch:
             torch_loss, exact_loss = next(epochs)
             full = _augmented(s, range(s.n))
-            f_full = float(np.linalg.norm(full))
+            f_full = frobenius(full)
             k_full = 2 * (s.n + s.d + 4)
-            residual = _residual(s, tuple(range(s.n)), want.weight, want.bias)
+            full_residual = residual(s, tuple(range(s.n)), want.weight, want.bias)
             c_full = float(s.loss_scale(s.n))
-            e_full = _loss_bound(eps, k_full, c_full, f_full, theta_after, e_theta, norm(s.labels), norm(residual))
-            peak = max(f_full * theta_after, _sum_of_squares(residual))
-            check(f"{s.slug}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
-        if not _state_is_finite(step):
-            return
+            e_full = _loss_bound(eps, k_full, c_full, f_full, theta_after, e_theta, norm(s.labels), norm(full_residual))
+            peak = max(f_full * theta_after, _sum_of_squares(full_residual))
+            check(f"{s.source}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
+            epoch_bounds.append(e_full)
+        compared = _state_is_finite(step)
+    return Bounds(tuple(step_bounds), tuple(epoch_bounds))
+
+
+def _gram(matrix: np.ndarray) -> np.ndarray:
+    """A^T A with correctly rounded sums, the same on every machine (BLAS's order is not)."""
+    columns = [[float(v) for v in column] for column in matrix.T]
+    return np.array([[math.fsum(a * b for a, b in zip(u, v)) for v in columns] for u in columns])

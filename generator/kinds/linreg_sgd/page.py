@@ -1,14 +1,18 @@
-"""The view a linreg-sgd template renders: LaTeX for the first step, formatted rows for the rest."""
+"""The view a linreg-sgd template renders, and its loss plot, read from the results file alone
+(no torch): LaTeX for the first step, formatted rows for the rest."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from generator import formatting as fmt
-from generator.kinds.linreg_sgd.exact import Exact
-from generator.kinds.linreg_sgd.run import Step, Trace
-from generator.kinds.linreg_sgd.scenario import Scenario
+from generator import results as res
+from generator.kinds.base import Results
+from generator.kinds.common import exact_column_latex, exact_matrix_latex
+from generator.kinds.linreg_sgd.scenario import Scenario, residual
+from generator.render import marker_line
 from generator.values import largest_finite
 
 
@@ -70,17 +74,18 @@ class Page:
     plot_file: str
 
 
-def _vector(values) -> str:
-    return fmt.column([fmt.fraction_latex(v) for v in values])
+_vector = exact_column_latex
 
 
-def _floats(values) -> str:
-    return "[" + ", ".join(fmt.decimal_text(v) for v in values) + "]"
+def _floats(values: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join(fmt.decimal_text(v) for v in res.values_of(values)) + "]"
 
 
-def first_step(s: Scenario, exact: Exact) -> FirstStep:
-    step = exact.steps[0]
-    rows = step.indices
+def first_step(s: Scenario, step: dict[str, Any]) -> FirstStep:
+    """The first batch worked by hand, from its exact values."""
+    rows = tuple(step["indices"])
+    r = residual(s, rows, s.weight, s.bias)
+    grad_weight, weight = res.exacts_of(step["grad_weight"]), res.exacts_of(step["weight"])
     X = [s.features[i] for i in rows]
     products = [
         " + ".join(f"{fmt.signed(fmt.fraction_latex(x))} \\cdot {fmt.signed(fmt.fraction_latex(w))}" for x, w in zip(row, s.weight))
@@ -90,44 +95,56 @@ def first_step(s: Scenario, exact: Exact) -> FirstStep:
     scale = s.loss_scale(len(rows))
     return FirstStep(
         indices=", ".join(str(i) for i in rows),
-        X=fmt.bmatrix([[fmt.fraction_latex(v) for v in row] for row in X]),
+        X=exact_matrix_latex(X),
         y=_vector([s.labels[i] for i in rows]),
         weight=_vector(s.weight),
         bias=fmt.fraction_latex(s.bias),
         products=fmt.column(products),
-        residual=_vector(step.residual),
-        loss_terms=" + ".join(f"{fmt.signed(fmt.fraction_latex(r))}^2" for r in step.residual),
-        loss=fmt.exact_and_decimal(step.loss),
+        residual=_vector(r),
+        loss_terms=" + ".join(f"{fmt.signed(fmt.fraction_latex(v))}^2" for v in r),
+        loss=fmt.exact_and_decimal(res.exact_of(step["loss"])),
         scale=fmt.fraction_latex(scale),
         grad_factor=fmt.fraction_latex(2 * scale),
-        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in step.grad_weight]),
-        grad_bias=fmt.exact_and_decimal(step.grad_bias),
+        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in grad_weight]),
+        grad_bias=fmt.exact_and_decimal(res.exact_of(step["grad_bias"])),
         lr=fmt.fraction_latex(s.lr),
-        weight_update=fmt.column([fmt.exact_and_decimal(w) for w in step.weight]),
-        bias_update=fmt.exact_and_decimal(step.bias),
+        weight_update=fmt.column([fmt.exact_and_decimal(w) for w in weight]),
+        bias_update=fmt.exact_and_decimal(res.exact_of(step["bias"])),
     )
 
 
-def _row(step: Step) -> Row:
+def _loss(step: dict[str, Any]) -> float:
+    return res.value_of(step["loss"])
+
+
+def _row(step: dict[str, Any]) -> Row:
     return Row(
-        step.epoch, step.batch, ", ".join(str(i) for i in step.indices), fmt.decimal_text(step.loss),
-        _floats(step.grad_weight), fmt.decimal_text(step.grad_bias), _floats(step.weight), fmt.decimal_text(step.bias),
+        step["epoch"], step["batch"], ", ".join(str(i) for i in step["indices"]), fmt.decimal_text(_loss(step)),
+        _floats(step["grad_weight"]), fmt.decimal_text(res.value_of(step["grad_bias"])),
+        _floats(step["weight"]), fmt.decimal_text(res.value_of(step["bias"])),
     )
 
 
-def _finite(step: Step) -> bool:
-    return all(math.isfinite(v) for v in (step.loss, step.grad_bias, step.bias, *step.grad_weight, *step.weight))
+def _finite(step: dict[str, Any]) -> bool:
+    values = (step["loss"], step["grad_bias"], step["bias"], *step["grad_weight"], *step["weight"])
+    return all(math.isfinite(v) for v in res.values_of(values))
 
 
-def page(s: Scenario, trace: Trace, exact: Exact, twin: Trace | None, plot_file: str) -> Page:
-    overflow = next((step for step in trace.steps if not _finite(step)), None)
-    losses = trace.epoch_loss
-    baseline = losses[0] if len(losses) > 1 else trace.steps[0].loss
+def plot_file(s: Scenario) -> str:
+    return f"{s.slug}-loss.svg"
+
+
+def view(s: Scenario, results: Results) -> Page:
+    steps = results["steps"]
+    twin = results.get("with_zero_grad")
+    overflow = next((step for step in steps if not _finite(step)), None)
+    losses = res.values_of(results["epoch_loss"])
+    baseline = losses[0] if len(losses) > 1 else _loss(steps[0])
     diverges = not all(math.isfinite(v) for v in losses) or losses[-1] > baseline
-    twin_rows = ()
+    twin_rows: tuple[tuple[int, int, str, str], ...] = ()
     if twin is not None:
         twin_rows = tuple(
-            (a.epoch, a.batch, fmt.decimal_text(a.loss), fmt.decimal_text(b.loss)) for a, b in zip(trace.steps, twin.steps)
+            (a["epoch"], a["batch"], fmt.decimal_text(_loss(a)), fmt.decimal_text(_loss(b))) for a, b in zip(steps, twin["steps"])
         )
     return Page(
         features=fmt.bmatrix([[fmt.fraction_latex(v) for v in row] for row in s.features]),
@@ -137,15 +154,32 @@ def page(s: Scenario, trace: Trace, exact: Exact, twin: Trace | None, plot_file:
         lr=fmt.exact_and_decimal(s.lr),
         n=s.n,
         d=s.d,
-        first=first_step(s, exact),
-        rows=tuple(_row(step) for step in trace.steps),
-        epoch_loss=tuple(fmt.decimal_text(v) for v in trace.epoch_loss),
+        first=first_step(s, steps[0]),
+        rows=tuple(_row(step) for step in steps),
+        epoch_loss=tuple(fmt.decimal_text(v) for v in losses),
         twin_rows=twin_rows,
         baseline=fmt.decimal_text(baseline),
         baseline_is_epoch=len(losses) > 1,
-        last_epoch_loss=fmt.decimal_text(trace.epoch_loss[-1]),
+        last_epoch_loss=fmt.decimal_text(losses[-1]),
         diverges=diverges,
-        overflow_at=f"epoch {overflow.epoch}, batch {overflow.batch}" if overflow else None,
+        overflow_at=f"epoch {overflow['epoch']}, batch {overflow['batch']}" if overflow else None,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
-        plot_file=plot_file,
+        plot_file=plot_file(s),
     )
+
+
+def files(s: Scenario, results: Results) -> dict[str, bytes]:
+    """The loss plot: batch loss per step, the loss on all data at each epoch's end, and the
+    with-zero_grad twin's batch loss when there is one."""
+    from generator.plot import Series, loss_plot  # matplotlib only where a plot is drawn
+
+    steps = results["steps"]
+    numbers = list(range(1, len(steps) + 1))
+    epoch_ends = [e * s.batches_per_epoch for e in range(1, s.epochs + 1)]
+    label = "without zero_grad()" if not s.zero_grad else "batch loss"
+    series = [Series(f"{label}, per step", numbers, [_loss(step) for step in steps], "o-")]
+    series.append(Series("loss on all data, per epoch", epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
+    if "with_zero_grad" in results:
+        twin_losses = [_loss(step) for step in results["with_zero_grad"]["steps"]]
+        series.append(Series("with zero_grad(), per step", numbers, twin_losses, "^-"))
+    return {plot_file(s): loss_plot(series, "step (batch)", marker_line(s.source), s.slug)}

@@ -1,8 +1,5 @@
-"""Kind `linreg-sgd`: nn.Linear(d, 1) trained by minibatch torch.optim.SGD, every step recorded.
-
-The torch run is in linreg_torch.py, the exact trajectory and its check in linreg_exact.py, the
-page view in linreg_page.py; this module holds the scenario, the shown program and the results.
-"""
+"""The linreg-sgd scenario format, its checks, the batch schedule of a fixed order, and the
+exact residual the pages and the exact run share."""
 
 from __future__ import annotations
 
@@ -107,5 +104,9 @@ def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) ->
 
 def schedule_from_order(s: Scenario) -> list[list[tuple[int, ...]]]:
     """Batches per epoch when the scenario fixes the order: each permutation cut in batch_size chunks."""
-    assert s.order is not None
-    return [[p[i : i + s.batch_size] for i in range(0, s.n, s.batch_size)] for p in s.order]
+    return [[p[i : i + s.batch_size] for i in range(0, s.n, s.batch_size)] for p in s.order or ()]
+
+
+def residual(s: Scenario, rows: tuple[int, ...], weight: Vector, bias: Fraction) -> tuple[Fraction, ...]:
+    """X_B w + b - y_B, exactly."""
+    return tuple(sum((x * w for x, w in zip(s.features[i], weight)), bias) - s.labels[i] for i in rows)

@@ -1,0 +1,69 @@
+"""Kind `mse`: torch.nn.MSELoss on a matrix X against a target Y, with X.grad by autograd.
+
+scenario.py  the TOML format          run.py   the real torch run
+exact.py     sympy, exact values and the check of torch against them
+program.py   the program the page shows   page.py  the template's view, from the results file
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from generator import results as res
+from generator.kinds.base import Kind, Results
+from generator.kinds.mse.page import view
+from generator.kinds.mse.program import program
+from generator.kinds.mse.scenario import KEYS, REDUCTIONS, Scenario, parse
+
+if TYPE_CHECKING:
+    from generator.kinds.mse.exact import Bounds, Exact
+    from generator.kinds.mse.run import Trace
+
+__all__ = ["KIND", "REDUCTIONS", "Scenario", "compute", "derive", "parse", "verify"]
+
+
+# The torch and sympy stages are imported when they run, so that rendering a page needs neither.
+def compute(s: Scenario) -> Trace:
+    from generator.kinds.mse import run
+
+    return run.compute(s)
+
+
+def derive(s: Scenario) -> Exact:
+    from generator.kinds.mse import exact
+
+    return exact.derive(s)
+
+
+def verify(s: Scenario, trace: Trace, exact_values: Exact) -> Bounds:
+    from generator.kinds.mse import exact
+
+    return exact.verify(s, trace, exact_values)
+
+
+def record(s: Scenario, trace: Trace, exact: Exact, bounds: Bounds) -> Results:
+    return {
+        "reduction": s.reduction,
+        "X": res.exact_matrix(s.X),
+        "Y": res.exact_matrix(s.Y),
+        "residual": res.matrix_records(trace.residual, exact.residual, bounds.residual),
+        "squares": res.matrix_records(trace.squares, exact.squares, bounds.squares),
+        "sum_squares": res.record(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
+        "loss": res.record(trace.loss, exact.loss, bounds.loss),
+        "grad": res.matrix_records(trace.grad, exact.grad, bounds.grad),
+    }
+
+
+KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
+    name=Scenario.kind,
+    section="MSELoss by hand",
+    template="mse.md.j2",
+    keys=KEYS,
+    parse=parse,
+    compute=compute,
+    derive=derive,
+    verify=verify,
+    program=program,
+    record=record,
+    view=view,
+)

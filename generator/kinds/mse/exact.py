@@ -1,0 +1,101 @@
+"""The exact twin of an mse run, its symbolic gradient, and the check of torch against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from generator.errors import MismatchError
+from generator.kinds.common import fraction_of, rational
+from generator.kinds.mse.run import Trace
+from generator.kinds.mse.scenario import Scenario
+from generator.reader import Matrix
+from generator.tolerance import check
+from generator.values import machine_epsilon
+
+BoundMatrix = tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Exact:
+    residual: Matrix
+    squares: Matrix
+    sum_squares: Fraction
+    loss: Fraction
+    grad: Matrix
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How far each torch value may be from its exact twin (verified by `verify`)."""
+
+    residual: BoundMatrix
+    squares: BoundMatrix
+    sum_squares: float
+    loss: float
+    grad: BoundMatrix
+
+
+def derive(s: Scenario) -> Exact:
+    """Exact values; the gradient is sympy's derivative of the loss written over symbols x_i_j, y_i_j."""
+    n, d = s.shape
+    xs = [[sympy.Symbol(f"x_{i}_{j}") for j in range(d)] for i in range(n)]
+    ys = [[sympy.Symbol(f"y_{i}_{j}") for j in range(d)] for i in range(n)]
+    loss = sympy.Add(*((xs[i][j] - ys[i][j]) ** 2 for i in range(n) for j in range(d))) / s.divisor
+    point = {}
+    for i in range(n):
+        for j in range(d):
+            point[xs[i][j]] = rational(s.X[i][j])
+            point[ys[i][j]] = rational(s.Y[i][j])
+    grad = []
+    for i in range(n):
+        row = []
+        for j in range(d):
+            derivative = sympy.diff(loss, xs[i][j])
+            closed_form = sympy.Rational(2, s.divisor) * (xs[i][j] - ys[i][j])
+            if sympy.expand(derivative - closed_form) != 0:
+                raise MismatchError(f"{s.source}: d loss / d x[{i}][{j}]: sympy gives {derivative}, closed form {closed_form}")
+            row.append(fraction_of(derivative.xreplace(point)))
+        grad.append(tuple(row))
+    residual = tuple(tuple(x - y for x, y in zip(xr, yr)) for xr, yr in zip(s.X, s.Y))
+    squares = tuple(tuple(r * r for r in row) for row in residual)
+    total = sum((v for row in squares for v in row), Fraction(0))
+    exact_loss = fraction_of(loss.xreplace(point))
+    if exact_loss != total / s.divisor:
+        raise MismatchError(f"{s.source}: loss: sympy gives {exact_loss}, the sum of squares gives {total / s.divisor}")
+    return Exact(residual, squares, total, exact_loss, tuple(grad))
+
+
+def bounds(s: Scenario) -> Bounds:
+    """With a = |x| + |y| per element and eps the dtype's machine epsilon: the rounded inputs and
+    the subtraction leave x - y within eps*a; squaring adds at most 3*eps*a^2; a sum of N squares
+    adds N*eps*sum(a^2) whatever order torch sums in; dividing adds one more eps.
+    Computed in plain float arithmetic from the exact inputs, so the same on every machine."""
+    eps = machine_epsilon(s.dtype)
+    n, d = s.shape
+    scale = [[float(abs(x) + abs(y)) for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
+    total_scale = sum(a * a for row in scale for a in row)
+    sum_bound = (n * d + 3) * eps * total_scale
+    return Bounds(
+        residual=tuple(tuple(eps * a for a in row) for row in scale),
+        squares=tuple(tuple(3 * eps * a * a for a in row) for row in scale),
+        sum_squares=sum_bound,
+        loss=(sum_bound + eps * total_scale) / s.divisor,
+        grad=tuple(tuple(3 * eps * a * 2 / s.divisor for a in row) for row in scale),
+    )
+
+
+def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
+    """Compare every torch value with its exact twin within `bounds`; return the bounds."""
+    b = bounds(s)
+    n, d = s.shape
+    for i in range(n):
+        for j in range(d):
+            check(s.source, f"(X-Y)[{i}][{j}]", trace.residual[i][j], exact.residual[i][j], b.residual[i][j], s.dtype)
+            check(s.source, f"squares[{i}][{j}]", trace.squares[i][j], exact.squares[i][j], b.squares[i][j], s.dtype)
+            check(s.source, f"X.grad[{i}][{j}]", trace.grad[i][j], exact.grad[i][j], b.grad[i][j], s.dtype)
+    check(s.source, "sum of squares", trace.sum_squares, exact.sum_squares, b.sum_squares, s.dtype)
+    check(s.source, "loss", trace.loss, exact.loss, b.loss, s.dtype)
+    return b

@@ -1,0 +1,59 @@
+"""The view templates/mse.md.j2 renders, read from the results file alone (no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from generator import formatting as fmt
+from generator import results as res
+from generator.kinds.base import Results
+from generator.kinds.common import exact_matrix_latex
+from generator.kinds.mse.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Page:
+    """LaTeX pieces for templates/mse.md.j2."""
+
+    n: int
+    d: int
+    divisor: int
+    X: str
+    Y: str
+    residual_terms: str
+    residual: str
+    squares_terms: str
+    squares: str
+    sum_terms: str
+    sum_squares: str
+    loss: str
+    grad_factor: str
+    grad: str
+    grad_decimal: str
+
+
+def view(s: Scenario, results: Results) -> Page:
+    residual = res.exact_matrix_of(results["residual"])
+    squares = res.exact_matrix_of(results["squares"])
+    grad = res.exact_matrix_of(results["grad"])
+    n, d = s.shape
+    return Page(
+        n=n,
+        d=d,
+        divisor=s.divisor,
+        X=exact_matrix_latex(s.X),
+        Y=exact_matrix_latex(s.Y),
+        residual_terms=fmt.bmatrix(
+            [[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
+        ),
+        residual=exact_matrix_latex(residual),
+        squares_terms=fmt.bmatrix([[f"{fmt.signed(fmt.fraction_latex(r))}^2" for r in row] for row in residual]),
+        squares=exact_matrix_latex(squares),
+        sum_terms=" + ".join(fmt.fraction_latex(v) for row in squares for v in row),
+        sum_squares=fmt.fraction_latex(res.exact_of(results["sum_squares"])),
+        loss=fmt.exact_and_decimal(res.exact_of(results["loss"])),
+        grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
+        grad=exact_matrix_latex(grad),
+        grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
+    )

@@ -1,0 +1,41 @@
+"""The real torch run of an mse scenario: nn.MSELoss and autograd's X.grad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from generator.kinds.mse.scenario import Scenario
+from generator.reader import Matrix
+from generator.values import nearest_float
+
+FloatMatrix = tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Trace:
+    residual: FloatMatrix
+    squares: FloatMatrix
+    sum_squares: float
+    loss: float
+    grad: FloatMatrix
+
+
+def _tensor(matrix: Matrix, dtype: str, requires_grad: bool = False) -> torch.Tensor:
+    floats = [[nearest_float(v, dtype) for v in row] for row in matrix]
+    return torch.tensor(floats, dtype=getattr(torch, dtype), requires_grad=requires_grad)
+
+
+def _matrix(tensor: torch.Tensor) -> FloatMatrix:
+    return tuple(tuple(row) for row in tensor.detach().tolist())
+
+
+def compute(s: Scenario) -> Trace:
+    X = _tensor(s.X, s.dtype, requires_grad=True)
+    Y = _tensor(s.Y, s.dtype)
+    loss = torch.nn.MSELoss(reduction=s.reduction)(X, Y)
+    loss.backward()
+    residual = (X - Y).detach()
+    squares = residual**2
+    return Trace(_matrix(residual), _matrix(squares), squares.sum().item(), loss.item(), _matrix(X.grad))
