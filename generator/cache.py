@@ -1,6 +1,10 @@
 """The build cache: this machine's last run of each scenario, keyed by what determines it
 (the scenario file's bytes and path, the generator's source, the torch version). A hit skips
-compute, derive, verify and the program run; `build --rerun` and `check` never read it."""
+compute, derive, verify and the program run; `build --rerun` and `check` never read it.
+
+It also remembers what rendering gave (a digest per file) for a key of the results, the scenario
+file, the templates and the generator's source: when the output folder still holds exactly those
+files, a build need not render them again, and a no-change build costs little more than reading."""
 
 from __future__ import annotations
 
@@ -13,14 +17,19 @@ from typing import Any
 from generator import results as res
 
 GENERATOR = Path(__file__).resolve().parent
+TEMPLATES = GENERATOR.parent / "templates"
 FOLDER = Path(".cache/generator")  # relative to the working folder; git-ignored
 
 
-def _source_digest() -> str:
+def _folder_digest(folder: Path, pattern: str) -> str:
     digest = hashlib.sha256()
-    for path in sorted(GENERATOR.rglob("*.py")):
-        digest.update(path.relative_to(GENERATOR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(folder.rglob(pattern)):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def file_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def key(scenario: Any, generator_digest: str) -> str:
@@ -34,25 +43,17 @@ def key(scenario: Any, generator_digest: str) -> str:
 class Cache:
     def __init__(self, folder: Path = FOLDER) -> None:
         self.folder = folder
-        self.generator_digest = _source_digest()
+        self.generator_digest = _folder_digest(GENERATOR, "*.py")
 
-    def _path(self, scenario: Any) -> Path:
-        return self.folder / f"{scenario.slug}.json"
-
-    def get(self, scenario: Any) -> dict[str, Any] | None:
+    def _read(self, path: Path) -> dict[str, Any] | None:
         try:
-            entry = json.loads(self._path(scenario).read_text(encoding="utf-8"))
+            entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(entry, dict) or entry.get("key") != key(scenario, self.generator_digest):
-            return None
-        results = entry.get("results")
-        return results if isinstance(results, dict) else None
+        return entry if isinstance(entry, dict) else None
 
-    def put(self, scenario: Any, results: dict[str, Any]) -> None:
+    def _write(self, path: Path, entry: dict[str, Any]) -> None:
         """Best effort: a cache that cannot be written only costs time."""
-        entry = {"key": key(scenario, self.generator_digest), "results": results}
-        path = self._path(scenario)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{path.name}.tmp")
@@ -60,3 +61,34 @@ class Cache:
             temporary.replace(path)
         except OSError:
             pass
+
+    def _path(self, scenario: Any) -> Path:
+        return self.folder / f"{scenario.slug}.json"
+
+    def get(self, scenario: Any) -> dict[str, Any] | None:
+        entry = self._read(self._path(scenario))
+        if entry is None or entry.get("key") != key(scenario, self.generator_digest):
+            return None
+        results = entry.get("results")
+        return results if isinstance(results, dict) else None
+
+    def put(self, scenario: Any, results: dict[str, Any]) -> None:
+        self._write(self._path(scenario), {"key": key(scenario, self.generator_digest), "results": results})
+
+    def render_key(self, scenario: Any, results_bytes: bytes, templates: Path) -> str:
+        digest = hashlib.sha256()
+        parts = (results_bytes, key(scenario, self.generator_digest).encode(), _folder_digest(templates, "*").encode())
+        for part in parts:
+            digest.update(part + b"\0")
+        return digest.hexdigest()
+
+    def rendered(self, scenario: Any, render_key: str) -> dict[str, str] | None:
+        """name -> digest of the files the last render with this key gave."""
+        entry = self._read(self.folder / f"{scenario.slug}.rendered.json")
+        if entry is None or entry.get("key") != render_key or not isinstance(entry.get("files"), dict):
+            return None
+        return entry["files"]
+
+    def put_rendered(self, scenario: Any, render_key: str, files: dict[str, bytes]) -> None:
+        digests = {name: file_digest(content) for name, content in files.items()}
+        self._write(self.folder / f"{scenario.slug}.rendered.json", {"key": render_key, "files": digests})

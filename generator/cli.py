@@ -15,7 +15,16 @@ from generator.compare import compare
 from generator.errors import GeneratorError, ScenarioError
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
-from generator.pipeline import WORKERS, Generated, build_records, committed_results, render_scenario, results_name, run_scenario
+from generator.pipeline import (
+    WORKERS,
+    Generated,
+    build_records,
+    committed_results,
+    render_cached,
+    render_scenario,
+    results_name,
+    run_scenario,
+)
 from generator.render import render_index
 from generator.write import refuse_foreign, replace_region, write_if_changed, write_output
 
@@ -74,8 +83,9 @@ def all_files(generated: list[Generated]) -> dict[str, bytes]:
 
 def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
     refuse_foreign(out)  # before the slow part: say at once that nothing will be written
-    records = build_records(paths, out, Cache(), refresh=refresh, rerun=rerun)
-    generated = [render_scenario(r.scenario, r.results) for r in records]
+    cache = Cache()
+    records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
+    generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
     index = index_text(out, generated)
     changed = write_output(all_files(generated), out)
     if index is not None and write_if_changed(index_path(out), index):

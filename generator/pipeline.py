@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import render
 from generator import results as res
-from generator.cache import Cache
+from generator.cache import Cache, file_digest
 from generator.compare import compare
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
@@ -74,6 +75,27 @@ def render_scenario(scenario: Any, results: dict[str, Any]) -> Generated:
         **kind.files(scenario, results),
     }
     return Generated(scenario.slug, kind.name, scenario.title, files)
+
+
+def render_cached(scenario: Any, results: dict[str, Any], out: Path, cache: Cache) -> Generated:
+    """render_scenario, or the output folder's files when the cache says a render with the same
+    results, scenario, templates and code gave exactly them."""
+    results_bytes = res.dumps(results).encode("utf-8")
+    key = cache.render_key(scenario, results_bytes, render.TEMPLATES)
+    digests = cache.rendered(scenario, key) or {}
+    files = {}
+    for name, digest in digests.items():
+        path = out / name
+        content = path.read_bytes() if path.is_file() else b""
+        if file_digest(content) != digest:
+            break
+        files[name] = content
+    else:
+        if files:
+            return Generated(scenario.slug, scenario.kind, scenario.title, files)
+    generated = render_scenario(scenario, results)
+    cache.put_rendered(scenario, key, generated.files)
+    return generated
 
 
 def generate_scenario(scenario: Any) -> Generated:

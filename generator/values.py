@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
 from decimal import Decimal
 from fractions import Fraction
-
-import numpy as np
 
 DTYPES = ("float32", "float64")
 MAX_MAGNITUDE = 10**12  # |value| at most this, so squares and products stay far inside float32
@@ -78,6 +77,7 @@ def nearest_float(value: Fraction, dtype: str) -> float:
     as_double = float(value)
     if dtype == "float64":
         return as_double
+    import numpy as np  # only where a float32 is rounded: loading and rendering need no numpy
     single = np.float32(as_double)
     if not np.isfinite(single):
         return float(single)
@@ -96,6 +96,8 @@ def float_literal(value: float, dtype: str) -> str:
     if dtype == "float64" or not math.isfinite(value):
         text = repr(value)
     else:
+        import numpy as np
+
         short = np.format_float_positional(np.float32(value), unique=True, trim="-")
         text = short if float(np.float32(float(short))) == value else repr(value)
     if "." not in text and "e" not in text and "inf" not in text and "nan" not in text:
@@ -108,9 +110,13 @@ def fraction_text(value: Fraction) -> str:
     return str(value)
 
 
+EPSILON = {"float32": 2.0**-23, "float64": 2.0**-52}  # numpy.finfo(...).eps
+LARGEST = {"float32": (2 - 2.0**-23) * 2.0**127, "float64": sys.float_info.max}  # numpy.finfo(...).max
+
+
 def machine_epsilon(dtype: str) -> float:
-    return float(np.finfo(np.float32 if dtype == "float32" else np.float64).eps)
+    return EPSILON[dtype]
 
 
 def largest_finite(dtype: str) -> float:
-    return float(np.finfo(np.float32 if dtype == "float32" else np.float64).max)
+    return LARGEST[dtype]
