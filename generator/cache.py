@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,16 @@ def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def key(scenario: Any, generator_digest: str) -> str:
+def torch_version_file() -> bytes:
+    """torch/version.py: its version and git revision, read without importing torch."""
+    spec = find_spec("torch")
+    if spec is None or spec.origin is None:
+        return b"no torch"
+    return (Path(spec.origin).parent / "version.py").read_bytes()
+
+
+def _digest(*parts: bytes) -> str:
     digest = hashlib.sha256()
-    parts = (scenario.source.encode(), Path(scenario.source).read_bytes(), generator_digest.encode(), metadata.version("torch").encode())
     for part in parts:
         digest.update(part + b"\0")
     return digest.hexdigest()
@@ -43,7 +50,11 @@ def key(scenario: Any, generator_digest: str) -> str:
 class Cache:
     def __init__(self, folder: Path = FOLDER) -> None:
         self.folder = folder
-        self.generator_digest = _folder_digest(GENERATOR, "*.py")
+        self.code = _folder_digest(GENERATOR, "*.py").encode() + torch_version_file()
+
+    def key(self, scenario: Any) -> str:
+        """What determines a run: the scenario file's path and bytes, the generator, torch."""
+        return _digest(scenario.source.encode(), Path(scenario.source).read_bytes(), self.code)
 
     def _read(self, path: Path) -> dict[str, Any] | None:
         try:
@@ -67,20 +78,16 @@ class Cache:
 
     def get(self, scenario: Any) -> dict[str, Any] | None:
         entry = self._read(self._path(scenario))
-        if entry is None or entry.get("key") != key(scenario, self.generator_digest):
+        if entry is None or entry.get("key") != self.key(scenario):
             return None
         results = entry.get("results")
         return results if isinstance(results, dict) else None
 
     def put(self, scenario: Any, results: dict[str, Any]) -> None:
-        self._write(self._path(scenario), {"key": key(scenario, self.generator_digest), "results": results})
+        self._write(self._path(scenario), {"key": self.key(scenario), "results": results})
 
     def render_key(self, scenario: Any, results_bytes: bytes, templates: Path) -> str:
-        digest = hashlib.sha256()
-        parts = (results_bytes, key(scenario, self.generator_digest).encode(), _folder_digest(templates, "*").encode())
-        for part in parts:
-            digest.update(part + b"\0")
-        return digest.hexdigest()
+        return _digest(results_bytes, self.key(scenario).encode(), _folder_digest(templates, "*").encode())
 
     def rendered(self, scenario: Any, render_key: str) -> dict[str, str] | None:
         """name -> digest of the files the last render with this key gave."""
