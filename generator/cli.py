@@ -12,7 +12,7 @@ from pathlib import Path
 from generator import results as res
 from generator.cache import Cache
 from generator.compare import compare
-from generator.errors import GeneratorError, ScenarioError
+from generator.errors import GeneratorError, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.pipeline import (
@@ -26,13 +26,14 @@ from generator.pipeline import (
     run_scenario,
 )
 from generator.render import render_index
-from generator.write import refuse_foreign, replace_region, write_if_changed, write_output
+from generator.values import int_digits
+from generator.write import check_out, recover, refuse_foreign, replace_region, write_output
 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
-    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 70 internal error."
+    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 70 internal error, 130 interrupted."
 )
 
 
@@ -82,14 +83,17 @@ def all_files(generated: list[Generated]) -> dict[str, bytes]:
 
 
 def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
-    refuse_foreign(out)  # before the slow part: say at once that nothing will be written
+    check_out(out, paths)  # before the slow part: say at once that nothing will be written
+    recover(out, index_path(out))
+    refuse_foreign(out)
     cache = Cache()
     records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
     generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
     index = index_text(out, generated)
-    changed = write_output(all_files(generated), out)
-    if index is not None and write_if_changed(index_path(out), index):
-        changed.append(index_path(out).as_posix())
+    try:
+        changed = write_output(all_files(generated), out, (index_path(out), index) if index is not None else None)
+    except OSError as error:
+        raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
     kept = [r for r in records if r.kept]
     rounded = sum(r.rounded for r in kept)
     note = f"; {len(kept)} kept their committed run" if kept else ""
@@ -102,6 +106,8 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
 def check(paths: list[Path], out: Path) -> int:
     """Rerun every scenario; the committed results must be reproduced (compare.py), and every
     committed page, plot and index region must be what rendering the committed results gives."""
+    check_out(out, paths)
+    refuse_foreign(out)  # the same refusal, and advice, as build's
     scenarios = load_scenarios(paths)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         fresh_runs = list(pool.map(run_scenario, scenarios))
@@ -167,9 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     paths = arguments.paths or [DEFAULT_SCENARIOS]
     try:
-        if arguments.command == "build":
-            return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun)
-        return check(paths, arguments.out)
+        with int_digits(0):  # exact values may run to thousands of digits; input is read under the default limit
+            if arguments.command == "build":
+                return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun)
+            return check(paths, arguments.out)
+    except KeyboardInterrupt:
+        print("interrupted; the output folder is as it was (or as the last completed build left it)", file=sys.stderr)
+        return 130
     except ScenarioError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -11,51 +13,91 @@ from typing import Any
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.reader import Reader
+from generator.values import SAFE_INT_DIGITS, int_digits
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to their *.toml files (sorted); a missing path is a usage error."""
+    """Expand folders to their *.toml entries (sorted); a missing path is a usage error. A file
+    reached twice (named and inside a named folder) counts once."""
     files: list[Path] = []
+    seen: set[str] = set()
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.toml"), key=lambda p: p.stem))  # "a" before "a-b"
-        elif path.is_file():
-            files.append(path)
+            found = sorted(path.glob("*.toml"), key=lambda p: p.stem)  # "a" before "a-b"
+        elif path.exists() or path.is_symlink():
+            found = [path]
         else:
             raise UsageError(f"{path}: no such file or folder")
+        for file in found:
+            identity = os.path.realpath(file)
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
     return files
 
 
 def display_path(path: Path) -> str:
-    """The path as messages and markers show it: relative to the working folder when inside it."""
+    """The path as messages and markers show it: relative to the working folder when inside it
+    (without resolving links, so a link loop cannot stop it)."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.getcwd())
+    return Path(absolute if relative.startswith("..") else relative).as_posix()
+
+
+def read_bytes(path: Path, source: str, problems: list[Problem]) -> bytes | None:
+    """At most MAX_FILE_BYTES of a regular file: a pipe, a device or a link loop is refused
+    before it is opened, and a huge file before it is read."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        info = path.stat()
+    except OSError as error:
+        problems.append(Problem(source, "", f"cannot read: {error.strerror or error}"))
+        return None
+    except RuntimeError:  # a symbolic link loop, on some Pythons
+        problems.append(Problem(source, "", "cannot read: a loop of symbolic links"))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        problems.append(Problem(source, "", "is not a regular file (a pipe, a device or a folder); a scenario is a .toml file"))
+        return None
+    if info.st_size > MAX_FILE_BYTES:
+        problems.append(Problem(source, "", f"file is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}"))
+        return None
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        problems.append(Problem(source, "", f"cannot read: {error.strerror or error}"))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(source, "", f"file is more than {MAX_FILE_BYTES} bytes; the limit is {MAX_FILE_BYTES}"))
+        return None
+    return data
 
 
 def read_table(path: Path, source: str, problems: list[Problem]) -> dict[str, Any] | None:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        problems.append(Problem(source, "", f"cannot read: {error.strerror}"))
+    data = read_bytes(path, source, problems)
+    if data is None:
         return None
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(source, "", f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}"))
-        return None
+    if data.startswith(BYTE_ORDER_MARK):
+        data = data[len(BYTE_ORDER_MARK) :]  # a byte-order mark some editors write: not part of the TOML
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         problems.append(Problem(source, "", f"not UTF-8 (byte {error.start} is {data[error.start]:#04x}); save the file as UTF-8"))
         return None
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        with int_digits(SAFE_INT_DIGITS):
+            return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
         problems.append(Problem(source, "", f"TOML syntax error: {error}"))
-        return None
+    except RecursionError:
+        problems.append(Problem(source, "", "arrays or tables are nested too deeply"))
+    except ValueError:  # Python refuses to read an integer of more than sys.get_int_max_str_digits() digits
+        problems.append(Problem(source, "", f"holds an integer of more than {SAFE_INT_DIGITS} digits; numbers must lie within ±10^12"))
+    return None
 
 
 def load_scenarios(paths: list[Path]) -> list[Any]:
@@ -67,7 +109,7 @@ def load_scenarios(paths: list[Path]) -> list[Any]:
     for path in scenario_files(paths):
         source = display_path(path)
         slug = path.stem
-        if not SLUG.match(slug):
+        if not SLUG.fullmatch(slug):
             hint = "use lower-case letters, digits and '-' (at most 80)"
             problems.append(Problem(source, "", f"file name {slug!r} cannot be a page name; {hint}"))
             continue

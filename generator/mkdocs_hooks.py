@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import mathjax  # the django-static-mathjax package: MathJax 3's files, no Django needed to read them
+from markupsafe import Markup
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,16 @@ def on_config(config):  # noqa: ANN001, ANN201 - MkDocs' config type
     if config["nav"] is None:
         config["nav"] = scenario_nav(Path(config["docs_dir"]))
     return config
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001 - MkDocs' types
+    """A title from the front matter is text, not HTML: escape it once, as Markup, so that the
+    templates that print it raw (<title>, the header, the navigation) and those that escape it
+    (the footer's aria-label) all show it literally, and none twice."""
+    title = page.meta.get("title")
+    if isinstance(title, str) and not isinstance(title, Markup):
+        page.meta["title"] = Markup.escape(title)
+    return markdown
 
 
 def on_files(files: Files, config) -> Files:  # noqa: ANN001 - MkDocs' config type

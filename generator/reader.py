@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
@@ -60,6 +61,10 @@ class Reader:
             return None
         if len(raw) > max_length:
             self.problem(key, f"is {len(raw)} characters long; the limit is {max_length}")
+            return None
+        control = next((ch for ch in raw if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029\ufffe\uffff"), None)
+        if control is not None:
+            self.problem(key, f"holds the control character U+{ord(control):04X}; write text on one line, without control characters")
             return None
         return raw
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -20,8 +22,17 @@ def escape_text(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in INERT or ord(ch) > 127 else f"&#{ord(ch)};" for ch in text)
 
 
+def front_matter_string(text: str) -> str:
+    """A YAML double-quoted scalar holding `text` exactly: JSON with the characters themselves, not
+    \\u escapes (YAML would read a character past U+FFFF written as two \\u escapes as two lone
+    surrogates). HTML escaping happens in the site's hook, once, for every template that shows it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def marker_line(source: str) -> str:
-    return f"<!-- {MARKER} from {source}; do not edit -->"
+    """The ownership marker of a page or plot. The source path is percent-encoded (letters, digits,
+    "/", "_", ".", "-", "~" stay), so no file name can end the comment or add markup."""
+    return f"<!-- {MARKER} from {quote(source, safe='/')}; do not edit -->"
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["text"] = escape_text
+    env.filters["front_matter"] = front_matter_string
     return env
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,42 +18,83 @@ class InvalidNumberError(ValueError):
     """A scenario value that is not a finite exact number; the message says what it is."""
 
 
+MAX_STRING = 200  # characters in a number written as a string
+SHOWN = 40  # characters of a long value that a message echoes
+TOO_LARGE = "is too large; numbers must lie within ±10^12"
+TOO_FINE = "is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)"
+
+
+def shorten(text: str) -> str:
+    """At most SHOWN characters of a value, for a message."""
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
 def parse_exact(raw: object) -> Fraction:
     """The exact value an author wrote: an integer, a TOML float (read as Decimal), or a string.
 
     Strings hold an exact decimal or fraction: "0.1" is 1/10, "-1/3" is -1/3, "2.5e-3" is 1/400.
+    The limits are checked on the exponent and the digits before any big number is built, so a
+    short input such as "1e-99999999" is refused at once instead of building 10^99999999.
     """
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return _within_limits(Fraction(raw), str(raw))
-    if isinstance(raw, (Decimal, float)):
-        if not math.isfinite(raw):
+        if abs(raw) > MAX_MAGNITUDE:
+            raise InvalidNumberError(f"{shorten(str(raw))} {TOO_LARGE}")
+        return Fraction(raw)
+    if isinstance(raw, float):
+        raw = Decimal(raw)
+    if isinstance(raw, Decimal):
+        if not raw.is_finite():
             raise InvalidNumberError(f"expected a finite number, got {raw}")
-        return _within_limits(Fraction(raw), str(raw))
+        return _decimal(raw, shorten(str(raw)))
     if isinstance(raw, str):
-        return _within_limits(_parse_string(raw), repr(raw))
+        return _parse_string(raw)
     raise InvalidNumberError(f"expected a number, got {describe(raw)}")
+
+
+def _decimal(value: Decimal, shown: str) -> Fraction:
+    """The exact value of a finite Decimal, refused by its exponent and digits before it is built."""
+    sign, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).lstrip("0")
+    if not significant:
+        return Fraction(0)
+    exponent = int(exponent)  # a finite Decimal's exponent is an int
+    trailing = len(significant) - len(significant.rstrip("0"))
+    if exponent + len(significant) - 1 > 12:  # the leading digit's place
+        raise InvalidNumberError(f"{shown} {TOO_LARGE}")
+    if exponent + trailing < -12:  # the last non-zero digit's place
+        raise InvalidNumberError(f"{shown} {TOO_FINE}")
+    return _within_limits(Fraction(value), shown)
 
 
 def _within_limits(value: Fraction, shown: str) -> Fraction:
     if abs(value) > MAX_MAGNITUDE:
-        raise InvalidNumberError(f"{shown} is too large; numbers must lie within ±10^12")
+        raise InvalidNumberError(f"{shown} {TOO_LARGE}")
     if value.denominator > MAX_DENOMINATOR:
-        raise InvalidNumberError(f"{shown} is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)")
+        raise InvalidNumberError(f"{shown} {TOO_FINE}")
     return value
 
 
 def _parse_string(text: str) -> Fraction:
-    shown = text if len(text) <= 40 else text[:37] + "..."
-    if len(text) > 200:
-        raise InvalidNumberError(f"number string {shown!r} is longer than 200 characters")
+    shown = repr(shorten(text))
+    if len(text) > MAX_STRING:
+        raise InvalidNumberError(f"number string {shown} is longer than {MAX_STRING} characters")
+    hint = 'write an integer, a decimal such as "0.1" or a fraction such as "-1/3"'
+    not_a_number = InvalidNumberError(f"{shown} is not a number; {hint}")
+    if "/" in text:
+        try:
+            value = Fraction(text.strip())  # p/q: whole numbers only, at most 200 characters
+        except ZeroDivisionError:
+            raise InvalidNumberError(f"{shown} divides by zero") from None
+        except ValueError:
+            raise not_a_number from None
+        return _within_limits(value, shown)
     try:
-        value = Fraction(text.strip())
-    except ZeroDivisionError:
-        raise InvalidNumberError(f"{shown!r} divides by zero") from None
-    except ValueError:
-        hint = 'write an integer, a decimal such as "0.1" or a fraction such as "-1/3"'
-        raise InvalidNumberError(f"{shown!r} is not a number; {hint}") from None
-    return value
+        decimal = Decimal(text.strip())
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise not_a_number from None
+    if not decimal.is_finite():
+        raise not_a_number
+    return _decimal(decimal, shown)
 
 
 def describe(raw: object) -> str:
@@ -103,6 +146,21 @@ def float_literal(value: float, dtype: str) -> str:
     if "." not in text and "e" not in text and "inf" not in text and "nan" not in text:
         text += ".0"
     return text
+
+
+SAFE_INT_DIGITS = 4300  # Python's default limit on reading decimal integers: what TOML input gets
+
+
+@contextmanager
+def int_digits(limit: int) -> Iterator[None]:
+    """Python's limit on int <-> decimal string conversion, for a scope: the default for reading
+    what a person wrote, none (0) for exact values the generator computed, which may be long."""
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(limit)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
 
 
 def fraction_text(value: Fraction) -> str:

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from generator.errors import OwnershipError
+from generator.errors import OwnershipError, UsageError
 from generator.render import MARKER
 
 PAGES_START = "<!-- pages:start -->"
 PAGES_END = "<!-- pages:end -->"
+_FROM = re.escape(MARKER) + r" from \S.*; do not edit"
+PAGE_MARKER = re.compile(f"<!-- {_FROM} -->")  # the line after the front matter
+PLOT_MARKER = re.compile(rf"\s*<dc:description>&lt;!-- {_FROM} --&gt;</dc:description>")  # in the SVG's metadata
+RESULTS_MARKER = re.compile(_FROM, re.S)  # the results file's "generated_by"
+PENDING_INDEX = ".generator-index.pending"  # the new index, beside DIR, until the swap is done
 
 
 def is_owned(path: Path) -> bool:
-    """A file the generator wrote carries its marker (Markdown and SVG near the top, JSON as a key)."""
+    """A file the generator wrote carries its marker exactly where the generator puts it: a
+    hand-written file that merely quotes the marker is not the generator's."""
     try:
-        return MARKER.encode() in path.read_bytes()
-    except OSError:
+        if not path.is_file() or path.is_symlink():
+            return False
+        if path.suffix == ".md":
+            lines = path.read_text(encoding="utf-8").split("\n")
+            end = lines.index("---", 1) if lines[:1] == ["---"] else -1
+            return end > 0 and len(lines) > end + 1 and bool(PAGE_MARKER.fullmatch(lines[end + 1]))
+        if path.suffix == ".svg":
+            head = path.read_text(encoding="utf-8").split("\n")[:40]
+            return any(PLOT_MARKER.fullmatch(line) for line in head)
+        if path.suffix == ".json":
+            marker = json.loads(path.read_text(encoding="utf-8")).get("generated_by")
+            return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
+    except (OSError, ValueError, AttributeError):
         return False
+    return False
 
 
 def foreign_files(out: Path) -> list[Path]:
@@ -30,7 +50,6 @@ def foreign_files(out: Path) -> list[Path]:
 
 def refuse_foreign(out: Path) -> None:
     """Raise OwnershipError if `out` holds anything the generator did not write."""
-    recover(out)
     foreign = foreign_files(out)
     if foreign:
         names = ", ".join(p.as_posix() for p in foreign[:5])
@@ -39,46 +58,99 @@ def refuse_foreign(out: Path) -> None:
         )
 
 
+def check_out(out: Path, scenario_paths: list[Path]) -> None:
+    """Refuse (exit 2) an output folder that is not a folder of generated files: a file, a link,
+    a path under a file, the project folder or one above it, a folder holding the scenarios or a
+    site's hand-written pages. Nothing is moved or written before this passes."""
+    shown = out.as_posix() if str(out) else '""'
+    if out.is_symlink():
+        raise UsageError(f"--out {shown}: is a symbolic link; give the folder itself, so that it is never replaced")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {shown}: is a file, not a folder; give a folder for the generated pages")
+    if not out.exists() and not out.absolute().parent.is_dir():
+        raise UsageError(f"--out {shown}: its parent {out.parent.as_posix()} is not an existing folder")
+    target, here = os.path.abspath(out), os.path.abspath(os.curdir)
+    if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
+        raise UsageError(f"--out {shown}: is the working folder or above it; give a folder of generated pages only, such as docs/scenarios")
+    for path in scenario_paths:
+        scenario = os.path.abspath(path)
+        if scenario == target or scenario.startswith(target.rstrip(os.sep) + os.sep):
+            raise UsageError(f"--out {shown}: holds the scenario files ({path.as_posix()}); give a folder of generated pages only")
+    for name in ("index.md", "mkdocs.yml"):
+        if (out / name).exists() and not is_owned(out / name):
+            hint = "give a folder inside it for the generated pages, such as docs/scenarios"
+            raise UsageError(f"--out {shown}: holds a site's own {name}; {hint}")
+
+
 def _backup(out: Path) -> Path:
     return out.with_name(f".{out.name}.previous")
 
 
-def recover(out: Path) -> None:
-    """Finish a replacement that was killed between its two renames; drop a killed run's staging."""
-    for staging in out.parent.glob(f".{out.name}.new-*"):
-        shutil.rmtree(staging, ignore_errors=True)
+def _pending(index: Path) -> Path:
+    return index.with_name(PENDING_INDEX)
+
+
+def recover(out: Path, index: Path | None = None) -> None:
+    """Finish or undo a replacement that was killed part way, so pages and index agree again.
+
+    Killed before the new folder was in place (a staging folder is still there): the old folder
+    comes back and the new index is dropped. Killed after: the old folder's backup is removed and
+    the new index, written beside the old one before the swap, replaces it.
+    """
+    stagings = list(out.parent.glob(f".{out.name}.new-*"))
     backup = _backup(out)
-    if backup.exists() and not out.exists():
-        backup.rename(out)
-    elif backup.exists():
-        shutil.rmtree(backup)
+    pending = _pending(index) if index is not None else None
+    if stagings:
+        if backup.exists() and not out.exists():
+            backup.rename(out)
+        for staging in stagings:
+            shutil.rmtree(staging, ignore_errors=True)
+        if pending is not None and pending.exists():
+            pending.unlink()
+    if backup.exists():
+        if out.exists():
+            shutil.rmtree(backup)
+        else:
+            backup.rename(out)
+    if pending is not None and index is not None and pending.exists():
+        os.replace(pending, index)
 
 
-def write_output(files: dict[str, bytes], out: Path) -> list[str]:
-    """Make `out` hold exactly `files`; return the names that changed, were added or removed.
+def write_output(files: dict[str, bytes], out: Path, index: tuple[Path, str] | None = None) -> list[str]:
+    """Make `out` hold exactly `files`, and the index page `index[0]` hold `index[1]`; return the
+    names that changed, were added or removed.
 
     New content is written to a temporary sibling folder, then swapped in with two renames, so a
-    run killed at any point leaves either the old folder or the new one. A file in `out` without
-    the generator's marker is never overwritten or deleted: the run stops first, writing nothing.
+    run killed at any point leaves either the old folder or the new one; the new index is written
+    beside the old one first and moved in after the swap (recover() finishes either step). A file
+    in `out` without the generator's marker is never overwritten or deleted: the run stops first.
     """
+    recover(out, index[0] if index else None)
     refuse_foreign(out)
     old = {p.name: p.read_bytes() for p in out.glob("*")} if out.exists() else {}
     changed = sorted(name for name in set(old) | set(files) if old.get(name) != files.get(name))
+    index_changed = index is not None and (not index[0].exists() or index[0].read_text(encoding="utf-8") != index[1])
+    if index is not None and index_changed:
+        _pending(index[0]).write_text(index[1], encoding="utf-8")
+        changed.append(index[0].as_posix())
     if not changed:
         return []
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    for name, content in sorted(files.items()):
-        target = staging / name
-        if old.get(name) == content:
-            shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
-        else:
-            target.write_bytes(content)
-    os.chmod(staging, 0o755)
-    if out.exists():
-        out.rename(_backup(out))
-    staging.rename(out)
-    shutil.rmtree(_backup(out), ignore_errors=True)
+    if len(changed) > int(index_changed):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        for name, content in sorted(files.items()):
+            target = staging / name
+            if old.get(name) == content:
+                shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
+            else:
+                target.write_bytes(content)
+        os.chmod(staging, 0o755)
+        if out.exists():
+            out.rename(_backup(out))
+        staging.rename(out)
+        shutil.rmtree(_backup(out), ignore_errors=True)
+    if index is not None and index_changed:
+        os.replace(_pending(index[0]), index[0])
     return changed
 
 
@@ -88,12 +160,3 @@ def replace_region(text: str, lines: list[str], source: str) -> str:
     if start < 0 or end < start:
         raise OwnershipError(f"{source}: needs the lines {PAGES_START} and {PAGES_END} around the generated list")
     return text[: start + len(PAGES_START)] + "\n" + "".join(line + "\n" for line in lines) + text[end:]
-
-
-def write_if_changed(path: Path, content: str) -> bool:
-    if path.exists() and path.read_text(encoding="utf-8") == content:
-        return False
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(content, encoding="utf-8")
-    os.replace(temporary, path)
-    return True
