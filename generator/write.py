@@ -76,6 +76,10 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
         scenario = os.path.abspath(path)
         if scenario == target or scenario.startswith(target.rstrip(os.sep) + os.sep):
             raise UsageError(f"--out {shown}: holds the scenario files ({path.as_posix()}); give a folder of generated pages only")
+    try:  # the staging folder goes beside DIR: find out now, before any work, that it can
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=out.absolute().parent))
+    except OSError as error:
+        raise UsageError(f"--out {shown}: cannot write there: {error.strerror or error}") from None
     for name in ("index.md", "mkdocs.yml"):
         if (out / name).exists() and not is_owned(out / name):
             hint = "give a folder inside it for the generated pages, such as docs/scenarios"

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from generator.errors import MismatchError
+from generator.errors import MismatchError, Problem, ScenarioError
 from generator.kinds.linreg_sgd.run import Trace
 from generator.kinds.linreg_sgd.scenario import Scenario, residual
 from generator.tolerance import check
@@ -74,10 +74,31 @@ def symbolic_gradient(s: Scenario, size: int) -> None:
         raise MismatchError(f"{s.source}: d loss / d b: sympy's derivative differs from the closed form")
 
 
+EXACT_DIGITS = 10_000_000  # digits of exact values one trajectory may record: about 10 MB of results file
+LOG10_2 = math.log10(2)
+
+
+def digits(values: tuple[Fraction, ...]) -> int:
+    """About how many decimal digits `values` take as fractions (from their bit lengths, no str())."""
+    return int(sum((v.numerator.bit_length() + v.denominator.bit_length()) * LOG10_2 + 2 for v in values))
+
+
+def too_large(s: Scenario, step: int, total: int) -> ScenarioError:
+    steps = s.epochs * s.batches_per_epoch
+    message = (
+        f"the exact values would pass {EXACT_DIGITS:,} digits (about {EXACT_DIGITS // 1_000_000} MB of results) "
+        f"at step {step} of {steps}: each step multiplies the fractions' denominators; use fewer epochs, "
+        "fewer features or numbers with shorter decimals"
+    )
+    return ScenarioError([Problem(s.source, "epochs", message)])
+
+
 def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
-    """Follow the trajectory exactly along `schedule`, the batches (row indices) torch used."""
+    """Follow the trajectory exactly along `schedule`, the batches (row indices) torch used; stop
+    with a ScenarioError (exit 2) once its exact values pass EXACT_DIGITS digits."""
     for size in sorted({len(rows) for rows in schedule}):
         symbolic_gradient(s, size)
+    recorded = 0
     weight, bias = s.weight, s.bias
     grad_weight, grad_bias = (Fraction(0),) * s.d, Fraction(0)
     steps, epoch_loss = [], []
@@ -95,6 +116,9 @@ def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
         steps.append(ExactStep(rows, r, batch_loss(s, r), grad_weight, grad_bias, weight, bias))
         if number % s.batches_per_epoch == 0:
             epoch_loss.append(batch_loss(s, residual(s, tuple(range(s.n)), weight, bias)))
+        recorded += digits((steps[-1].loss, *grad_weight, grad_bias, *weight, bias))
+        if recorded > EXACT_DIGITS:
+            raise too_large(s, number, recorded)
     return Exact(tuple(steps), tuple(epoch_loss))
 
 
@@ -107,12 +131,12 @@ def size(value: Fraction) -> float:
 
 
 def norm(values) -> float:
-    return math.sqrt(math.fsum(size(v) ** 2 for v in values)) if all(math.isfinite(size(v)) for v in values) else math.inf
+    return math.sqrt(_sum_of_squares(values)) if all(math.isfinite(size(v)) for v in values) else math.inf
 
 
 def frobenius(matrix: np.ndarray) -> float:
     """The Frobenius norm, correctly rounded sums (math.fsum) so the bound is the same on every machine."""
-    return math.sqrt(math.fsum(float(v) ** 2 for v in matrix.flat))
+    return math.sqrt(math.fsum(float(v) * float(v) for v in matrix.flat))
 
 
 @dataclass
@@ -144,7 +168,7 @@ def _augmented(s: Scenario, rows) -> np.ndarray:
 
 
 def _sum_of_squares(values) -> float:
-    return math.fsum(size(v) ** 2 for v in values)
+    return math.fsum(size(v) * size(v) for v in values)  # x * x is inf past the range; x ** 2 would raise
 
 
 def _state_is_finite(step) -> bool:
@@ -194,7 +218,7 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
         for j in range(s.d):
             check(where, f"w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], e_g, s.dtype, peak=grad_peak)
         check(where, "b.grad", step.grad_bias, want.grad_bias, e_g, s.dtype, peak=grad_peak)
-        growth = max(abs(1 - lr * lam) for lam in np.linalg.eigvalsh(h))
+        growth = max(abs(1 - lr * float(lam)) for lam in np.linalg.eigvalsh(h))
         grad_norm = norm((*want.grad_weight, want.grad_bias))
         theta_after = norm((*want.weight, want.bias))
         e_theta = growth * bound.theta + lr * (0.0 if s.zero_grad else bound.grad) + lr * local_g

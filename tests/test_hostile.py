@@ -1,0 +1,385 @@
+"""Hostile, huge and odd inputs, one test per class of defect: valid scenarios that the truth check
+once rejected, inputs that hung or crashed, a misused --out, text that broke the page, and output
+that grew past use. Bad input: exit 2 quickly, `file: field: message`, nothing written."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_project, mkdocs_build, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_validation import MSE, SGD, edit, tree_digest, write_case
+
+from generator import write
+from generator.cli import main
+from generator.errors import ScenarioError
+from generator.kinds import linreg_sgd, mse
+from generator.kinds.linreg_sgd import exact as linreg_exact
+from generator.loading import load_scenarios
+from generator.pipeline import generate_scenario
+from generator.reader import Reader
+from generator.values import InvalidNumberError, parse_exact
+
+HANG_GUARD = 60  # seconds: a subprocess still running then has hung (the measured runs take well under 1 s)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path)
+
+
+def scenario_of(kind, table: dict, slug: str = "t"):
+    reader = Reader(f"{slug}.toml", table)
+    scenario = kind.parse(reader, slug)
+    assert scenario is not None, [str(p) for p in reader.problems]
+    return scenario
+
+
+def run_and_verify(kind, scenario):
+    """compute, derive, verify: what raised the false alarms (the shown program is not needed)."""
+    return kind.verify(scenario, kind.compute(scenario), kind.derive(scenario))
+
+
+# --- valid scenarios that the truth check rejected --------------------------------------------
+
+@pytest.mark.parametrize("n, d", [(12, 11), (11, 12), (20, 20), (2, 11)])
+def test_mse_symbols_never_collide(n, d):
+    """x_{i}{j} made (1,10) and (11,0) the same symbol: 12x11 failed with exit 3."""
+    X = [[(3 * i + 7 * j) % 11 - 5 for j in range(d)] for i in range(n)]
+    Y = [[(5 * i + 2 * j) % 7 - 3 for j in range(d)] for i in range(n)]
+    scenario = scenario_of(mse, {"title": "t", "X": X, "Y": Y})
+    run_and_verify(mse, scenario)
+    exact = mse.derive(scenario)
+    assert exact.grad[1][10 % d] == Fraction(2, n * d) * (X[1][10 % d] - Y[1][10 % d])
+
+
+def test_linreg_symbols_never_collide():
+    features = [[(i + j) % 5 for j in range(11)] for i in range(12)]
+    scenario = scenario_of(linreg_sgd, {"title": "t", "features": features, "labels": list(range(12)), "weight": [0] * 11,
+                                        "lr": "0.001", "batch_size": 12, "epochs": 1})
+    linreg_exact.symbolic_gradient(scenario, 12)  # raised MismatchError: x_110 was two entries
+
+
+POST = {"title": "t", "features": [[1, 2], [4, 2], [8, 1], [0, 1], [3, 8], [1, 3]], "labels": [1, 6, 2, 7, 1, 3],
+        "weight": [1, 2], "lr": "0.5", "batch_size": 3}
+
+
+@pytest.mark.parametrize("changes", [
+    {"epochs": 16, "seed": 0},  # the reported case: the gradient overflows first, then the weight
+    {"epochs": 13, "seed": 0},
+    {"epochs": 30, "seed": 3},
+    {"epochs": 20, "order": [[5, 1, 0, 2, 3, 4]] * 20},
+    {"epochs": 20, "seed": 0, "zero_grad": False},
+    {"epochs": 80, "seed": 1, "dtype": "float64"},
+], ids=["epochs 16", "epochs 13", "epochs 30 seed 3", "fixed order", "no zero_grad", "float64"])
+def test_overflow_through_every_intermediate_is_not_a_mismatch(changes):
+    scenario = scenario_of(linreg_sgd, POST | changes)
+    trace = linreg_sgd.compute(scenario)
+    values = [v for step in trace.main.steps for v in (step.loss, step.grad_bias, step.bias, *step.grad_weight, *step.weight)]
+    assert not all(map(math.isfinite, values))  # torch overflowed somewhere along the run
+    run_and_verify(linreg_sgd, scenario)
+
+
+# --- numbers that hung or crashed ---------------------------------------------------------------
+
+BOMBS = [
+    ("string exponent in X", edit(MSE, "X", '[["1e-99999999", 1], [4, 2]]'), "X[0][0]: '1e-99999999' is too fine"),
+    ("string exponent in lr", edit(SGD, "lr", '"1e99999999"'), "lr: '1e99999999' is too large"),
+    ("toml float exponent in Y", edit(MSE, "Y", "[[1e-999999999, 2], [1, 4]]"), "Y[0][0]: 1E-999999999 is too fine"),
+    ("toml float exponent in bias", edit(SGD, "bias", "1e999999999"), "bias: 1E+999999999 is too large"),
+    ("toml 1e400", edit(SGD, "weight", "[1e400, 2]"), "weight[0]: 1E+400 is too large"),
+    ("zero with a huge exponent is zero", None, None),
+    ("toml integer of 5001 digits", edit(MSE, "X", "[[" + "9" * 5001 + ", 1], [4, 2]]"), ": holds an integer of more than 4300 digits"),
+    ("string of 199 digits", edit(SGD, "labels", '["' + "1" * 199 + '", 6, 2]'), "labels[0]: '" + "1" * 37 + "...' is too large"),
+    ("long fraction", edit(SGD, "lr", '"1/' + "3" * 150 + '"'), "lr: '1/" + "3" * 35 + "...' is too fine"),
+    ("nested 2000 deep", MSE.replace("X = [[3, 1], [4, 2]]", "X = " + "[" * 2000 + "]" * 2000), ": arrays or tables are nested too deeply"),
+]
+
+
+@pytest.mark.parametrize("case, content, expected", [b for b in BOMBS if b[1]], ids=[b[0] for b in BOMBS if b[1]])
+def test_number_bombs_exit_2_at_once(project, case, content, expected):
+    write_case(project / "scenarios", "bomb.toml", content)
+    before = tree_digest(project / "docs")
+    completed = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project, env=os.environ | {"PYTHONPATH": str(ROOT)},
+                               capture_output=True, text=True, timeout=HANG_GUARD)
+    assert completed.returncode == 2, completed.stderr
+    first = completed.stderr.splitlines()[0]
+    assert first.startswith("scenarios/bomb.toml:") and expected in first, first
+    assert len(first) < 300 and "Traceback" not in completed.stderr
+    assert tree_digest(project / "docs") == before
+
+
+def test_zero_with_a_huge_exponent_is_zero():
+    assert parse_exact("0e99999999") == 0 and parse_exact(Decimal("0E-999999999")) == 0
+
+
+big_exponents = st.builds(
+    lambda sign, mantissa, point, exponent: f"{sign}{mantissa[:point]}.{mantissa[point:]}e{exponent}",
+    st.sampled_from(["", "-", "+"]), st.text("0123456789", min_size=1, max_size=180), st.integers(0, 180),
+    st.integers(-10**12, 10**12),
+)
+
+
+@settings(max_examples=300, deadline=500)
+@given(st.one_of(big_exponents, big_exponents.map(Decimal), st.integers(-10**4000, 10**4000)))
+def test_fuzz_huge_exponents_and_digits_parse_or_refuse_quickly(raw):
+    """Any exponent, any digit count: a value within the limits, or InvalidNumberError, within the deadline."""
+    try:
+        value = parse_exact(raw)
+    except InvalidNumberError as error:
+        assert len(str(error)) < 200
+        return
+    assert abs(value) <= 10**12 and value.denominator <= 10**12
+
+
+# --- files that hung, crashed or were read whole ----------------------------------------------
+
+def run_build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=project, env=os.environ | {"PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=HANG_GUARD)
+
+
+def make_fifo(folder: Path) -> str:
+    os.mkfifo(folder / "pipe.toml")
+    return "scenarios/pipe.toml: is not a regular file"
+
+
+def make_sparse(folder: Path) -> str:
+    with open(folder / "huge.toml", "wb") as handle:
+        handle.truncate(3 * 10**9)  # 3 GB, sparse: nothing is read before the size check
+    return "scenarios/huge.toml: file is 3000000000 bytes; the limit is 1000000"
+
+
+def make_loop(folder: Path) -> str:
+    (folder / "a.toml").symlink_to("b.toml")
+    (folder / "b.toml").symlink_to("a.toml")
+    return "scenarios/a.toml: cannot read"
+
+
+def make_folder(folder: Path) -> str:
+    (folder / "dir.toml").mkdir()
+    return "scenarios/dir.toml: is not a regular file"
+
+
+def make_newline_name(folder: Path) -> str:
+    (folder / "ab\n.toml").write_text(MSE)
+    return "cannot be a page name"
+
+
+@pytest.mark.parametrize("make", [make_fifo, make_sparse, make_loop, make_folder, make_newline_name])
+def test_odd_files_exit_2_at_once(project, make):
+    expected = make(project / "scenarios")
+    before = tree_digest(project / "docs")
+    completed = run_build(project)
+    assert completed.returncode == 2, completed.stderr
+    assert expected in completed.stderr and "Traceback" not in completed.stderr
+    assert tree_digest(project / "docs") == before
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    write_case(tmp_path, "bom.toml", b"\xef\xbb\xbf" + MSE.encode())
+    assert load_scenarios([tmp_path / "bom.toml"])[0].X[0][0] == 3
+
+
+def test_the_same_file_reached_twice_is_one_scenario(project, monkeypatch):
+    monkeypatch.chdir(project)
+    scenarios = load_scenarios([Path("scenarios"), Path("scenarios/mse-sum.toml"), Path("./scenarios/mse-sum.toml")])
+    assert [s.slug for s in scenarios].count("mse-sum") == 1
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.5])
+def test_ctrl_c_is_one_line_and_exit_130(project, delay):
+    for path in (project / "scenarios").glob("*.toml"):
+        path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
+    before = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
+    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project,
+                               env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=HANG_GUARD)
+    if process.returncode == 0:
+        pytest.skip("the build finished before the interrupt")
+    assert process.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("interrupted;"), err
+    now = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
+    assert now == before or all(b"Changed: " in c for n, c in now.items() if n.endswith(".md"))
+
+
+# --- a misused --out moves nothing -------------------------------------------------------------
+
+def out_cases(project: Path) -> list[tuple[str, str]]:
+    (project / "notes.txt").write_text("my notes\n")
+    linked = project / "linked"
+    linked.symlink_to(project / "docs/scenarios")
+    return [
+        ("notes.txt", "is a file, not a folder"),
+        ("docs/index.md", "is a file, not a folder"),
+        (".", "is the working folder or above it"),
+        ("", "is the working folder or above it"),
+        (str(project), "is the working folder or above it"),
+        (str(project.parent), "is the working folder or above it"),
+        ("docs", "holds a site's own index.md"),
+        ("scenarios", "holds the scenario files"),
+        ("notes.txt/out", "is not an existing folder"),
+        ("missing/out", "is not an existing folder"),
+        ("linked", "is a symbolic link"),
+        ("/proc/generator-out", "cannot write there"),
+    ]
+
+
+def test_a_misused_out_exits_2_and_moves_nothing(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    for out, expected in out_cases(project):
+        before = tree_digest(project)
+        assert main(["build", "--out", out]) == 2, out
+        err = capsys.readouterr().err
+        assert expected in err and len(err.strip().splitlines()) == 1, (out, err)
+        assert tree_digest(project) == before, out
+        assert main(["check", "--out", out]) == 2 or out.startswith("/proc"), out
+        capsys.readouterr()
+    assert (project / "notes.txt").read_text() == "my notes\n"
+    assert (project / "linked").is_symlink()
+
+
+def test_a_page_that_quotes_the_marker_is_not_ours(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    notes = project / "docs/scenarios/notes.md"
+    notes.write_text("# Notes\n\nThe pages say <!-- generated by python -m generator from x.toml; do not edit -->.\n")
+    assert main(["build"]) == 4
+    assert "docs/scenarios/notes.md" in capsys.readouterr().err
+    assert notes.exists()
+
+
+@pytest.mark.parametrize("foreign", ["folder", "file"])
+def test_check_refuses_foreign_files_like_build(project, monkeypatch, capsys, foreign):
+    monkeypatch.chdir(project)
+    target = project / "docs/scenarios/extra"
+    target.mkdir() if foreign == "folder" else target.write_text("mine\n")
+    assert main(["check"]) == 4
+    check_err = capsys.readouterr().err
+    assert main(["build"]) == 4
+    assert capsys.readouterr().err == check_err and "move them out" in check_err
+
+
+def killed_at(monkeypatch, when):
+    """Make os.replace or Path.rename raise KeyboardInterrupt at the moment `when` names."""
+    real_replace, real_rename = os.replace, Path.rename
+
+    def replace(source, target):
+        if when == "before the index" and str(source).endswith(write.PENDING_INDEX):
+            raise KeyboardInterrupt
+        return real_replace(source, target)
+
+    def rename(self, target):
+        if when == "between the renames" and Path(target).name.endswith(".previous"):
+            real_rename(self, target)
+            raise KeyboardInterrupt
+        return real_rename(self, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(Path, "rename", rename)
+
+
+@pytest.mark.parametrize("when", ["before the index", "between the renames"])
+def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
+    monkeypatch.chdir(project)
+    (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
+    out, index = project / "docs/scenarios", project / "docs/index.md"
+    from generator.cli import build
+    with monkeypatch.context() as patched:
+        killed_at(patched, when)
+        with pytest.raises(KeyboardInterrupt):
+            build([Path("scenarios")], Path("docs/scenarios"))
+    write.recover(out, index)
+    pages = {p.name for p in out.iterdir()}
+    linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", index.read_text()))
+    assert linked == {name[:-3] for name in pages if name.endswith(".md")}
+    assert ("mse-sum.md" in pages) == (when == "between the renames")  # rolled back, or rolled forward
+    assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
+
+
+# --- text that broke the page ------------------------------------------------------------------
+
+TITLES = {
+    "astral": "𝔼[loss] by hand 🚀",
+    "quote": 'He said "mean" & <b>sum</b>',
+}
+
+
+def test_titles_and_paths_show_literally_in_the_built_site(tmp_path, monkeypatch):
+    """Titles outside the BMP round-trip; a quote is escaped once; a folder name with a backtick and
+    `-->` puts no live markup into the page."""
+    project = copy_project(tmp_path, with_site_config=True)
+    monkeypatch.chdir(project)
+    for path in (project / "scenarios").glob("*.toml"):
+        path.unlink()
+    weird = project / "scenarios" / "x` --> <img src=x onerror=alert(1)>"
+    weird.mkdir()
+    for slug, title in TITLES.items():
+        (weird / f"{slug}.toml").write_text(edit(MSE, "title", json.dumps(title, ensure_ascii=False)), encoding="utf-8")
+    assert main(["build", str(weird)]) == 0
+    completed = mkdocs_build(project, project / "site")
+    assert completed.returncode == 0, completed.stderr
+    for slug, title in TITLES.items():
+        page = (project / f"site/scenarios/{slug}/index.html").read_text(encoding="utf-8")
+        assert html.unescape(re.search(r"<title>(.*?)</title>", page, flags=re.S).group(1)).startswith(title)
+        visible = html.unescape(re.sub(r"<[^>]+>", "", page))
+        assert title in visible
+        assert "<img src=x" not in page and "&amp;#" not in page and "\\ud83" not in page
+    assert json.loads((project / "docs/scenarios/astral.json").read_text(encoding="utf-8"))["title"] == TITLES["astral"]
+
+
+@pytest.mark.parametrize("title", ['"a\\u0000b"', '"tab\\there"', '"line\\u2028break"', '"bell\\u0007"'])
+def test_control_characters_in_a_title_exit_2(project, monkeypatch, capsys, title):
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", "bad.toml", edit(MSE, "title", title))
+    assert main(["build"]) == 2
+    assert "scenarios/bad.toml: title: holds the control character U+" in capsys.readouterr().err
+
+
+# --- output that grew past use -----------------------------------------------------------------
+
+@pytest.mark.parametrize("table", [
+    {"title": "t", "features": [[1] * 400], "labels": [1], "weight": [0] * 400, "lr": "0.001", "batch_size": 1, "epochs": 200},
+    {"title": "t", "features": [[(i * j) % 5 for j in range(20)] for i in range(20)], "labels": list(range(20)), "weight": [0] * 20,
+     "lr": "0.01", "batch_size": 1, "epochs": 25, "zero_grad": False},
+    {"title": "t", "features": [[1, 2], [4, 2], [8, 1]], "labels": [1, 6, 2], "weight": [1, 2], "lr": "1/999999999989",
+     "batch_size": 1, "epochs": 166},
+], ids=["d=400, 200 steps", "20x20 without zero_grad, 500 steps", "12-digit lr, 498 steps"])
+def test_results_past_the_size_limit_exit_2_with_the_size(table):
+    scenario = scenario_of(linreg_sgd, table)
+    with pytest.raises(ScenarioError, match=r"t.toml: epochs: the exact values would pass 10,000,000 digits .* at step \d+ of \d+"):
+        linreg_sgd.derive(scenario)
+
+
+def test_exact_values_past_4300_digits_build():
+    """Python's limit on int-to-str conversion must not stop a valid run from being written."""
+    scenario = scenario_of(linreg_sgd, {"title": "t", "features": [[1, 2]], "labels": [1], "weight": [1, 2], "lr": "1/999999999989",
+                                        "batch_size": 1, "epochs": 200})
+    from generator.values import int_digits
+    with int_digits(0):
+        results = json.loads(generate_scenario(scenario).files["t.json"])
+    assert max(len(step["weight"][0]["exact"]) for step in results["steps"]) > 4300
+
+
+def test_a_size_refusal_through_the_command_line(project):
+    big = 'kind = "linreg-sgd"\ntitle = "t"\nfeatures = [[1, 2], [4, 2], [8, 1]]\nlabels = [1, 6, 2]\nweight = [1, 2]\nlr = "1/999999999989"\nbatch_size = 1\nepochs = 166\n'
+    write_case(project / "scenarios", "big.toml", big)
+    before = tree_digest(project / "docs")
+    completed = run_cli("build", "--rerun", cwd=project)
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.startswith("scenarios/big.toml: epochs: the exact values would pass")
+    assert tree_digest(project / "docs") == before
