@@ -63,3 +63,18 @@ def site(tmp_path_factory) -> Path:
     completed = mkdocs_build(ROOT, out)
     assert completed.returncode == 0, completed.stderr
     return out
+
+
+@pytest.fixture
+def one_scenario(tmp_path, monkeypatch):
+    """A copy of the project with only mse-mean, built (fast), the working folder set to it."""
+    project = copy_project(tmp_path)
+    for path in (project / "scenarios").glob("*.toml"):
+        if path.stem != "mse-mean":
+            path.unlink()
+    monkeypatch.chdir(project)
+    from generator.cli import main
+
+    assert main(["build"]) == 0
+    assert main(["check"]) == 0
+    return project

@@ -28,8 +28,8 @@ def test_committed_docs_are_what_the_scenarios_give():
     assert re.search(r"^5 scenarios current; (every torch value equals|\d+ torch values differ)", completed.stdout, flags=re.M)
 
 
-def test_check_fails_after_an_edit_of_a_generated_page(tmp_path: Path):
-    project = copy_project(tmp_path)
+def test_check_fails_after_an_edit_of_a_generated_page(one_scenario: Path):
+    project = one_scenario
     page = project / "docs/scenarios/mse-mean.md"
     page.write_text(page.read_text().replace("2.8333", "2.8334"))
     completed = run_cli("check", cwd=project)
@@ -38,10 +38,10 @@ def test_check_fails_after_an_edit_of_a_generated_page(tmp_path: Path):
     assert "mse-mean.md (committed)" in completed.stdout
 
 
-def test_check_fails_when_the_index_list_is_stale(tmp_path: Path):
-    project = copy_project(tmp_path)
+def test_check_fails_when_the_index_list_is_stale(one_scenario: Path):
+    project = one_scenario
     index = project / "docs/index.md"
-    index.write_text(index.read_text().replace("scenarios/mse-sum.md", "scenarios/gone.md"))
+    index.write_text(index.read_text().replace("scenarios/mse-mean.md", "scenarios/gone.md"))
     assert run_cli("check", cwd=project).returncode == 1
 
 

@@ -144,19 +144,6 @@ def torch_values(node):
             yield from torch_values(child)
 
 
-@pytest.fixture
-def one_scenario(tmp_path, monkeypatch):
-    """A copy of the project with only mse-mean, built (fast), the working folder set to it."""
-    project = copy_project(tmp_path)
-    for path in (project / "scenarios").glob("*.toml"):
-        if path.stem != "mse-mean":
-            path.unlink()
-    monkeypatch.chdir(project)
-    assert main(["build"]) == 0
-    assert main(["check"]) == 0
-    return project
-
-
 def edit_results(project: Path, change) -> None:
     path = project / OUT / "mse-mean.json"
     results = json.loads(path.read_text())
