@@ -31,8 +31,9 @@ site: $(STAMP) ## build site/ from docs/ as it stands
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	$(PYTHON) -m pytest --durations=10
 
-lint: $(STAMP) ## ruff over the generator and the tests
+lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the generator
 	$(PYTHON) -m ruff check generator tests
+	$(PYTHON) -m mypy generator
 
 check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
 	$(PYTHON) -m generator check

@@ -12,7 +12,7 @@ import hashlib
 import json
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from generator import results as res
 
@@ -23,7 +23,7 @@ FOLDER = Path(".cache/generator")  # relative to the working folder; git-ignored
 
 def _folder_digest(folder: Path, pattern: str) -> str:
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob(pattern)):
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -94,7 +94,7 @@ class Cache:
         entry = self._read(self.folder / f"{scenario.slug}.rendered.json")
         if entry is None or entry.get("key") != render_key or not isinstance(entry.get("files"), dict):
             return None
-        return entry["files"]
+        return cast(dict[str, str], entry["files"])
 
     def put_rendered(self, scenario: Any, render_key: str, files: dict[str, bytes]) -> None:
         digests = {name: file_digest(content) for name, content in files.items()}

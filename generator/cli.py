@@ -6,26 +6,26 @@ import argparse
 import difflib
 import sys
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from generator import results as res
 from generator.cache import Cache
 from generator.compare import compare
-from generator.errors import GeneratorError, ScenarioError, UsageError
+from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.pipeline import (
-    WORKERS,
     Generated,
     build_records,
     committed_results,
+    each_scenario,
     render_cached,
     render_scenario,
     results_name,
     run_scenario,
 )
-from generator.render import render_index
+from generator.render import labels, render_index
 from generator.values import int_digits
 from generator.write import check_out, recover, refuse_foreign, replace_region, write_output
 
@@ -33,7 +33,8 @@ DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
-    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 70 internal error, 130 interrupted."
+    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 6 a page's program failed, "
+    "70 internal error, 130 interrupted. When several scenarios fail, each is listed and the code is the first one's."
 )
 
 
@@ -73,7 +74,7 @@ def index_text(out: Path, generated: list[Generated]) -> str | None:
     index = index_path(out)
     if not index.exists():
         return None
-    sections = {name: kind.section for name, kind in KINDS.items()}
+    sections = {name: labels(name)["section"] for name in KINDS}
     lines = render_index(generated, sections, out.name)
     return replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())
 
@@ -109,8 +110,7 @@ def check(paths: list[Path], out: Path) -> int:
     check_out(out, paths)
     refuse_foreign(out)  # the same refusal, and advice, as build's
     scenarios = load_scenarios(paths)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        fresh_runs = list(pool.map(run_scenario, scenarios))
+    fresh_runs = each_scenario(run_scenario, scenarios)
     problems: list[str] = []
     rounded = 0
     generated = []
@@ -158,7 +158,7 @@ def check(paths: list[Path], out: Path) -> int:
     return 0
 
 
-def platform_here(runs: list[dict]) -> str:
+def platform_here(runs: list[dict[str, Any]]) -> str:
     return res.platform_text(runs[0]) if runs else "?"
 
 
@@ -185,10 +185,16 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing was written.", file=sys.stderr)
         return error.exit_code
+    except RunFailuresError as error:
+        for failure in error.failures:
+            lines = [str(p) for p in failure.problems] if isinstance(failure, ScenarioError) else [f"error: {failure}"]
+            print("\n".join(lines), file=sys.stderr)
+        print(f"{len(error.failures)} scenario(s) failed; nothing was written.", file=sys.stderr)
+        return error.exit_code
     except GeneratorError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+    except Exception as error:  # the last line of defence: one line, not a traceback
         if arguments.debug:
             traceback.print_exc()
         else:

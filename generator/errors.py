@@ -49,3 +49,19 @@ class OwnershipError(GeneratorError):
     """The output folder holds a file the generator did not write (exit 4)."""
 
     exit_code = 4
+
+
+class ProgramError(GeneratorError):
+    """The program a page shows failed or hung when the generator ran it (exit 6)."""
+
+    exit_code = 6
+
+
+class RunFailuresError(GeneratorError):
+    """Scenarios whose run failed (torch and exact disagree, a shown program failed, a trajectory
+    too large), every one of them, in file order; the exit code is the first one's."""
+
+    def __init__(self, failures: list[GeneratorError]) -> None:
+        self.failures = failures
+        self.exit_code = failures[0].exit_code
+        super().__init__("\n".join(str(f) for f in failures))

@@ -12,8 +12,9 @@ from typing import Any
 
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
+from generator.kinds.base import HEADER_KEYS, ScenarioHeader
 from generator.reader import Reader
-from generator.values import SAFE_INT_DIGITS, int_digits
+from generator.values import DTYPES, SAFE_INT_DIGITS, int_digits
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
@@ -100,9 +101,33 @@ def read_table(path: Path, source: str, problems: list[Problem]) -> dict[str, An
     return None
 
 
+def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, list[Problem]]:
+    """One scenario from its TOML table: the header once, then the kind's own keys; the scenario,
+    or None and every problem found."""
+    reader = Reader(source, table)
+    kind_name = reader.choice("kind", tuple(sorted(KINDS)))
+    title = reader.text("title")
+    dtype = reader.choice("dtype", DTYPES, "float32")
+    if kind_name is None:
+        return None, reader.problems
+    kind = KINDS[kind_name]
+    reader.reject_unknown(HEADER_KEYS + kind.keys)
+    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32"))
+    if reader.problems or title is None or dtype is None:
+        return None, reader.problems
+    return scenario, []
+
+
+def scenario_from(table: dict[str, Any], slug: str = "t") -> Any:
+    """A scenario from a table, or ScenarioError: for tests and tools that hold a table, not a file."""
+    scenario, problems = parse_table(table, f"{slug}.toml", slug)
+    if scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
 def load_scenarios(paths: list[Path]) -> list[Any]:
     """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files."""
-    kinds = KINDS
     problems: list[Problem] = []
     scenarios = []
     slugs: dict[str, str] = {}
@@ -120,14 +145,9 @@ def load_scenarios(paths: list[Path]) -> list[Any]:
         table = read_table(path, source, problems)
         if table is None:
             continue
-        reader = Reader(source, table)
-        kind_name = reader.choice("kind", tuple(sorted(kinds)))
-        if kind_name is None:
-            problems.extend(reader.problems)
-            continue
-        scenario = kinds[kind_name].parse(reader, slug)
-        problems.extend(reader.problems)
-        if scenario is not None and not reader.problems:
+        scenario, found = parse_table(table, source, slug)
+        problems.extend(found)
+        if scenario is not None:
             scenarios.append(scenario)
     if problems:
         raise ScenarioError(problems)

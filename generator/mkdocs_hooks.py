@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import mathjax  # the django-static-mathjax package: MathJax 3's files, no Django needed to read them
 from markupsafe import Markup
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX_FILE = "tex-svg.js"  # SVG output: no web fonts to fetch
@@ -21,30 +24,34 @@ def mathjax_source() -> Path:
     return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / MATHJAX_FILE
 
 
-def scenario_nav(docs: Path) -> list:
+NavEntry = dict[str, Any]  # {"Home": "index.md"} or {section: [pages]}
+
+
+def scenario_nav(docs: Path) -> list[NavEntry]:
     """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from generator.kinds import KINDS
+    from generator.render import labels
 
     by_kind: dict[str, list[str]] = {}
     for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
         kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
         by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
-    nav: list = [{"Home": "index.md"}]
-    for name, kind in KINDS.items():
+    nav: list[NavEntry] = [{"Home": "index.md"}]
+    for name in KINDS:
         if name in by_kind:
-            nav.append({kind.section: by_kind[name]})
+            nav.append({labels(name)["section"]: by_kind[name]})
     return nav
 
 
-def on_config(config):  # noqa: ANN001, ANN201 - MkDocs' config type
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if config["nav"] is None:
         config["nav"] = scenario_nav(Path(config["docs_dir"]))
     return config
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001 - MkDocs' types
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """A title from the front matter is text, not HTML: escape it once, as Markup, so that the
     templates that print it raw (<title>, the header, the navigation) and those that escape it
     (the footer's aria-label) all show it literally, and none twice."""
@@ -54,6 +61,6 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
     return markdown
 
 
-def on_files(files: Files, config) -> Files:  # noqa: ANN001 - MkDocs' config type
+def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, SITE_PATH, abs_src_path=str(mathjax_source())))
     return files

@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import json
 import platform as host
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from generator import render
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.compare import compare
+from generator.errors import GeneratorError, RunFailuresError
 from generator.kinds import KINDS
+from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
 from generator.program import run_program
-from generator.render import Common, render_page
+from generator.render import PageContext, render_page
 
+R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
 
 
@@ -50,34 +55,51 @@ def platform() -> dict[str, str]:
     }
 
 
-def run_scenario(scenario: Any) -> dict[str, Any]:
+def run_scenario(scenario: Scenario) -> Results:
     """Torch, the exact twin, the check of one against the other, the shown program: the results."""
     kind = KINDS[scenario.kind]
-    trace = kind.compute(scenario)
-    exact = kind.derive(scenario)
-    bounds = kind.verify(scenario, trace, exact)
-    printed = run_program(kind.program(scenario), scenario.slug)
-    return res.header(scenario, platform(), printed) | kind.record(scenario, trace, exact, bounds)
+    solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
+    bounds = kind.verify(solved)
+    printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
+    return res.header(scenario, platform(), printed) | kind.record(solved, bounds)
 
 
-def results_name(scenario: Any) -> str:
+def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) -> list[R]:
+    """`action` on every scenario, WORKERS at a time, in order. Every scenario runs even when some
+    fail; then RunFailuresError lists each failure (naming its file), and nothing is returned to write."""
+
+    def attempt(scenario: Scenario) -> R | GeneratorError:
+        try:
+            return action(scenario)
+        except GeneratorError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        outcomes = list(pool.map(attempt, scenarios))
+    failures = [outcome for outcome in outcomes if isinstance(outcome, GeneratorError)]
+    if failures:
+        raise RunFailuresError(failures)
+    return [outcome for outcome in outcomes if not isinstance(outcome, GeneratorError)]
+
+
+def results_name(scenario: Scenario) -> str:
     return f"{scenario.slug}.json"
 
 
-def render_scenario(scenario: Any, results: dict[str, Any]) -> Generated:
+def render_scenario(scenario: Scenario, results: Results) -> Generated:
     """Every file of one scenario from its results: pure, no torch."""
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
-    common = Common(scenario, view, kind.program(scenario), results["printed"], res.platform_text(results), results_name(scenario))
+    context = PageContext(scenario, view, kind.program(scenario), results["printed"], res.platform_text(results), results_name(scenario))
     files = {
-        f"{scenario.slug}.md": render_page(kind.template, common).encode("utf-8"),
+        f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
         results_name(scenario): res.dumps(results).encode("utf-8"),
         **kind.files(scenario, results),
     }
     return Generated(scenario.slug, kind.name, scenario.title, files)
 
 
-def render_cached(scenario: Any, results: dict[str, Any], out: Path, cache: Cache) -> Generated:
+def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
     results_bytes = res.dumps(results).encode("utf-8")
@@ -98,18 +120,16 @@ def render_cached(scenario: Any, results: dict[str, Any], out: Path, cache: Cach
     return generated
 
 
-def generate_scenario(scenario: Any) -> Generated:
+def generate_scenario(scenario: Scenario) -> Generated:
     return render_scenario(scenario, run_scenario(scenario))
 
 
 def generate(paths: list[Path]) -> list[Generated]:
     """Validate every file first (all problems at once), then run and render each scenario."""
-    scenarios = load_scenarios(paths)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(generate_scenario, scenarios))
+    return each_scenario(generate_scenario, load_scenarios(paths))
 
 
-def committed_results(scenario: Any, out: Path) -> dict[str, Any] | None:
+def committed_results(scenario: Scenario, out: Path) -> Results | None:
     """The results file in the output folder, or None when it is missing or not JSON."""
     try:
         loaded = json.loads((out / results_name(scenario)).read_text(encoding="utf-8"))
@@ -122,13 +142,13 @@ def committed_results(scenario: Any, out: Path) -> dict[str, Any] | None:
 class Record:
     """The results a build renders from, and whether they are the committed ones."""
 
-    scenario: Any
-    results: dict[str, Any]
+    scenario: Scenario
+    results: Results
     kept: bool  # the committed results, reproduced by this machine's run
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
 
-def choose_record(scenario: Any, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
+def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
     """This machine's run (from the cache when it holds one for the same inputs and code, unless
     `rerun`), and the committed results instead whenever that run reproduces them, unless `refresh`."""
     fresh = None if rerun else cache.get(scenario)
@@ -144,6 +164,4 @@ def choose_record(scenario: Any, out: Path, cache: Cache, refresh: bool, rerun: 
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
-    scenarios = load_scenarios(paths)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(lambda s: choose_record(s, out, cache, refresh, rerun), scenarios))
+    return each_scenario(partial(choose_record, out=out, cache=cache, refresh=refresh, rerun=rerun), load_scenarios(paths))

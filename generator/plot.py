@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import matplotlib.pyplot as plt  # the backend must be chosen first
 
 LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
 _PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
@@ -35,7 +35,16 @@ def needs_log_scale(series: Sequence[Series]) -> bool:
     return bool(values) and all(y > 0 for s in series for y in finite_points(s)[1]) and max(values) / min(values) > LOG_SCALE_RATIO
 
 
-def loss_plot(series: Sequence[Series], xlabel: str, marker: str, salt: str) -> bytes:
+@dataclass(frozen=True)
+class Axes:
+    """The axis labels, from the kind's labels file."""
+
+    x: str
+    y: str
+    y_log: str  # the y label when the curves span more than LOG_SCALE_RATIO
+
+
+def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str) -> bytes:
     """An SVG of the curves; non-finite values are left out (the page says where they are)."""
     with _PYPLOT, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 10}):
         figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
@@ -44,10 +53,10 @@ def loss_plot(series: Sequence[Series], xlabel: str, marker: str, salt: str) -> 
             axes.plot(x, y, s.style, label=s.label, markersize=4, linewidth=1.4)
         if needs_log_scale(series):
             axes.set_yscale("log")
-            axes.set_ylabel("loss (log scale)")
+            axes.set_ylabel(labels.y_log)
         else:
-            axes.set_ylabel("loss")
-        axes.set_xlabel(xlabel)
+            axes.set_ylabel(labels.y)
+        axes.set_xlabel(labels.x)
         axes.grid(True, alpha=0.3)
         axes.legend()
         figure.tight_layout()

@@ -8,13 +8,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generator.errors import GeneratorError
+from generator.errors import ProgramError
 
 TIMEOUT_SECONDS = 300
 
 
-def run_program(source: str, name: str) -> str:
-    """Run `source` with this interpreter in a clean temporary folder; return its standard output."""
+def run_program(source: str, name: str, scenario_file: str) -> str:
+    """Run `source` with this interpreter in a clean temporary folder; return its standard output.
+    A failure or a hang raises ProgramError naming `scenario_file`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "TORCH", "OMP", "MKL"))}
     environment |= {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
     with tempfile.TemporaryDirectory(prefix="generator-program-") as folder:
@@ -30,8 +31,8 @@ def run_program(source: str, name: str) -> str:
                 timeout=TIMEOUT_SECONDS,
             )
         except subprocess.TimeoutExpired:
-            raise GeneratorError(f"{name}: the page's program ran past {TIMEOUT_SECONDS} s") from None
+            raise ProgramError(f"{scenario_file}: the page's program ran past {TIMEOUT_SECONDS} s") from None
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["(no error output)"])[-1]
-        raise GeneratorError(f"{name}: the page's program failed (exit {completed.returncode}): {last}")
+        raise ProgramError(f"{scenario_file}: the page's program failed (exit {completed.returncode}): {last}")
     return completed.stdout

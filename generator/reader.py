@@ -6,7 +6,7 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from generator.errors import Problem
 from generator.values import InvalidNumberError, parse_exact
@@ -52,7 +52,7 @@ class Reader:
     def text(self, key: str, default: Any = _MISSING, max_length: int = 200) -> str | None:
         raw = self._get(key, default)
         if key not in self.table:
-            return raw
+            return cast(str | None, raw)
         if not isinstance(raw, str):
             self.problem(key, f"expected a string, got {_describe(raw)}")
             return None
@@ -71,7 +71,7 @@ class Reader:
     def choice(self, key: str, options: tuple[str, ...], default: Any = _MISSING) -> str | None:
         raw = self._get(key, default)
         if key not in self.table:
-            return raw
+            return cast(str | None, raw)
         if not isinstance(raw, str):
             self.problem(key, f"expected one of {_quoted(options)}, got {_describe(raw)}")
             return None
@@ -90,7 +90,7 @@ class Reader:
     def integer(self, key: str, low: int, high: int, default: Any = _MISSING) -> int | None:
         raw = self._get(key, default)
         if key not in self.table:
-            return raw
+            return cast(int | None, raw)
         if isinstance(raw, bool) or not isinstance(raw, int):
             self.problem(key, f"expected a whole number, got {_describe(raw)}")
             return None
@@ -102,7 +102,7 @@ class Reader:
     def number(self, key: str, default: Any = _MISSING) -> Fraction | None:
         raw = self._get(key, default)
         if key not in self.table:
-            return raw
+            return cast(Fraction | None, raw)
         return self._number(key, raw)
 
     def _number(self, field: str, raw: Any) -> Fraction | None:
@@ -129,7 +129,8 @@ class Reader:
             self.problem(field, f"has {len(raw)} numbers; the limit is {max_length}")
             return None
         values = [self._number(f"{field}[{i}]", item) for i, item in enumerate(raw)]
-        return None if any(v is None for v in values) else tuple(values)
+        numbers = [v for v in values if v is not None]
+        return tuple(numbers) if len(numbers) == len(values) else None
 
     def matrix(self, key: str) -> Matrix | None:
         raw = self._get(key, _MISSING)
@@ -151,7 +152,8 @@ class Reader:
                 self.problem(f"{key}[{i}]", f"row has {len(row)} numbers, rows above have {len(raw[0])}")
                 return None
             rows.append(self._vector(f"{key}[{i}]", row, MAX_ELEMENTS))
-        return None if any(r is None for r in rows) else tuple(rows)
+        read = [r for r in rows if r is not None]
+        return tuple(read) if len(read) == len(rows) else None
 
     def nested_integers(self, key: str) -> list[list[int]] | None:
         raw = self.table.get(key)

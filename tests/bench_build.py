@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.kinds import KINDS  # noqa: E402
+from generator.kinds.base import Solved  # noqa: E402
 from generator.loading import load_scenarios  # noqa: E402
 from generator.program import run_program  # noqa: E402
 
@@ -36,7 +37,7 @@ def timed(action, *arguments):
 
 
 def shown_program(kind, scenario) -> str:
-    return run_program(kind.program(scenario), scenario.slug)
+    return run_program(kind.program(scenario), scenario.slug, scenario.source)
 
 
 def page_and_files(kind, scenario, results):
@@ -58,7 +59,7 @@ def stages(paths: list[Path]) -> None:
             samples["compute"].append(seconds)
             exact, seconds = timed(kind.derive, scenario)
             samples["derive"].append(seconds)
-            samples["verify"].append(timed(kind.verify, scenario, trace, exact)[1])
+            samples["verify"].append(timed(kind.verify, Solved(scenario, trace, exact))[1])
             samples["program"].append(timed(shown_program, kind, scenario)[1])
             samples["page"].append(timed(page_and_files, kind, scenario, results)[1])
         print(f"{scenario.slug:28} " + " ".join(f"{statistics.median(samples[s]) * 1000:9.0f}" for s in STAGES))

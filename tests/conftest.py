@@ -25,12 +25,14 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def copy_project(target: Path, with_site_config: bool = False) -> Path:
     """A scratch copy of what the generator reads and writes: scenarios/ and docs/; with
-    `with_site_config`, also what MkDocs needs to build it (mkdocs.yml and the hooks' package)."""
+    `with_site_config`, also what MkDocs needs to build it (mkdocs.yml, the hooks' package and the
+    templates it reads the section names from)."""
     for folder in ("scenarios", "docs"):
         shutil.copytree(ROOT / folder, target / folder)
     if with_site_config:
         shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
         shutil.copytree(ROOT / "generator", target / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "templates", target / "templates")
     return target
 
 

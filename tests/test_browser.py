@@ -29,7 +29,7 @@ pytestmark = [
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # noqa: D102 - keep the test output clean
+    def log_message(self, *args) -> None:  # keep the test output clean
         pass
 
 
@@ -118,7 +118,7 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
         visit.page.goto(base + url, wait_until="load")
         try:
             visit.wait_for_math(timeout)
-        except Exception as error:  # noqa: BLE001 - a timeout here is the finding, reported below
+        except Exception as error:  # a timeout here is the finding, reported below
             found.append(f"math never finished typesetting: {type(error).__name__}")
         report = visit.math_report()
         if screenshot:

@@ -7,10 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from conftest import ROOT, copy_project, run_cli
+from test_validation import tree_digest
 
 from generator.cli import main
 from generator.errors import MismatchError
-from generator.kinds import KINDS, mse
+from generator.kinds import KINDS, linreg_sgd, mse
 
 
 def test_help_lists_commands():
@@ -59,15 +60,39 @@ def test_missing_path_is_a_usage_error(tmp_path: Path):
 
 
 def test_a_torch_exact_disagreement_is_exit_3(tmp_path, monkeypatch, capsys):
-
     project = copy_project(tmp_path)
     monkeypatch.chdir(project)
     before = (project / "docs/scenarios/mse-mean.md").read_bytes()
 
-    def disagree(scenario, trace, exact):
-        raise MismatchError(f"{scenario.slug}: loss: torch gave 2.9, exact is 17/6")
+    def disagree(solved):
+        raise MismatchError(f"{solved.scenario.source}: loss: torch gave 2.9, exact is 17/6")
 
     monkeypatch.setitem(KINDS, "mse", replace(mse.KIND, verify=disagree))
-    assert main(["build", "--rerun"]) == 3
-    assert "error: mse-mean: loss: torch gave 2.9, exact is 17/6" in capsys.readouterr().err
+    assert main(["build", "--rerun", "scenarios/mse-mean.toml"]) == 3
+    assert "error: scenarios/mse-mean.toml: loss: torch gave 2.9, exact is 17/6" in capsys.readouterr().err
     assert (project / "docs/scenarios/mse-mean.md").read_bytes() == before
+
+
+def test_every_runtime_failure_is_listed_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    """Runtime failures do not stop at the first: each scenario's is listed, naming its file; the
+    exit code is the first failing file's (a failing shown program is 6); nothing is written."""
+    project = copy_project(tmp_path)
+    monkeypatch.chdir(project)
+    before = tree_digest(project / "docs")
+
+    def disagree(solved):
+        raise MismatchError(f"{solved.scenario.source}: loss: torch gave 2.9, exact is 17/6")
+
+    monkeypatch.setitem(KINDS, "mse", replace(mse.KIND, verify=disagree))
+    monkeypatch.setitem(KINDS, "linreg-sgd", replace(linreg_sgd.KIND, program=lambda s: "raise SystemExit('boom')\n"))
+    assert main(["build", "--rerun"]) == 6
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        "error: scenarios/linreg-sgd.toml: the page's program failed (exit 1): boom",
+        "error: scenarios/linreg-sgd-no-zero-grad.toml: the page's program failed (exit 1): boom",
+        "error: scenarios/linreg-sgd-stable.toml: the page's program failed (exit 1): boom",
+        "error: scenarios/mse-mean.toml: loss: torch gave 2.9, exact is 17/6",
+        "error: scenarios/mse-sum.toml: loss: torch gave 2.9, exact is 17/6",
+        "5 scenario(s) failed; nothing was written.",
+    ]
+    assert tree_digest(project / "docs") == before

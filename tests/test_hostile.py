@@ -27,10 +27,10 @@ from generator import write
 from generator.cli import main
 from generator.errors import ScenarioError
 from generator.kinds import linreg_sgd, mse
+from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
-from generator.loading import load_scenarios
+from generator.loading import load_scenarios, scenario_from
 from generator.pipeline import generate_scenario
-from generator.reader import Reader
 from generator.values import InvalidNumberError, parse_exact
 
 HANG_GUARD = 60  # seconds: a subprocess still running then has hung (the measured runs take well under 1 s)
@@ -42,15 +42,12 @@ def project(tmp_path: Path) -> Path:
 
 
 def scenario_of(kind, table: dict, slug: str = "t"):
-    reader = Reader(f"{slug}.toml", table)
-    scenario = kind.parse(reader, slug)
-    assert scenario is not None, [str(p) for p in reader.problems]
-    return scenario
+    return scenario_from({"kind": kind.KIND.name} | table, slug)
 
 
 def run_and_verify(kind, scenario):
     """compute, derive, verify: what raised the false alarms (the shown program is not needed)."""
-    return kind.verify(scenario, kind.compute(scenario), kind.derive(scenario))
+    return kind.verify(Solved(scenario, kind.compute(scenario), kind.derive(scenario)))
 
 
 # --- valid scenarios that the truth check rejected --------------------------------------------

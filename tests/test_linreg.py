@@ -16,9 +16,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from generator.errors import MismatchError
 from generator.kinds import linreg_sgd
+from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import scenario as linreg_scenario
+from generator.loading import scenario_from
 from generator.pipeline import generate_scenario
-from generator.reader import Reader
 
 POST = {
     "title": "post",
@@ -34,10 +35,7 @@ POST = {
 
 
 def make(table: dict, slug: str = "t"):
-    reader = Reader(f"{slug}.toml", table)
-    scenario = linreg_scenario.parse(reader, slug)
-    assert scenario is not None, [str(p) for p in reader.problems]
-    return scenario
+    return scenario_from({"kind": "linreg-sgd"} | table, slug)
 
 
 def run(table: dict, slug: str = "t") -> dict:
@@ -200,7 +198,7 @@ def problems(draw):
 @given(problems())
 def test_torch_trajectory_agrees_with_the_exact_one(scenario):
     runs, exacts_ = linreg_sgd.compute(scenario), linreg_sgd.derive(scenario)
-    linreg_sgd.verify(scenario, runs, exacts_)  # raises MismatchError past the dtype's tolerance
+    linreg_sgd.verify(Solved(scenario, runs, exacts_))  # raises MismatchError past the dtype's tolerance
     first = exacts_.main.steps[0]
     rows = first.indices
     residual = [sum((x * w for x, w in zip(scenario.features[i], scenario.weight)), scenario.bias) - scenario.labels[i] for i in rows]
@@ -215,10 +213,10 @@ def test_verify_catches_a_small_error_late_in_a_diverging_run(dtype, relative):
     is about 10^-4 relative there for float32)."""
     scenario = make(POST | {"dtype": dtype, "epochs": 3, "order": [[5, 1, 0, 2, 3, 4]] * 3})
     runs, exacts_ = linreg_sgd.compute(scenario), linreg_sgd.derive(scenario)
-    linreg_sgd.verify(scenario, runs, exacts_)
+    linreg_sgd.verify(Solved(scenario, runs, exacts_))
     steps = list(runs.main.steps)
     wrong = steps[4].weight[0] * (1 + relative)
     steps[4] = replace(steps[4], weight=(wrong, *steps[4].weight[1:]))
     broken = replace(runs, main=replace(runs.main, steps=tuple(steps)))
     with pytest.raises(MismatchError, match=r"t.toml: epoch 3 batch 1: w\[0\] after the step: torch gave"):
-        linreg_sgd.verify(scenario, broken, exacts_)
+        linreg_sgd.verify(Solved(scenario, broken, exacts_))

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from generator.errors import MismatchError
 from generator.kinds import mse
+from generator.kinds.base import Solved
 from generator.kinds.mse.run import Trace
-from generator.reader import Reader
+from generator.loading import scenario_from
 
 
 def exact(record):
@@ -65,9 +66,7 @@ def problems(draw):
         "X": [[str(v) for v in row] for row in draw(matrix)],
         "Y": [[str(v) for v in row] for row in draw(matrix)],
     }
-    reader = Reader("random.toml", table)
-    scenario = mse.parse(reader, "random")
-    assert scenario is not None, reader.problems
+    scenario = scenario_from({"kind": "mse"} | table, "random")
     return scenario
 
 
@@ -75,7 +74,7 @@ def problems(draw):
 @given(problems())
 def test_torch_exact_and_symbolic_agree(scenario):
     trace, result = mse.compute(scenario), mse.derive(scenario)
-    mse.verify(scenario, trace, result)  # raises MismatchError on disagreement
+    mse.verify(Solved(scenario, trace, result))  # raises MismatchError on disagreement
     n, d = scenario.shape
     divisor = n * d if scenario.reduction == "mean" else 1
     residual = [[x - y for x, y in zip(xr, yr)] for xr, yr in zip(scenario.X, scenario.Y)]
@@ -88,9 +87,8 @@ def test_torch_exact_and_symbolic_agree(scenario):
 
 
 def test_verify_fails_loudly_on_a_wrong_torch_value():
-    reader = Reader("t.toml", {"title": "t", "X": [[3, 1]], "Y": [[2, 2]]})
-    scenario = mse.parse(reader, "t")
+    scenario = scenario_from({"kind": "mse", "title": "t", "X": [[3, 1]], "Y": [[2, 2]]})
     trace = mse.compute(scenario)
     wrong = Trace(trace.residual, trace.squares, trace.sum_squares, trace.loss * (1 + 1e-4), trace.grad)
     with pytest.raises(MismatchError, match=r"t.toml: loss: torch gave .* exact is 1"):
-        mse.verify(scenario, wrong, mse.derive(scenario))
+        mse.verify(Solved(scenario, wrong, mse.derive(scenario)))

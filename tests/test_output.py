@@ -22,8 +22,8 @@ from generator.cli import main
 from generator.errors import OwnershipError
 from generator.kinds import mse
 from generator.kinds.linreg_sgd import scenario as linreg_scenario
+from generator.loading import scenario_from
 from generator.pipeline import generate_scenario
-from generator.reader import Reader
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -155,10 +155,7 @@ def build_one(kind_module, text: str, slug: str = "edge"):
     import tomllib
     from decimal import Decimal
 
-    reader = Reader(f"{slug}.toml", tomllib.loads(text, parse_float=Decimal))
-    reader.table.pop("kind")
-    scenario = kind_module.parse(reader, slug)
-    assert scenario is not None, [str(p) for p in reader.problems]
+    scenario = scenario_from(tomllib.loads(text, parse_float=Decimal), slug)
     generated = generate_scenario(scenario)
     return json.loads(generated.files[f"{slug}.json"]), generated.files[f"{slug}.md"].decode()
 

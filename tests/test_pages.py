@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 
 from generator.formatting import decimal_text
+from generator.kinds import KINDS
 
 FRACTION = re.compile(r"\\frac\{(\d+)\}\{(\d+)\}")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]\d+)?(?![\w.])")
@@ -35,7 +36,7 @@ def allowed_numbers(result) -> set[str]:
         allowed |= {str(abs(exact.numerator)), str(exact.denominator), decimal_text(float(exact)).lstrip("-")}
         if isinstance(value, float) and math.isfinite(value):
             allowed.add(decimal_text(value).lstrip("-"))
-    for key in ("X", "Y", "features", "labels", "initial_weight", "initial_bias", "lr"):
+    for key in KINDS[result["kind"]].inputs:  # each kind names the results keys of its inputs
         for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
             fraction = Fraction(text)
             allowed |= {str(abs(fraction.numerator)), str(fraction.denominator), decimal_text(float(fraction)).lstrip("-")}

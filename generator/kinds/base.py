@@ -4,12 +4,12 @@ A kind is a package with the same modules: `scenario.py` (the TOML format), `run
 `exact.py` (sympy and fractions, and the check of torch against them), `page.py` (the template's
 view, from the results file alone) and its template. Its `__init__.py` declares one `Kind`.
 
-    parse   Reader, slug -> S, the frozen scenario (None when the reader collected problems)
+    parse   Reader, ScenarioHeader -> S, the frozen scenario (None when the reader collected problems)
     compute S -> T, every intermediate of the real torch run             (imports torch)
     derive  S -> E, the same quantities exactly, gradients from sympy      (imports sympy)
-    verify  S, T, E -> B, a verified bound for every torch value; raises MismatchError
-    program S -> the standalone PyTorch program the page shows and the generator runs
-    record  S, T, E, B -> the kind's keys of the results file (JSON-ready)
+    verify  Solved[S, T, E] -> B, a verified bound for every torch value; raises MismatchError
+    program S -> the standalone PyTorch program the page shows (templates/programs/<kind>.py.j2)
+    record  Solved[S, T, E], B -> the kind's keys of the results file (JSON-ready)
     view    S, Results -> the template's view; reads only the results file, never torch
     files   S, Results -> extra files beside the page, such as plots (name -> bytes)
 
@@ -25,12 +25,61 @@ from typing import Any, Generic, TypeVar
 
 from generator.reader import Reader
 
-S = TypeVar("S")
+Results = dict[str, Any]  # one parsed results file: the record every page is rendered from
+HEADER_KEYS = ("kind", "title", "dtype")  # the keys every scenario file has, read once by loading.py
+
+
+@dataclass(frozen=True)
+class ScenarioHeader:
+    """What every scenario has, whatever its kind: read once, before the kind reads the rest."""
+
+    kind: str
+    source: str  # the file, as messages, markers and pages name it
+    slug: str  # the page's name: the file name's stem
+    title: str
+    dtype: str  # "float32" or "float64": what torch computes in
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The base of every kind's frozen scenario: the header, and its fields by name."""
+
+    header: ScenarioHeader
+
+    @property
+    def kind(self) -> str:
+        return self.header.kind
+
+    @property
+    def source(self) -> str:
+        return self.header.source
+
+    @property
+    def slug(self) -> str:
+        return self.header.slug
+
+    @property
+    def title(self) -> str:
+        return self.header.title
+
+    @property
+    def dtype(self) -> str:
+        return self.header.dtype
+
+
+S = TypeVar("S", bound=Scenario)
 T = TypeVar("T")
 E = TypeVar("E")
 B = TypeVar("B")
 
-Results = dict[str, Any]  # one parsed results file: the record every page is rendered from
+
+@dataclass(frozen=True)
+class Solved(Generic[S, T, E]):
+    """A scenario with its torch run and its exact twin: what verify checks and record writes."""
+
+    scenario: S
+    trace: T
+    exact: E
 
 
 def no_files(scenario: Any, results: Results) -> dict[str, bytes]:
@@ -39,15 +88,15 @@ def no_files(scenario: Any, results: Results) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class Kind(Generic[S, T, E, B]):
-    name: str
-    section: str  # the heading its pages are listed under on the index page and in the navigation
-    template: str
-    keys: tuple[str, ...]  # the scenario file's keys, as the README's table lists them
-    parse: Callable[[Reader, str], S | None]
+    name: str  # the value of `kind` in a scenario file
+    template: str  # the page template, in templates/
+    keys: tuple[str, ...]  # the scenario file's keys besides HEADER_KEYS, as the README's table lists them
+    inputs: tuple[str, ...]  # the results keys that hold the scenario's exact inputs
+    parse: Callable[[Reader, ScenarioHeader], S | None]
     compute: Callable[[S], T]
     derive: Callable[[S], E]
-    verify: Callable[[S, T, E], B]
+    verify: Callable[[Solved[S, T, E]], B]
     program: Callable[[S], str]
-    record: Callable[[S, T, E, B], Results]
+    record: Callable[[Solved[S, T, E], B], Results]
     view: Callable[[S, Results], Any]
     files: Callable[[S, Results], dict[str, bytes]] = field(default=no_files)

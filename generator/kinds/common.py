@@ -1,4 +1,5 @@
-"""Helpers every kind shares: exact numbers to sympy and back, and exact matrices as LaTeX."""
+"""Helpers every kind shares: exact numbers to sympy and back, to the literals of a shown program,
+and to LaTeX; and the check of a sympy derivative against the closed form a page shows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from fractions import Fraction
 from typing import Any
 
 from generator import formatting as fmt
+from generator.errors import MismatchError
+from generator.values import float_literal, nearest_float
 
 
 def rational(value: Fraction) -> Any:
@@ -30,3 +33,24 @@ def exact_matrix_latex(matrix: Sequence[Sequence[Fraction]]) -> str:
 
 def exact_column_latex(values: Sequence[Fraction]) -> str:
     return fmt.column([fmt.fraction_latex(v) for v in values])
+
+
+def literal(value: Fraction, dtype: str) -> str:
+    """The shortest Python literal torch reads as the float of `dtype` nearest to `value`."""
+    return float_literal(nearest_float(value, dtype), dtype)
+
+
+def vector_literal(values: Sequence[Fraction], dtype: str) -> str:
+    return "[" + ", ".join(literal(v, dtype) for v in values) + "]"
+
+
+def matrix_literal(matrix: Sequence[Sequence[Fraction]], dtype: str) -> str:
+    return "[" + ", ".join(vector_literal(row, dtype) for row in matrix) + "]"
+
+
+def check_derivative(source: str, what: str, derivative: Any, closed_form: Any) -> None:
+    """Raise MismatchError unless sympy's derivative equals the closed form the page shows."""
+    import sympy
+
+    if sympy.simplify(sympy.expand(derivative - closed_form)) != 0:
+        raise MismatchError(f"{source}: {what}: sympy gives {derivative}, the closed form {closed_form}")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from generator import results as res
-from generator.kinds.base import Kind, Results
+from generator.kinds.base import Kind, Results, Solved
 from generator.kinds.linreg_sgd.page import files, view
 from generator.kinds.linreg_sgd.program import program
-from generator.kinds.linreg_sgd.scenario import KEYS, Scenario, parse
+from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.linreg_sgd.exact import Bounds, Exact
@@ -62,9 +62,10 @@ def derive(s: Scenario) -> Exacts:
     return Exacts(exact.derive(s, schedule), exact.derive(twin, schedule) if twin else None)
 
 
-def verify(s: Scenario, trace: Runs, exact_runs: Exacts) -> RunBounds:
+def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
     from generator.kinds.linreg_sgd import exact
 
+    s, trace, exact_runs = solved.scenario, solved.trace, solved.exact
     main = exact.verify(s, trace.main, exact_runs.main)
     twin = _twin(s)
     if twin is None or trace.with_zero_grad is None or exact_runs.with_zero_grad is None:
@@ -92,7 +93,8 @@ def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> list[dict[str, Any]]:
     return steps
 
 
-def record(s: Scenario, trace: Runs, exact: Exacts, bounds: RunBounds) -> Results:
+def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results:
+    s, trace, exact = solved.scenario, solved.trace, solved.exact
     payload: Results = {
         "features": res.exact_matrix(s.features),
         "labels": [str(v) for v in s.labels],
@@ -117,10 +119,10 @@ def record(s: Scenario, trace: Runs, exact: Exacts, bounds: RunBounds) -> Result
 
 
 KIND: Kind[Scenario, Runs, Exacts, RunBounds] = Kind(
-    name=Scenario.kind,
-    section="Linear regression trained by SGD",
+    name=NAME,
     template="linreg-sgd.md.j2",
     keys=KEYS,
+    inputs=("features", "labels", "initial_weight", "initial_bias", "lr"),
     parse=parse,
     compute=compute,
     derive=derive,

@@ -4,6 +4,7 @@ and the check of every torch number against it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -11,7 +12,7 @@ import numpy as np
 import sympy
 
 from generator.errors import MismatchError, Problem, ScenarioError
-from generator.kinds.linreg_sgd.run import Trace
+from generator.kinds.linreg_sgd.run import Step, Trace
 from generator.kinds.linreg_sgd.scenario import Scenario, residual
 from generator.tolerance import check
 from generator.values import machine_epsilon
@@ -130,7 +131,8 @@ def size(value: Fraction) -> float:
         return math.inf
 
 
-def norm(values) -> float:
+def norm(values: Iterable[Fraction]) -> float:
+    values = tuple(values)
     return math.sqrt(_sum_of_squares(values)) if all(math.isfinite(size(v)) for v in values) else math.inf
 
 
@@ -163,15 +165,15 @@ def _loss_bound(eps: float, k: int, c: float, frobenius: float, theta: float, e_
     return c * (2 * r_norm * e_r + e_r * e_r + eps * k * r_norm * r_norm)
 
 
-def _augmented(s: Scenario, rows) -> np.ndarray:
+def _augmented(s: Scenario, rows: Iterable[int]) -> np.ndarray:
     return np.array([[size(v) for v in s.features[i]] + [1.0] for i in rows])
 
 
-def _sum_of_squares(values) -> float:
+def _sum_of_squares(values: Iterable[Fraction]) -> float:
     return math.fsum(size(v) * size(v) for v in values)  # x * x is inf past the range; x ** 2 would raise
 
 
-def _state_is_finite(step) -> bool:
+def _state_is_finite(step: Step) -> bool:
     return all(math.isfinite(v) for v in (*step.weight, step.bias, *step.grad_weight, step.grad_bias))
 
 

@@ -11,8 +11,8 @@ from generator import formatting as fmt
 from generator import results as res
 from generator.kinds.base import Results
 from generator.kinds.common import exact_column_latex, exact_matrix_latex
-from generator.kinds.linreg_sgd.scenario import Scenario, residual
-from generator.render import marker_line
+from generator.kinds.linreg_sgd.scenario import NAME, Scenario, residual
+from generator.render import labels, marker_line
 from generator.values import largest_finite
 
 
@@ -69,7 +69,7 @@ class Page:
     baseline_is_epoch: bool
     last_epoch_loss: str
     diverges: bool
-    overflow_at: str | None
+    overflow_at: tuple[int, int] | None  # the epoch and batch where torch's values first leave the dtype's range
     largest: str
     plot_file: str
 
@@ -162,7 +162,7 @@ def view(s: Scenario, results: Results) -> Page:
         baseline_is_epoch=len(losses) > 1,
         last_epoch_loss=fmt.decimal_text(losses[-1]),
         diverges=diverges,
-        overflow_at=f"epoch {overflow['epoch']}, batch {overflow['batch']}" if overflow else None,
+        overflow_at=(overflow["epoch"], overflow["batch"]) if overflow else None,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
     )
@@ -171,15 +171,17 @@ def view(s: Scenario, results: Results) -> Page:
 def files(s: Scenario, results: Results) -> dict[str, bytes]:
     """The loss plot: batch loss per step, the loss on all data at each epoch's end, and the
     with-zero_grad twin's batch loss when there is one."""
-    from generator.plot import Series, loss_plot  # matplotlib only where a plot is drawn
+    from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
 
+    words = labels(NAME)["plot"]
     steps = results["steps"]
     numbers = list(range(1, len(steps) + 1))
     epoch_ends = [e * s.batches_per_epoch for e in range(1, s.epochs + 1)]
-    label = "without zero_grad()" if not s.zero_grad else "batch loss"
-    series = [Series(f"{label}, per step", numbers, [_loss(step) for step in steps], "o-")]
-    series.append(Series("loss on all data, per epoch", epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
+    first = words["batch"] if s.zero_grad else words["without_zero_grad"]
+    series = [Series(first, numbers, [_loss(step) for step in steps], "o-")]
+    series.append(Series(words["epoch"], epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
     if "with_zero_grad" in results:
         twin_losses = [_loss(step) for step in results["with_zero_grad"]["steps"]]
-        series.append(Series("with zero_grad(), per step", numbers, twin_losses, "^-"))
-    return {plot_file(s): loss_plot(series, "step (batch)", marker_line(s.source), s.slug)}
+        series.append(Series(words["with_zero_grad"], numbers, twin_losses, "^-"))
+    axes = Axes(words["x"], words["y"], words["y_log"])
+    return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}

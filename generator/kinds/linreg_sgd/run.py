@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from generator.errors import GeneratorError
 from generator.kinds.linreg_sgd.scenario import Scenario, schedule_from_order
 from generator.values import nearest_float
 
@@ -30,16 +32,26 @@ class Trace:
     epoch_loss: tuple[float, ...]
 
 
-def _tensor(values, dtype: str) -> torch.Tensor:
-    return torch.tensor(values, dtype=getattr(torch, dtype))
+def _tensor(values: list[list[float]] | list[float], dtype: str) -> torch.Tensor:
+    tensor: torch.Tensor = torch.tensor(values, dtype=getattr(torch, dtype))
+    return tensor
+
+
+def _grad(parameter: torch.Tensor) -> torch.Tensor:
+    if parameter.grad is None:
+        raise GeneratorError("torch left no gradient after backward()")
+    return parameter.grad
 
 
 def loss_of(s: Scenario, criterion: nn.MSELoss, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    loss = criterion(prediction, target)
+    loss: torch.Tensor = criterion(prediction, target)
     return loss / len(target) if s.reduction == "sum/batch" else loss
 
 
-def batches(s: Scenario, features: torch.Tensor, labels: torch.Tensor):
+Batch = tuple[int, int, tuple[int, ...], torch.Tensor, torch.Tensor]
+
+
+def batches(s: Scenario, features: torch.Tensor, labels: torch.Tensor) -> Iterator[Batch]:
     """Yield (epoch, batch, indices, X, y), both counted from 1, as the shown program iterates them."""
     if s.order is not None:
         for epoch, chunks in enumerate(schedule_from_order(s), start=1):
@@ -71,10 +83,11 @@ def schedule(s: Scenario) -> list[tuple[int, ...]]:
 def compute(s: Scenario) -> Trace:
     features = _tensor([[nearest_float(v, s.dtype) for v in row] for row in s.features], s.dtype)
     labels = _tensor([[nearest_float(v, s.dtype)] for v in s.labels], s.dtype)
-    net = nn.Sequential(nn.Linear(s.d, 1)).to(getattr(torch, s.dtype))
+    layer = nn.Linear(s.d, 1).to(getattr(torch, s.dtype))
+    net = nn.Sequential(layer)
     with torch.no_grad():
-        net[0].weight.copy_(_tensor([[nearest_float(v, s.dtype) for v in s.weight]], s.dtype))
-        net[0].bias.copy_(_tensor([nearest_float(s.bias, s.dtype)], s.dtype))
+        layer.weight.copy_(_tensor([[nearest_float(v, s.dtype) for v in s.weight]], s.dtype))
+        layer.bias.copy_(_tensor([nearest_float(s.bias, s.dtype)], s.dtype))
     criterion = nn.MSELoss(reduction="mean" if s.reduction == "mean" else "sum")
     trainer = torch.optim.SGD(net.parameters(), lr=nearest_float(s.lr, "float64"))
     steps: list[Step] = []
@@ -83,12 +96,11 @@ def compute(s: Scenario) -> Trace:
         loss = loss_of(s, criterion, net(X), y)
         if s.zero_grad:
             trainer.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch's own annotation is missing
         trainer.step()
-        layer = net[0]
         steps.append(
             Step(
-                epoch, batch, tuple(indices), loss.item(), tuple(layer.weight.grad[0].tolist()), layer.bias.grad.item(),
+                epoch, batch, tuple(indices), loss.item(), tuple(_grad(layer.weight)[0].tolist()), _grad(layer.bias).item(),
                 tuple(layer.weight.detach()[0].tolist()), layer.bias.detach().item(),
             )
         )

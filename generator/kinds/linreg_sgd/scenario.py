@@ -5,28 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import ClassVar
 
+from generator.kinds import base
 from generator.reader import Matrix, Reader, Vector
-from generator.values import DTYPES
 
+NAME = "linreg-sgd"
 REDUCTIONS = ("sum/batch", "mean", "sum")
-KEYS = (
-    "kind", "title", "dtype", "features", "labels", "weight", "bias", "lr", "batch_size", "epochs",
-    "reduction", "zero_grad", "order", "seed",
-)
+KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed")
 MAX_STEPS = 500  # steps past this make an unreadable table and exact fractions of thousands of digits
 MAX_EPOCHS = 200
 MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
-class Scenario:
-    kind: ClassVar[str] = "linreg-sgd"
-    source: str
-    slug: str
-    title: str
-    dtype: str
+class Scenario(base.Scenario):
     features: Matrix
     labels: Vector
     weight: Vector
@@ -56,10 +48,7 @@ class Scenario:
         return Fraction(1) if self.reduction == "sum" else Fraction(1, batch)
 
 
-def parse(reader: Reader, slug: str) -> Scenario | None:
-    reader.reject_unknown(KEYS)
-    title = reader.text("title")
-    dtype = reader.choice("dtype", DTYPES, "float32")
+def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     reduction = reader.choice("reduction", REDUCTIONS, "sum/batch")
     features, labels, weight = reader.matrix("features"), reader.vector("labels"), reader.vector("weight")
     bias = reader.number("bias", Fraction(0))
@@ -85,13 +74,13 @@ def parse(reader: Reader, slug: str) -> Scenario | None:
             reader.problem("epochs", f"{epochs} epochs of {per_epoch} batches make {steps} steps; the limit is {MAX_STEPS}")
         if order is not None:
             _check_order(reader, order, len(features), epochs)
-    if reader.problems:
+    if (
+        reader.problems or features is None or labels is None or weight is None or bias is None or lr is None
+        or batch_size is None or epochs is None or reduction is None or zero_grad is None or seed is None
+    ):
         return None
     order_tuple = tuple(tuple(p) for p in order) if order is not None else None
-    return Scenario(
-        reader.source, slug, title, dtype, features, labels, weight, bias, lr, batch_size, epochs,
-        reduction, zero_grad, order_tuple, seed,
-    )
+    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed)
 
 
 def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import results as res
-from generator.kinds.base import Kind, Results
+from generator.kinds.base import Kind, Results, Solved
 from generator.kinds.mse.page import view
 from generator.kinds.mse.program import program
-from generator.kinds.mse.scenario import KEYS, REDUCTIONS, Scenario, parse
+from generator.kinds.mse.scenario import KEYS, NAME, REDUCTIONS, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.mse.exact import Bounds, Exact
@@ -35,13 +35,14 @@ def derive(s: Scenario) -> Exact:
     return exact.derive(s)
 
 
-def verify(s: Scenario, trace: Trace, exact_values: Exact) -> Bounds:
+def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
     from generator.kinds.mse import exact
 
-    return exact.verify(s, trace, exact_values)
+    return exact.verify(solved.scenario, solved.trace, solved.exact)
 
 
-def record(s: Scenario, trace: Trace, exact: Exact, bounds: Bounds) -> Results:
+def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Results:
+    s, trace, exact = solved.scenario, solved.trace, solved.exact
     return {
         "reduction": s.reduction,
         "X": res.exact_matrix(s.X),
@@ -55,10 +56,10 @@ def record(s: Scenario, trace: Trace, exact: Exact, bounds: Bounds) -> Results:
 
 
 KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
-    name=Scenario.kind,
-    section="MSELoss by hand",
+    name=NAME,
     template="mse.md.j2",
     keys=KEYS,
+    inputs=("X", "Y"),
     parse=parse,
     compute=compute,
     derive=derive,

@@ -1,31 +1,11 @@
-"""The standalone program an mse page shows: nn.MSELoss and backward(), printing exact reprs."""
+"""The standalone program an mse page shows (templates/programs/mse.py.j2), printing exact reprs."""
 
 from __future__ import annotations
 
-from generator.kinds.mse.scenario import Scenario
-from generator.reader import Matrix
-from generator.values import float_literal, nearest_float
-
-
-def _literal(matrix: Matrix, dtype: str) -> str:
-    rows = ", ".join("[" + ", ".join(float_literal(nearest_float(v, dtype), dtype) for v in row) + "]" for row in matrix)
-    return f"[{rows}]"
+from generator.kinds.common import matrix_literal
+from generator.kinds.mse.scenario import NAME, Scenario
+from generator.render import render_program
 
 
 def program(s: Scenario) -> str:
-    dtype = f"torch.{s.dtype}"
-    return (
-        "import torch\n"
-        "from torch import nn\n"
-        "\n"
-        f"X = torch.tensor({_literal(s.X, s.dtype)}, dtype={dtype}, requires_grad=True)\n"
-        f"Y = torch.tensor({_literal(s.Y, s.dtype)}, dtype={dtype})\n"
-        "\n"
-        f'loss = nn.MSELoss(reduction="{s.reduction}")(X, Y)\n'
-        "loss.backward()\n"
-        "\n"
-        'print("loss:", loss.item())\n'
-        'print("X.grad:")\n'
-        "for row in X.grad.tolist():\n"
-        "    print(row)\n"
-    )
+    return render_program(NAME, s=s, dtype=f"torch.{s.dtype}", X=matrix_literal(s.X, s.dtype), Y=matrix_literal(s.Y, s.dtype))

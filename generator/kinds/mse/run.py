@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from generator.errors import GeneratorError
 from generator.kinds.mse.scenario import Scenario
 from generator.reader import Matrix
 from generator.values import nearest_float
@@ -36,6 +37,8 @@ def compute(s: Scenario) -> Trace:
     Y = _tensor(s.Y, s.dtype)
     loss = torch.nn.MSELoss(reduction=s.reduction)(X, Y)
     loss.backward()
+    if X.grad is None:
+        raise GeneratorError(f"{s.source}: torch left no X.grad after loss.backward()")
     residual = (X - Y).detach()
     squares = residual**2
     return Trace(_matrix(residual), _matrix(squares), squares.sum().item(), loss.item(), _matrix(X.grad))

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
+from generator.kinds import base
 from generator.reader import Matrix, Reader
-from generator.values import DTYPES
 
+NAME = "mse"
 REDUCTIONS = ("mean", "sum")
-KEYS = ("kind", "title", "dtype", "reduction", "X", "Y")
+KEYS = ("reduction", "X", "Y")
 
 
 @dataclass(frozen=True)
-class Scenario:
-    kind: ClassVar[str] = "mse"
-    source: str
-    slug: str
-    title: str
-    dtype: str
+class Scenario(base.Scenario):
     reduction: str
     X: Matrix
     Y: Matrix
@@ -34,15 +29,12 @@ class Scenario:
         return n * d if self.reduction == "mean" else 1
 
 
-def parse(reader: Reader, slug: str) -> Scenario | None:
-    reader.reject_unknown(KEYS)
-    title = reader.text("title")
-    dtype = reader.choice("dtype", DTYPES, "float32")
+def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     reduction = reader.choice("reduction", REDUCTIONS, "mean")
     X, Y = reader.matrix("X"), reader.matrix("Y")
     if X is not None and Y is not None and (len(X), len(X[0])) != (len(Y), len(Y[0])):
         reader.problem("Y", f"shape {len(Y)}×{len(Y[0])} differs from X's {len(X)}×{len(X[0])}")
         return None
-    if title is None or dtype is None or reduction is None or X is None or Y is None:
+    if reduction is None or X is None or Y is None:
         return None
-    return Scenario(reader.source, slug, title, dtype, reduction, X, Y)
+    return Scenario(header, reduction, X, Y)
