@@ -50,7 +50,7 @@ def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str) ->
         figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
         for s in series:
             x, y = finite_points(s)
-            axes.plot(x, y, s.style, label=s.label, markersize=4, linewidth=1.4)
+            axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4, linewidth=1.4)
         if needs_log_scale(series):
             axes.set_yscale("log")
             axes.set_ylabel(labels.y_log)

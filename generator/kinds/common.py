@@ -35,6 +35,11 @@ def exact_column_latex(values: Sequence[Fraction]) -> str:
     return fmt.column([fmt.fraction_latex(v) for v in values])
 
 
+def float_matrix(matrix: Sequence[Sequence[Fraction]], dtype: str) -> list[list[float]]:
+    """The floats of `dtype` nearest to an exact matrix: what a torch tensor is made from."""
+    return [[nearest_float(v, dtype) for v in row] for row in matrix]
+
+
 def literal(value: Fraction, dtype: str) -> str:
     """The shortest Python literal torch reads as the float of `dtype` nearest to `value`."""
     return float_literal(nearest_float(value, dtype), dtype)

@@ -1,0 +1,81 @@
+"""Kind `regression-losses`: nn.L1Loss, nn.SmoothL1Loss(beta), nn.HuberLoss(delta) and nn.MSELoss
+on one X and Y, side by side, each with X.grad by autograd.
+
+scenario.py  the TOML format          run.py   the real torch run
+exact.py     sympy's piecewise definitions, exact values and the check of torch against them
+program.py   the program the page shows   page.py  the template's view and the plot, from the results file
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from generator import results as res
+from generator.kinds.base import Kind, Results, Solved
+from generator.kinds.regression_losses.page import files, view
+from generator.kinds.regression_losses.program import program
+from generator.kinds.regression_losses.scenario import KEYS, LOSSES, NAME, REDUCTIONS, Scenario, parse
+
+if TYPE_CHECKING:
+    from generator.kinds.regression_losses.exact import Bounds, Exact
+    from generator.kinds.regression_losses.run import Trace
+
+__all__ = ["KIND", "LOSSES", "REDUCTIONS", "Scenario", "compute", "derive", "parse", "verify"]
+
+
+# The torch and sympy stages are imported when they run, so that rendering a page needs neither.
+def compute(s: Scenario) -> Trace:
+    from generator.kinds.regression_losses import run
+
+    return run.compute(s)
+
+
+def derive(s: Scenario) -> Exact:
+    from generator.kinds.regression_losses import exact
+
+    return exact.derive(s)
+
+
+def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
+    from generator.kinds.regression_losses import exact
+
+    return exact.verify(solved.scenario, solved.trace, solved.exact)
+
+
+def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Results:
+    s, trace, exact = solved.scenario, solved.trace, solved.exact
+    losses = {}
+    for key in LOSSES:
+        got, want, bound = trace.losses[key], exact.losses[key], bounds.losses[key]
+        losses[key] = {
+            "elementwise": res.matrix_records(got.elementwise, want.elementwise, bound.elementwise),
+            "case": [list(row) for row in want.case],
+            "sum": res.record(got.sum, want.sum, bound.sum),
+            "loss": res.record(got.loss, want.loss, bound.loss),
+            "grad": res.matrix_records(got.grad, want.grad, bound.grad),
+        }
+    return {
+        "reduction": s.reduction,
+        "beta": str(s.beta),
+        "delta": str(s.delta),
+        "X": res.exact_matrix(s.X),
+        "Y": res.exact_matrix(s.Y),
+        "residual": res.matrix_records(trace.residual, exact.residual, bounds.residual),
+        "losses": losses,
+    }
+
+
+KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
+    name=NAME,
+    template="regression-losses.md.j2",
+    keys=KEYS,
+    inputs=("X", "Y", "beta", "delta"),
+    parse=parse,
+    compute=compute,
+    derive=derive,
+    verify=verify,
+    program=program,
+    record=record,
+    view=view,
+    files=files,
+)

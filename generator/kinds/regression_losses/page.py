@@ -1,0 +1,122 @@
+"""The view templates/regression-losses.md.j2 renders, and the plot of the four losses, read from
+the results file alone (no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator import formatting as fmt
+from generator import results as res
+from generator.kinds.base import Results
+from generator.kinds.common import exact_matrix_latex
+from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
+from generator.reader import Matrix
+from generator.render import labels, marker_line
+
+CURVE_POINTS = 241
+
+
+@dataclass(frozen=True)
+class LossView:
+    key: str  # "l1", "smooth_l1", "huber" or "mse"
+    name: str  # "L1Loss", ...
+    elementwise: str  # LaTeX matrix of each entry's exact loss
+    cases: str  # LaTeX matrix of the branch each entry takes
+    quadratic: int  # how many entries take the quadratic branch
+    sum: str
+    loss: str  # exact and decimal
+    torch_loss: str
+    grad: str
+    grad_decimal: str
+    zero_residuals: tuple[str, ...]  # "[i][j]" of the entries where r = 0 (L1's kink)
+
+
+@dataclass(frozen=True)
+class Page:
+    n: int
+    d: int
+    divisor: int
+    X: str
+    Y: str
+    residual_terms: str
+    residual: str
+    beta: str
+    delta: str
+    losses: tuple[LossView, ...]
+    plot_file: str
+
+
+def plot_file(s: Scenario) -> str:
+    return f"{s.slug}-losses.svg"
+
+
+def _loss_view(s: Scenario, key: str, record: dict[str, Any], residual: Matrix) -> LossView:
+    words = labels(NAME)
+    elementwise, grad = res.exact_matrix_of(record["elementwise"]), res.exact_matrix_of(record["grad"])
+    cases = record["case"]
+    return LossView(
+        key=key,
+        name=words["names"][key],
+        elementwise=exact_matrix_latex(elementwise),
+        cases=fmt.bmatrix([[words["cases"][c] for c in row] for row in cases]),
+        quadratic=sum(1 for row in cases for c in row if c == "quadratic"),
+        sum=fmt.fraction_latex(res.exact_of(record["sum"])),
+        loss=fmt.exact_and_decimal(res.exact_of(record["loss"])),
+        torch_loss=repr(res.value_of(record["loss"])),
+        grad=exact_matrix_latex(grad),
+        grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
+        zero_residuals=tuple(f"[{i}][{j}]" for i, row in enumerate(residual) for j, r in enumerate(row) if r == 0),
+    )
+
+
+def view(s: Scenario, results: Results) -> Page:
+    residual = res.exact_matrix_of(results["residual"])
+    n, d = s.shape
+    return Page(
+        n=n,
+        d=d,
+        divisor=s.divisor,
+        X=exact_matrix_latex(s.X),
+        Y=exact_matrix_latex(s.Y),
+        residual_terms=fmt.bmatrix(
+            [[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
+        ),
+        residual=exact_matrix_latex(residual),
+        beta=fmt.fraction_latex(s.beta),
+        delta=fmt.fraction_latex(s.delta),
+        losses=tuple(_loss_view(s, key, results["losses"][key], residual) for key in LOSSES),
+        plot_file=plot_file(s),
+    )
+
+
+def entry_loss(key: str, r: float, beta: float, delta: float) -> float:
+    """One entry's loss as a function of its residual, for the curves (the page's definitions)."""
+    size = abs(r)
+    if key == "l1":
+        return size
+    if key == "smooth_l1":
+        return 0.5 * r * r / beta if size < beta else size - 0.5 * beta
+    if key == "huber":
+        return 0.5 * r * r if size < delta else delta * (size - 0.5 * delta)
+    return r * r
+
+
+def files(s: Scenario, results: Results) -> dict[str, bytes]:
+    """The four losses of one entry as curves over the residual, this scenario's entries marked on them."""
+    from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
+
+    words = labels(NAME)
+    beta, delta = float(s.beta), float(s.delta)
+    residuals = [res.value_of(v) for row in results["residual"] for v in row]
+    reach = max([1.5 * abs(r) for r in residuals] + [2 * beta, 2 * delta, 1.0])
+    grid = [-reach + 2 * reach * k / (CURVE_POINTS - 1) for k in range(CURVE_POINTS)]
+    series = []
+    for number, key in enumerate(LOSSES):
+        color = f"C{number}"
+        series.append(Series(words["names"][key], grid, [entry_loss(key, r, beta, delta) for r in grid], f"{color}-"))
+        marked = [res.value_of(v) for row in results["losses"][key]["elementwise"] for v in row]
+        series.append(Series("", residuals, marked, f"{color}o"))
+    series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
+    axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
+    return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
