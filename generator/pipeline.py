@@ -26,7 +26,7 @@ from generator.errors import GeneratorError, RunFailuresError
 from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
-from generator.program import run_program
+from generator.program import run_program, start_server
 from generator.render import PageContext, render_page
 
 R = TypeVar("R")
@@ -43,6 +43,14 @@ class Generated:
     files: dict[str, bytes]
 
 
+def single_threaded_torch() -> None:
+    """One intra-op thread, as the shown programs run (OMP_NUM_THREADS=1): the same summation order."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 def platform() -> dict[str, str]:
     """The machine whose floats a run records."""
     import torch
@@ -57,6 +65,7 @@ def platform() -> dict[str, str]:
 
 def run_scenario(scenario: Scenario) -> Results:
     """Torch, the exact twin, the check of one against the other, the shown program: the results."""
+    single_threaded_torch()
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
@@ -153,6 +162,7 @@ def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, re
     `rerun`), and the committed results instead whenever that run reproduces them, unless `refresh`."""
     fresh = None if rerun else cache.get(scenario)
     if fresh is None:
+        start_server()
         fresh = run_scenario(scenario)
         cache.put(scenario, fresh)
     committed = None if refresh else committed_results(scenario, out)

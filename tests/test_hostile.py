@@ -272,8 +272,26 @@ def test_check_refuses_foreign_files_like_build(project, monkeypatch, capsys, fo
 
 
 def killed_at(monkeypatch, when):
-    """Make os.replace or Path.rename raise KeyboardInterrupt at the moment `when` names."""
-    real_replace, real_rename = os.replace, Path.rename
+    """Make the write stage raise KeyboardInterrupt at the moment `when` names: a kill there,
+    deterministic (it replaces a test that sent SIGKILL after guessed delays)."""
+    real_replace, real_rename, real_write, real_rmtree = os.replace, Path.rename, Path.write_bytes, write.shutil.rmtree
+    real_copy = write.shutil.copy2
+
+    def copy2(source, target, *args, **kwargs):
+        real_copy(source, target, *args, **kwargs)
+        if when == "while staging":
+            raise KeyboardInterrupt
+
+    def write_bytes(self, data):
+        real_write(self, data)
+        if when == "while staging" and ".new-" in str(self):
+            raise KeyboardInterrupt
+        return len(data)
+
+    def rmtree(path, *args, **kwargs):
+        if when == "after the swap" and str(path).endswith(".previous"):
+            raise KeyboardInterrupt
+        return real_rmtree(path, *args, **kwargs)
 
     def replace(source, target):
         if when == "before the index" and str(source).endswith(write.PENDING_INDEX):
@@ -288,9 +306,15 @@ def killed_at(monkeypatch, when):
 
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(write.shutil, "rmtree", rmtree)
+    monkeypatch.setattr(write.shutil, "copy2", copy2)
 
 
-@pytest.mark.parametrize("when", ["before the index", "between the renames"])
+ROLLED_FORWARD = {"while staging": False, "between the renames": False, "after the swap": True, "before the index": True}
+
+
+@pytest.mark.parametrize("when", list(ROLLED_FORWARD))
 def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
     monkeypatch.chdir(project)
     (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
@@ -304,7 +328,7 @@ def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
     pages = {p.name for p in out.iterdir()}
     linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", index.read_text()))
     assert linked == {name[:-3] for name in pages if name.endswith(".md")}
-    assert ("mse-sum.md" in pages) == (when == "between the renames")  # rolled back, or rolled forward
+    assert ("mse-sum.md" not in pages) == ROLLED_FORWARD[when]  # the old pages and index, or the new ones
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
