@@ -89,9 +89,10 @@ def run_program(source: str, name: str, scenario_file: str) -> str:
     A failure or a hang raises ProgramError naming `scenario_file`."""
     context = server()
     with tempfile.TemporaryDirectory(prefix="generator-program-") as folder:
-        script = Path(folder) / f"{name}.py"
+        script = Path(folder) / "program" / f"{name}.py"  # the program's folder holds the program alone
+        script.parent.mkdir()
         script.write_text(source, encoding="utf-8")
-        stdout, stderr = Path(folder) / ".stdout", Path(folder) / ".stderr"
+        stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
         process = context.Process(target=_execute, args=(str(script), str(stdout), str(stderr)))
         process.start()
         process.join(TIMEOUT_SECONDS)

@@ -1,0 +1,42 @@
+"""The shown programs run in processes forked from a server with torch preloaded: they must print
+exactly what a fresh interpreter prints, and fail as one would."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import ROOT
+
+from generator.errors import ProgramError
+from generator.kinds import KINDS
+from generator.loading import load_scenarios
+from generator.program import run_fresh, run_program
+
+
+def test_forked_programs_print_what_a_fresh_interpreter_prints():
+    scenarios = load_scenarios([ROOT / "scenarios"])
+    programs = [(KINDS[s.kind].program(s), s.slug, s.source) for s in scenarios]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fresh = list(pool.map(lambda p: run_fresh(*p), programs))
+    forked = [run_program(*p) for p in programs]
+    assert len(forked) == len(scenarios) >= 7
+    assert [s.slug for s, a, b in zip(scenarios, forked, fresh) if a != b] == []
+
+
+@pytest.mark.parametrize("source, message", [
+    ("raise SystemExit('boom')\n", "x.toml: the page's program failed (exit 1): boom"),
+    ("import torch\n1 / 0\n", "x.toml: the page's program failed (exit 1): ZeroDivisionError: division by zero"),
+    ("import sys\nsys.exit(3)\n", "x.toml: the page's program failed (exit 3)"),
+])
+def test_a_failing_program_is_a_program_error(source, message):
+    with pytest.raises(ProgramError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_program(source, "x", "x.toml")
+    with pytest.raises(ProgramError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_fresh(source, "x", "x.toml")
+
+
+def test_each_program_has_a_clean_main_and_its_own_folder():
+    first = run_program("import os\nsecret = 1\nprint(sorted(os.listdir('.')))\n", "first", "x.toml")
+    second = run_program("print('secret' in globals(), __name__)\n", "second", "x.toml")
+    assert first == "['first.py']\n" and second == "False __main__\n"
