@@ -27,7 +27,7 @@ from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
 from generator.program import run_program, start_server
-from generator.render import PageContext, render_page
+from generator.render import PageContext, PrintedOutput, render_page
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -99,7 +99,8 @@ def render_scenario(scenario: Scenario, results: Results) -> Generated:
     """Every file of one scenario from its results: pure, no torch."""
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
-    context = PageContext(scenario, view, kind.program(scenario), results["printed"], res.platform_text(results), results_name(scenario))
+    printed = PrintedOutput.of(results["printed"])
+    context = PageContext(scenario, view, kind.program(scenario), printed, res.platform_text(results), results_name(scenario))
     files = {
         f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
         results_name(scenario): res.dumps(results).encode("utf-8"),

@@ -38,6 +38,27 @@ def marker_line(source: str) -> str:
     return f"<!-- {MARKER} from {quote(source, safe='/')}; do not edit -->"
 
 
+PRINTED_LINES_SHOWN = 200  # longer output shows its first and last PRINTED_LINES_KEPT lines
+PRINTED_LINES_KEPT = 80
+
+
+@dataclass(frozen=True)
+class PrintedOutput:
+    """A program's output as the page shows it: whole, or its first and last lines."""
+
+    head: str
+    omitted: int
+    tail: str
+
+    @classmethod
+    def of(cls, printed: str) -> PrintedOutput:
+        lines = printed.splitlines(keepends=True)
+        if len(lines) <= PRINTED_LINES_SHOWN:
+            return cls(printed, 0, "")
+        kept = PRINTED_LINES_KEPT
+        return cls("".join(lines[:kept]), len(lines) - 2 * kept, "".join(lines[-kept:]))
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What every page template receives: `s` the scenario, `v` its kind's view, `page` this."""
@@ -45,7 +66,7 @@ class PageContext:
     scenario: Scenario
     view: object
     program: str
-    printed: str
+    printed: PrintedOutput
     platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
 

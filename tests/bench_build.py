@@ -1,15 +1,19 @@
-"""Benchmark: where a build's time goes. Prints figures; asserts nothing.
-
-    .venv/bin/python tests/bench_build.py [PATH ...]     (or `make bench`)
+"""Benchmark: where a build's time goes. Prints figures; asserts nothing. Run `make bench`.
 
 1. per scenario and stage (median of 3, in process);
-2. a no-change `make docs` (generator build from the cache + strict mkdocs build) against a bare
-   strict `mkdocs build` of the same docs/, measured alternately in one run, and their ratio.
+2. whole commands, each a median of REPEATS runs, measured alternately in one run, with peak RSS:
+   cold `make docs RERUN=1` (generator build --rerun + strict mkdocs build), no-change `make docs`,
+   a bare strict `mkdocs build` of the same docs/ and the same build with the navigation written
+   out by hand (no hook work), 100 and 200 generated scenarios (half MSE, half SGD of the source
+   post's size) in a temporary copy, and the scenario at the documented limits.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +31,8 @@ from generator.program import run_program  # noqa: E402
 
 STAGES = ("compute", "derive", "verify", "program", "page")
 REPEATS = 3
-ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+PYTHON = sys.executable
 
 
 def timed(action, *arguments):
@@ -49,7 +54,7 @@ def stages(paths: list[Path]) -> None:
 
     scenarios, load_time = timed(load_scenarios, paths)
     print(f"load and validate {len(scenarios)} scenarios: {load_time * 1000:.0f} ms")
-    print(f"{'scenario':28} " + " ".join(f"{stage:>9}" for stage in STAGES) + "   (median of 3, ms)")
+    print(f"{'scenario':28} " + " ".join(f"{stage:>9}" for stage in STAGES) + "   (median of 3, ms; programs forked from a warm server)")
     for scenario in scenarios:
         kind = KINDS[scenario.kind]
         samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
@@ -65,26 +70,104 @@ def stages(paths: list[Path]) -> None:
         print(f"{scenario.slug:28} " + " ".join(f"{statistics.median(samples[s]) * 1000:9.0f}" for s in STAGES))
 
 
-def command_seconds(command: list[str]) -> float:
+def run(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and the peak RSS (MiB) of the largest process the command started."""
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wrapped = ["/usr/bin/time", "-f", "%M", *command] if Path("/usr/bin/time").exists() else command
+    completed = subprocess.run(wrapped, cwd=cwd, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{completed.stderr}")
+    seconds = time.perf_counter() - start
+    last = completed.stderr.strip().splitlines()[-1:] or ["0"]
+    rss = int(last[0]) // 1024 if last[0].isdigit() else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return seconds, rss
 
 
-def no_change() -> None:
-    python = sys.executable
-    with tempfile.TemporaryDirectory() as site:
-        mkdocs = [python, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site]
-        generate = [python, "-m", "generator", "build"]
-        command_seconds(generate)  # fills the build cache: what follows is a no-change build
-        docs_times, bare_times = [], []
-        for _ in range(REPEATS):
-            docs_times.append(command_seconds(generate) + command_seconds(mkdocs))
-            bare_times.append(command_seconds(mkdocs))
-    docs, bare = statistics.median(docs_times), statistics.median(bare_times)
-    print(f"no-change make docs: {docs:.2f} s; bare mkdocs build --strict: {bare:.2f} s; ratio {docs / bare:.2f} (median of {REPEATS})")
+def measure(label: str, steps: list[tuple[list[str], Path]], before: list[tuple[list[str], Path]] | None = None) -> float:
+    times, peaks = [], []
+    for _ in range(REPEATS):
+        for command, cwd in before or []:
+            run(command, cwd)
+        total, peak = 0.0, 0
+        for command, cwd in steps:
+            seconds, rss = run(command, cwd)
+            total, peak = total + seconds, max(peak, rss)
+        times.append(total)
+        peaks.append(peak)
+    median = statistics.median(times)
+    print(f"{label:58} {median:6.2f} s   peak RSS {max(peaks):4d} MiB")
+    return median
+
+
+def project_copy(folder: Path) -> Path:
+    for name in ("scenarios", "docs", "templates", "generator"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    return folder
+
+
+def many_scenarios(folder: Path, count: int) -> Path:
+    """`count` scenarios of the source post's size: half MSE, half SGD, numbers varied."""
+    scenarios = folder / "scenarios"
+    scenarios.mkdir(parents=True)
+    for i in range(count):
+        a, b = i % 7 + 1, i % 5 + 1
+        if i % 2 == 0:
+            text = f'kind = "mse"\ntitle = "mse {i}"\nX = [[{a}, 1], [4, {b}], [5, 3]]\nY = [[2, 2], [1, 4], [{b}, 2]]\n'
+        else:
+            text = (f'kind = "linreg-sgd"\ntitle = "sgd {i}"\nfeatures = [[1, 2], [4, {a}], [8, 1], [0, 1], [3, {b}], [1, 3]]\n'
+                    f'labels = [1, 6, 2, 7, 1, 3]\nweight = [1, 2]\nlr = "0.02"\nbatch_size = 3\nepochs = 2\nseed = {i}\n')
+        (scenarios / f"s{i:03d}.toml").write_text(text)
+    return folder
+
+
+def limit_scenario(folder: Path) -> Path:
+    """200 samples x 2 features, batch size 4, 10 epochs: 500 steps, the documented limit."""
+    scenarios = folder / "scenarios"
+    scenarios.mkdir(parents=True)
+    features = [[i % 7 + 1, (3 * i) % 5] for i in range(200)]
+    labels = [i % 9 for i in range(200)]
+    (scenarios / "limit.toml").write_text(
+        f'kind = "linreg-sgd"\ntitle = "limit"\nfeatures = {features}\nlabels = {labels}\nweight = [1, 2]\n'
+        'lr = "0.01"\nbatch_size = 4\nepochs = 10\n'
+    )
+    return folder
+
+
+def commands() -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        base = Path(temporary)
+        project = project_copy(base / "project")
+        site = str(base / "site")
+        mkdocs = [PYTHON, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site]
+        generate = [PYTHON, "-m", "generator", "build"]
+        rerun = [*generate, "--rerun"]
+        print(f"whole commands, median of {REPEATS}:")
+        cold = measure("cold make docs RERUN=1", [(rerun, project), (mkdocs, project)])
+        warm = measure("no-change make docs", [(generate, project), (mkdocs, project)])
+        bare = measure("bare mkdocs build --strict", [(mkdocs, project)])
+        config = (project / "mkdocs.yml").read_text()
+        sys.path.insert(0, str(project))
+        from generator.mkdocs_hooks import scenario_nav
+
+        nav = json.dumps(scenario_nav(project / "docs"))
+        (project / "mkdocs-nav.yml").write_text(config.replace("hooks:\n  - generator/mkdocs_hooks.py\n", "") + f"nav: {nav}\n")
+        by_hand = measure("mkdocs build, navigation written by hand, no hook", [([*mkdocs, "-f", "mkdocs-nav.yml"], project)])
+        print(f"  ratios: no-change / bare {warm / bare:.2f} (target <= 1.3); bare / by hand {bare / by_hand:.2f} (target <= 1.5); "
+              f"cold {cold:.2f} s (target <= 4)")
+        times = {}
+        for count in (100, 200):
+            folder = many_scenarios(base / f"many{count}", count)
+            times[count] = measure(f"{count} scenarios, cold (generator build --rerun)", [([*rerun, "--out", "out"], folder)])
+        print(f"  ratio 200 / 100: {times[200] / times[100]:.2f} (target <= 2.1; 100 target <= 12 s)")
+        folder = limit_scenario(base / "limit")
+        measure("the limit-size scenario, cold", [([*rerun, "--out", "out"], folder)])
+        sizes = {p.name: p.stat().st_size for p in (folder / "out").iterdir()}
+        print("  its files: " + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sorted(sizes.items())))
+        help_time = measure("python -m generator --help", [([PYTHON, "-m", "generator", "--help"], project)])
+        print(f"  --help {help_time:.2f} s (target <= 0.5)")
 
 
 if __name__ == "__main__":
     stages([Path(p) for p in sys.argv[1:]] or [ROOT / "scenarios"])
-    no_change()
+    commands()

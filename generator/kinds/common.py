@@ -4,8 +4,9 @@ and to LaTeX; and the check of a sympy derivative against the closed form a page
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from generator import formatting as fmt
 from generator.errors import MismatchError
@@ -59,3 +60,23 @@ def check_derivative(source: str, what: str, derivative: Any, closed_form: Any) 
 
     if sympy.simplify(sympy.expand(derivative - closed_form)) != 0:
         raise MismatchError(f"{source}: {what}: sympy gives {derivative}, the closed form {closed_form}")
+
+
+Item = TypeVar("Item")
+ROWS_SHOWN = 60  # a table longer than this shows its first and last KEPT rows; the results file has all
+KEPT = 25
+
+
+@dataclass(frozen=True)
+class Elided(Generic[Item]):
+    """A long sequence as a page shows it: the first rows, how many are left out, the last rows."""
+
+    head: tuple[Item, ...]
+    omitted: int
+    tail: tuple[Item, ...]
+
+
+def elide(items: Sequence[Item], limit: int = ROWS_SHOWN, kept: int = KEPT) -> Elided[Item]:
+    if len(items) <= limit:
+        return Elided(tuple(items), 0, ())
+    return Elided(tuple(items[:kept]), len(items) - 2 * kept, tuple(items[-kept:]))

@@ -10,7 +10,7 @@ from typing import Any
 from generator import formatting as fmt
 from generator import results as res
 from generator.kinds.base import Results
-from generator.kinds.common import exact_column_latex, exact_matrix_latex
+from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario, residual
 from generator.render import labels, marker_line
 from generator.values import largest_finite
@@ -62,9 +62,9 @@ class Page:
     n: int
     d: int
     first: FirstStep
-    rows: tuple[Row, ...]
-    epoch_loss: tuple[str, ...]
-    twin_rows: tuple[tuple[int, int, str, str], ...]  # epoch, batch, loss without / with zero_grad
+    rows: Elided[Row]
+    epoch_loss: Elided[tuple[int, str]]  # epoch, loss on all data
+    twin_rows: Elided[tuple[int, int, str, str]]  # epoch, batch, loss without / with zero_grad
     baseline: str  # the loss the last epoch's is compared with: epoch 1's on all data, or the first batch's
     baseline_is_epoch: bool
     last_epoch_loss: str
@@ -155,9 +155,9 @@ def view(s: Scenario, results: Results) -> Page:
         n=s.n,
         d=s.d,
         first=first_step(s, steps[0]),
-        rows=tuple(_row(step) for step in steps),
-        epoch_loss=tuple(fmt.decimal_text(v) for v in losses),
-        twin_rows=twin_rows,
+        rows=elide([_row(step) for step in steps]),
+        epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
+        twin_rows=elide(twin_rows),
         baseline=fmt.decimal_text(baseline),
         baseline_is_epoch=len(losses) > 1,
         last_epoch_loss=fmt.decimal_text(losses[-1]),
