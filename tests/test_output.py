@@ -170,3 +170,13 @@ def test_ownership_error_names_the_files(tmp_path):
     with pytest.raises(OwnershipError, match="mine.md"):
         write.write_output({}, out)
     assert (out / "mine.md").read_text() == "hand-written\n"
+
+
+def test_parallel_and_serial_runs_give_the_same_bytes(generated, monkeypatch):
+    """Scenarios run WORKERS at a time; one at a time gives the same files, byte for byte."""
+    from generator import pipeline
+
+    monkeypatch.setattr(pipeline, "WORKERS", 1)
+    serial = {page.slug: page.files for page in pipeline.generate([ROOT / "scenarios"])}
+    assert pipeline.WORKERS == 1 and len(serial) == len(generated) >= 7
+    assert [slug for slug, page in generated.items() if page.files != serial[slug]] == []
