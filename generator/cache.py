@@ -14,8 +14,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
-from generator import results as res
-
 GENERATOR = Path(__file__).resolve().parent
 TEMPLATES = GENERATOR.parent / "templates"
 FOLDER = Path(".cache/generator")  # relative to the working folder; git-ignored
@@ -68,7 +66,7 @@ class Cache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_text(res.dumps(entry), encoding="utf-8")
+            temporary.write_text(json.dumps(entry, ensure_ascii=False, allow_nan=False), encoding="utf-8")  # compact: fast
             temporary.replace(path)
         except OSError:
             pass

@@ -95,15 +95,16 @@ def results_name(scenario: Scenario) -> str:
     return f"{scenario.slug}.json"
 
 
-def render_scenario(scenario: Scenario, results: Results) -> Generated:
-    """Every file of one scenario from its results: pure, no torch."""
+def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes | None = None) -> Generated:
+    """Every file of one scenario from its results: pure, no torch. `results_bytes` is
+    res.dumps(results) when the caller has it already (a long run's results are megabytes)."""
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
     printed = PrintedOutput.of(results["printed"])
     context = PageContext(scenario, view, kind.program(scenario), printed, res.platform_text(results), results_name(scenario))
     files = {
         f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
-        results_name(scenario): res.dumps(results).encode("utf-8"),
+        results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),
         **kind.files(scenario, results),
     }
     return Generated(scenario.slug, kind.name, scenario.title, files)
@@ -125,7 +126,7 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
     else:
         if files:
             return Generated(scenario.slug, scenario.kind, scenario.title, files)
-    generated = render_scenario(scenario, results)
+    generated = render_scenario(scenario, results, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated
 
