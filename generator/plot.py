@@ -13,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend must be chosen first
 
+FIGURE_INCHES = (5.0, 3.6)  # 480 CSS px wide: shown at about 330 px on a phone, its text keeps 11 px
+FONT_POINTS = 12.5
 LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
 _PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
 
@@ -46,8 +48,8 @@ class Axes:
 
 def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str) -> bytes:
     """An SVG of the curves; non-finite values are left out (the page says where they are)."""
-    with _PYPLOT, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 10}):
-        figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
+    with _PYPLOT, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": FONT_POINTS}):
+        figure, axes = plt.subplots(figsize=FIGURE_INCHES, dpi=100)
         for s in series:
             x, y = finite_points(s)
             axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4, linewidth=1.4)

@@ -94,12 +94,41 @@ class Visit:
                     }).length,
                     raw: (article ? article.innerText : '').match(/\\\\\\(|\\\\\\[|\\$\\$|\\\\frac|\\\\begin\\{/g) || [],
                     overflow: document.documentElement.scrollWidth - window.innerWidth,
+                    clipped: math.filter(e => e.tagName === 'DIV').map(e => {
+                        const svg = e.querySelector('mjx-container svg');
+                        const width = svg ? svg.getBoundingClientRect().width : 0;
+                        return width > e.clientWidth + 1 || e.scrollWidth > e.clientWidth + 1
+                            ? `${Math.round(width)}px (scroll ${e.scrollWidth}) in ${e.clientWidth}px: ${e.textContent.trim().slice(0, 50)}` : null;
+                    }).filter(x => x),
+                    wide: [...document.querySelectorAll('article table, article pre > code')].map(e => {
+                        const frame = e.tagName === 'TABLE' ? e.closest('.md-typeset__scrollwrap') || e.parentElement : e;
+                        return frame.scrollWidth > frame.clientWidth + 1
+                            ? `${e.tagName.toLowerCase()} ${frame.scrollWidth}px in ${frame.clientWidth}px: ${e.innerText.slice(0, 30)}` : null;
+                    }).filter(x => x),
                 };
             }"""
         )
 
     def close(self) -> None:
         self.context.close()
+
+
+MIN_PLOT_TEXT_PX = 11
+
+
+def plot_text_sizes(page) -> list[float]:
+    """The CSS px size of each plot's text as shown: its font, scaled as the image is."""
+    from generator.plot import FONT_POINTS
+
+    scales = page.evaluate(
+        """async () => {
+            const plots = [...document.querySelectorAll('img.plot')];
+            plots.forEach(img => { img.loading = 'eager'; });
+            await Promise.all(plots.map(img => img.decode().catch(() => null)));
+            return plots.map(img => img.getBoundingClientRect().width / (img.naturalWidth || 1));
+        }"""
+    )
+    return [FONT_POINTS * 96 / 72 * scale for scale in scales]
 
 
 def page_urls(generated) -> list[str]:
@@ -121,6 +150,7 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
         except Exception as error:  # a timeout here is the finding, reported below
             found.append(f"math never finished typesetting: {type(error).__name__}")
         report = visit.math_report()
+        found += [f"plot text {size:.1f}px, under {MIN_PLOT_TEXT_PX}px" for size in plot_text_sizes(visit.page) if size < MIN_PLOT_TEXT_PX]
         if screenshot:
             visit.page.screenshot(path=str(screenshot), full_page=True)
         if url != "/" and report["spans"] <= 5:
@@ -135,6 +165,9 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
             found.append(f"raw TeX in the text: {report['raw'][:3]}")
         if report["overflow"] > 1:
             found.append(f"page {report['overflow']}px wider than the screen")
+        found += [f"formula cut off or scrolling: {c}" for c in report["clipped"]]
+        if width >= 1000:  # on a phone a table or program may scroll inside its own frame
+            found += [f"wider than its frame: {w}" for w in report["wide"]]
         found += [f"console: {e}" for e in visit.errors]
         found += [f"failed request: {f}" for f in visit.failed]
         found += [f"request to another host: {h}" for h in sorted(visit.hosts - {"127.0.0.1"})]
@@ -167,26 +200,41 @@ def _replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+WIDE_SUM = "\n$$\n" + " + ".join(f"x_{{{i}}}" for i in range(40)) + "\n$$\n"
+WIDE_TABLE = "\n| a | b |\n| --- | --- |\n| " + "wide" * 60 + " | " + "x" * 200 + " |\n"
+MSE, SGD = "/scenarios/mse-mean/", "/scenarios/linreg-sgd/"
+
+# breakage -> (how the copy is broken, page, width, what a finding must say)
 BREAKAGES = {
-    "renderer from a CDN": lambda f: _replace(
+    "renderer from a CDN": (lambda f: _replace(
         f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "  - https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js"
-    ),
-    "renderer dropped": lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", ""),
-    "broken formula": lambda f: _replace(f / "docs/scenarios/mse-mean.md", r"\frac{17}{6}", r"\frac{17}{6"),
+    ), MSE, 1280, "request to another host"),
+    "renderer dropped": (lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", ""), MSE, 1280, "not typeset"),
+    "broken formula": (lambda f: _replace(f / "docs/scenarios/mse-mean.md", r"\frac{17}{6}", r"\frac{17}{6"), MSE, 1280, "not typeset"),
+    "wide formula on a phone": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_SUM), MSE, 390, "formula cut off"),
+    "wide formula on a desktop": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_SUM * 2), MSE, 1280, "formula cut off"),
+    "wide table": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_TABLE), MSE, 1280, "wider than its frame: table"),
+    "small plot text": (lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset img.plot { max-width: 200px; }\n"),
+                        SGD, 390, "plot text"),
 }
 
 
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
 def test_the_checks_catch_a_broken_site(browser, tmp_path, breakage):
-    site = build_variant(tmp_path, BREAKAGES[breakage])
+    edit, url, width, expected = BREAKAGES[breakage]
+    site = build_variant(tmp_path, edit)
     handler = functools.partial(QuietHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:
-            found = problems(browser, f"http://127.0.0.1:{httpd.server_address[1]}", "/scenarios/mse-mean/", timeout=4000)
+            found = problems(browser, f"http://127.0.0.1:{httpd.server_address[1]}", url, width, timeout=4000)
         finally:
             httpd.shutdown()
-    assert found, f"{breakage}: the browser checks found nothing wrong"
+    assert any(expected in finding for finding in found), f"{breakage}: no finding says {expected!r}: {found}"
     print(breakage, found)
 
 

@@ -12,6 +12,13 @@ from generator.kinds.common import exact_matrix_latex
 from generator.kinds.mse.scenario import Scenario
 
 
+TERMS_PER_LINE = 6  # a sum of many squares is written on several lines, so it fits a phone
+
+
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 @dataclass(frozen=True)
 class Page:
     """LaTeX pieces for templates/mse.md.j2."""
@@ -25,7 +32,7 @@ class Page:
     residual: str
     squares_terms: str
     squares: str
-    sum_terms: str
+    sum_lines: tuple[str, ...]  # the terms of the sum, at most TERMS_PER_LINE a line
     sum_squares: str
     loss: str
     grad_factor: str
@@ -50,7 +57,7 @@ def view(s: Scenario, results: Results) -> Page:
         residual=exact_matrix_latex(residual),
         squares_terms=fmt.bmatrix([[f"{fmt.signed(fmt.fraction_latex(r))}^2" for r in row] for row in residual]),
         squares=exact_matrix_latex(squares),
-        sum_terms=" + ".join(fmt.fraction_latex(v) for row in squares for v in row),
+        sum_lines=tuple(" + ".join(chunk) for chunk in chunks([fmt.fraction_latex(v) for row in squares for v in row], TERMS_PER_LINE)),
         sum_squares=fmt.fraction_latex(res.exact_of(results["sum_squares"])),
         loss=fmt.exact_and_decimal(res.exact_of(results["loss"])),
         grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
