@@ -11,7 +11,6 @@ from generator.kinds.base import Results
 from generator.kinds.common import exact_matrix_latex
 from generator.kinds.mse.scenario import Scenario
 
-
 TERMS_PER_LINE = 6  # a sum of many squares is written on several lines, so it fits a phone
 
 
