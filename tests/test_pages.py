@@ -36,6 +36,7 @@ def allowed_numbers(result) -> set[str]:
         allowed |= {str(abs(exact.numerator)), str(exact.denominator), decimal_text(float(exact)).lstrip("-")}
         if isinstance(value, float) and math.isfinite(value):
             allowed |= {decimal_text(value).lstrip("-"), repr(value).lstrip("-")}  # rounded, or torch's own repr
+            allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
     for key in KINDS[result["kind"]].inputs:  # each kind names the results keys of its inputs
         for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
             fraction = Fraction(text)

@@ -10,12 +10,31 @@ from generator import results as res
 from generator.kinds.base import Results
 from generator.kinds.common import exact_matrix_latex
 from generator.kinds.mse.scenario import Scenario
+from generator.values import nearest_float
 
 TERMS_PER_LINE = 6  # a sum of many squares is written on several lines, so it fits a phone
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How torch's float relates to the exact value, for the sentence under the loss."""
+
+    torch: str  # torch's value as Python prints it
+    value: str  # the exact value, LaTeX
+    exact: bool  # the float is the exact value
+    nearest: bool  # the float is the dtype's nearest to the exact value
+    distance: str  # |torch - exact|, as text
+
+
+def rounding(record: dict[str, object], dtype: str) -> Rounding:
+    value, exact = res.value_of(record), res.exact_of(record)
+    distance = abs(Fraction(value) - exact)
+    return Rounding(repr(value), fmt.fraction_latex(exact), distance == 0, nearest_float(exact, dtype) == value,
+                    fmt.decimal_text(float(distance)))
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,8 @@ class Page:
     loss: str
     grad_factor: str
     grad: str
-    grad_decimal: str
+    grad_decimal: str  # "" when every entry is a whole number
+    loss_rounding: Rounding
 
 
 def view(s: Scenario, results: Results) -> Page:
@@ -61,5 +81,7 @@ def view(s: Scenario, results: Results) -> Page:
         loss=fmt.exact_and_decimal(res.exact_of(results["loss"])),
         grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
         grad=exact_matrix_latex(grad),
-        grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
+        grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
+        if any(v.denominator != 1 for row in grad for v in row) else "",
+        loss_rounding=rounding(results["loss"], s.dtype),
     )
