@@ -9,6 +9,7 @@ page.py      the template's view and the plot, from the results file
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from generator import results as res
@@ -18,7 +19,7 @@ from generator.kinds.linreg_sgd.program import program
 from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
-    from generator.kinds.linreg_sgd.exact import Bounds, Exact
+    from generator.kinds.linreg_sgd.exact import Bounds, Exact, ExactStep
     from generator.kinds.linreg_sgd.run import Trace
 
 
@@ -93,6 +94,19 @@ def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> list[dict[str, Any]]:
     return steps
 
 
+def first_batch(s: Scenario, step: ExactStep) -> Results:
+    """The intermediate numbers of the first step, which the page works out by hand."""
+    rows = step.indices
+    xt_residual = [sum((r * s.features[i][j] for r, i in zip(step.residual, rows)), Fraction(0)) for j in range(s.d)]
+    return {
+        "residual": [str(r) for r in step.residual],
+        "residual_sum": str(sum(step.residual, Fraction(0))),
+        "xt_residual": [str(v) for v in xt_residual],
+        "lr_grad_weight": [str(s.lr * g) for g in step.grad_weight],
+        "lr_grad_bias": str(s.lr * step.grad_bias),
+    }
+
+
 def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
     payload: Results = {
@@ -110,6 +124,7 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results
         "steps": _steps(trace.main, exact.main, bounds.main),
         "epoch_loss": res.records(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
     }
+    payload["first_batch"] = first_batch(s, exact.main.steps[0])
     if trace.with_zero_grad is not None and exact.with_zero_grad is not None and bounds.with_zero_grad is not None:
         payload["with_zero_grad"] = {
             "steps": _steps(trace.with_zero_grad, exact.with_zero_grad, bounds.with_zero_grad),

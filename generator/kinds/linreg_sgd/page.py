@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from generator import formatting as fmt
 from generator import results as res
 from generator.kinds.base import Results
 from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex
-from generator.kinds.linreg_sgd.scenario import NAME, Scenario, residual
+from generator.kinds.linreg_sgd.scenario import NAME, Scenario
 from generator.render import labels, marker_line
 from generator.values import largest_finite
 
@@ -48,6 +49,13 @@ class FirstStep:
     grad_weight: str
     grad_bias: str
     lr: str
+    size: int  # |B|
+    XT: str  # X_B transposed
+    xt_residual: str  # X_B^T r
+    residual_sum: str
+    residual_terms: str  # r_1 + r_2 + ...
+    lr_grad_weight: str  # eta times the weight's gradient
+    lr_grad_bias: str
     weight_update: str
     bias_update: str
 
@@ -81,10 +89,10 @@ def _floats(values: list[dict[str, Any]]) -> str:
     return "[" + ", ".join(fmt.decimal_text(v) for v in res.values_of(values)) + "]"
 
 
-def first_step(s: Scenario, step: dict[str, Any]) -> FirstStep:
-    """The first batch worked by hand, from its exact values."""
+def first_step(s: Scenario, step: dict[str, Any], first: dict[str, Any]) -> FirstStep:
+    """The first batch worked by hand, from its exact values and the results' "first_batch"."""
     rows = tuple(step["indices"])
-    r = residual(s, rows, s.weight, s.bias)
+    r = tuple(Fraction(v) for v in first["residual"])
     grad_weight, weight = res.exacts_of(step["grad_weight"]), res.exacts_of(step["weight"])
     X = [s.features[i] for i in rows]
     products = [
@@ -108,6 +116,13 @@ def first_step(s: Scenario, step: dict[str, Any]) -> FirstStep:
         grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in grad_weight]),
         grad_bias=fmt.exact_and_decimal(res.exact_of(step["grad_bias"])),
         lr=fmt.fraction_latex(s.lr),
+        size=len(rows),
+        XT=exact_matrix_latex(list(zip(*X))),
+        xt_residual=_vector([Fraction(v) for v in first["xt_residual"]]),
+        residual_sum=fmt.fraction_latex(Fraction(first["residual_sum"])),
+        residual_terms=" + ".join(fmt.signed(fmt.fraction_latex(v)) for v in r),
+        lr_grad_weight=_vector([Fraction(v) for v in first["lr_grad_weight"]]),
+        lr_grad_bias=fmt.fraction_latex(Fraction(first["lr_grad_bias"])),
         weight_update=fmt.column([fmt.exact_and_decimal(w) for w in weight]),
         bias_update=fmt.exact_and_decimal(res.exact_of(step["bias"])),
     )
@@ -154,7 +169,7 @@ def view(s: Scenario, results: Results) -> Page:
         lr=fmt.exact_and_decimal(s.lr),
         n=s.n,
         d=s.d,
-        first=first_step(s, steps[0]),
+        first=first_step(s, steps[0], results["first_batch"]),
         rows=elide([_row(step) for step in steps]),
         epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
         twin_rows=elide(twin_rows),
