@@ -52,6 +52,11 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Results:
         "sum_squares": res.record(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
         "loss": res.record(trace.loss, exact.loss, bounds.loss),
         "grad": res.matrix_records(trace.grad, exact.grad, bounds.grad),
+        "other_reduction": {
+            "reduction": s.other_reduction,
+            "loss": res.record(trace.other_loss, exact.other_loss, bounds.other_loss),
+            "grad": res.matrix_records(trace.other_grad, exact.other_grad, bounds.other_grad),
+        },
     }
 
 

@@ -25,6 +25,8 @@ class Exact:
     sum_squares: Fraction
     loss: Fraction
     grad: Matrix
+    other_loss: Fraction
+    other_grad: Matrix
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Bounds:
     sum_squares: float
     loss: float
     grad: BoundMatrix
+    other_loss: float
+    other_grad: BoundMatrix
 
 
 def derive(s: Scenario) -> Exact:
@@ -70,7 +74,9 @@ def derive(s: Scenario) -> Exact:
     exact_loss = fraction_of((sympy.Add(*terms) / s.divisor).xreplace(point))
     if exact_loss != total / s.divisor:
         raise MismatchError(f"{s.source}: loss: sympy gives {exact_loss}, the sum of squares gives {total / s.divisor}")
-    return Exact(residual, squares, total, exact_loss, grad)
+    other = s.divisor_of(s.other_reduction)
+    other_grad = tuple(tuple(Fraction(2, other) * r for r in row) for row in residual)
+    return Exact(residual, squares, total, exact_loss, grad, total / other, other_grad)
 
 
 def bounds(s: Scenario) -> Bounds:
@@ -83,12 +89,15 @@ def bounds(s: Scenario) -> Bounds:
     scale = [[float(abs(x) + abs(y)) for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
     total_scale = sum(a * a for row in scale for a in row)
     sum_bound = (n * d + 3) * eps * total_scale
+    other = s.divisor_of(s.other_reduction)
     return Bounds(
         residual=tuple(tuple(eps * a for a in row) for row in scale),
         squares=tuple(tuple(3 * eps * a * a for a in row) for row in scale),
         sum_squares=sum_bound,
         loss=(sum_bound + eps * total_scale) / s.divisor,
         grad=tuple(tuple(3 * eps * a * 2 / s.divisor for a in row) for row in scale),
+        other_loss=(sum_bound + eps * total_scale) / other,
+        other_grad=tuple(tuple(3 * eps * a * 2 / other for a in row) for row in scale),
     )
 
 
@@ -101,6 +110,9 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
             check(s.source, f"(X-Y)[{i}][{j}]", trace.residual[i][j], exact.residual[i][j], b.residual[i][j], s.dtype)
             check(s.source, f"squares[{i}][{j}]", trace.squares[i][j], exact.squares[i][j], b.squares[i][j], s.dtype)
             check(s.source, f"X.grad[{i}][{j}]", trace.grad[i][j], exact.grad[i][j], b.grad[i][j], s.dtype)
+            other = f"X.grad[{i}][{j}] with reduction {s.other_reduction}"
+            check(s.source, other, trace.other_grad[i][j], exact.other_grad[i][j], b.other_grad[i][j], s.dtype)
     check(s.source, "sum of squares", trace.sum_squares, exact.sum_squares, b.sum_squares, s.dtype)
     check(s.source, "loss", trace.loss, exact.loss, b.loss, s.dtype)
+    check(s.source, f"loss with reduction {s.other_reduction}", trace.other_loss, exact.other_loss, b.other_loss, s.dtype)
     return b

@@ -57,6 +57,11 @@ class Page:
     grad: str
     grad_decimal: str  # "" when every entry is a whole number
     loss_rounding: Rounding
+    other_reduction: str
+    other_loss: str
+    other_factor: str
+    other_grad: str
+    entries: int  # n·d
 
 
 def view(s: Scenario, results: Results) -> Page:
@@ -84,4 +89,9 @@ def view(s: Scenario, results: Results) -> Page:
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
         if any(v.denominator != 1 for row in grad for v in row) else "",
         loss_rounding=rounding(results["loss"], s.dtype),
+        other_reduction=s.other_reduction,
+        other_loss=fmt.exact_and_decimal(res.exact_of(results["other_reduction"]["loss"])),
+        other_factor=fmt.fraction_latex(Fraction(2, s.divisor_of(s.other_reduction))),
+        other_grad=exact_matrix_latex(res.exact_matrix_of(results["other_reduction"]["grad"])),
+        entries=n * d,
     )

@@ -21,6 +21,8 @@ class Trace:
     sum_squares: float
     loss: float
     grad: FloatMatrix
+    other_loss: float  # the same data with the other reduction
+    other_grad: FloatMatrix
 
 
 def _tensor(matrix: Matrix, dtype: str, requires_grad: bool = False) -> torch.Tensor:
@@ -32,13 +34,18 @@ def _matrix(tensor: torch.Tensor) -> FloatMatrix:
     return tuple(tuple(row) for row in tensor.detach().tolist())
 
 
-def compute(s: Scenario) -> Trace:
+def _loss_and_grad(s: Scenario, reduction: str) -> tuple[float, FloatMatrix]:
     X = _tensor(s.X, s.dtype, requires_grad=True)
-    Y = _tensor(s.Y, s.dtype)
-    loss = torch.nn.MSELoss(reduction=s.reduction)(X, Y)
+    loss = torch.nn.MSELoss(reduction=reduction)(X, _tensor(s.Y, s.dtype))
     loss.backward()
     if X.grad is None:
         raise GeneratorError(f"{s.source}: torch left no X.grad after loss.backward()")
-    residual = (X - Y).detach()
+    return loss.item(), _matrix(X.grad)
+
+
+def compute(s: Scenario) -> Trace:
+    residual = (_tensor(s.X, s.dtype) - _tensor(s.Y, s.dtype)).detach()
     squares = residual**2
-    return Trace(_matrix(residual), _matrix(squares), squares.sum().item(), loss.item(), _matrix(X.grad))
+    loss, grad = _loss_and_grad(s, s.reduction)
+    other_loss, other_grad = _loss_and_grad(s, s.other_reduction)
+    return Trace(_matrix(residual), _matrix(squares), squares.sum().item(), loss, grad, other_loss, other_grad)

@@ -25,8 +25,16 @@ class Scenario(base.Scenario):
     @property
     def divisor(self) -> int:
         """What the sum of squares is divided by: n·d for "mean", 1 for "sum"."""
+        return self.divisor_of(self.reduction)
+
+    @property
+    def other_reduction(self) -> str:
+        """The reduction the page compares with: "sum" beside "mean", "mean" beside "sum"."""
+        return "sum" if self.reduction == "mean" else "mean"
+
+    def divisor_of(self, reduction: str) -> int:
         n, d = self.shape
-        return n * d if self.reduction == "mean" else 1
+        return n * d if reduction == "mean" else 1
 
 
 def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
