@@ -61,6 +61,33 @@ class FirstStep:
 
 
 @dataclass(frozen=True)
+class SecondStep:
+    """The second step's exact values, the answer to the page's exercise (LaTeX)."""
+
+    epoch: int
+    batch: int
+    indices: str
+    loss: str
+    grad_weight: str
+    grad_bias: str
+    weight: str
+    bias: str
+
+
+def second_step(step: dict[str, Any]) -> SecondStep:
+    return SecondStep(
+        epoch=step["epoch"],
+        batch=step["batch"],
+        indices=", ".join(str(i) for i in step["indices"]),
+        loss=fmt.exact_and_decimal(res.exact_of(step["loss"])),
+        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in res.exacts_of(step["grad_weight"])]),
+        grad_bias=fmt.exact_and_decimal(res.exact_of(step["grad_bias"])),
+        weight=fmt.column([fmt.exact_and_decimal(w) for w in res.exacts_of(step["weight"])]),
+        bias=fmt.exact_and_decimal(res.exact_of(step["bias"])),
+    )
+
+
+@dataclass(frozen=True)
 class Page:
     features: str
     labels: str
@@ -70,6 +97,7 @@ class Page:
     n: int
     d: int
     first: FirstStep
+    second: SecondStep | None  # the exercise's answer: the second step, when there is one
     rows: Elided[Row]
     epoch_loss: Elided[tuple[int, str]]  # epoch, loss on all data
     twin_rows: Elided[tuple[int, int, str, str]]  # epoch, batch, loss without / with zero_grad
@@ -170,6 +198,7 @@ def view(s: Scenario, results: Results) -> Page:
         n=s.n,
         d=s.d,
         first=first_step(s, steps[0], results["first_batch"]),
+        second=second_step(steps[1]) if len(steps) > 1 else None,
         rows=elide([_row(step) for step in steps]),
         epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
         twin_rows=elide(twin_rows),

@@ -30,6 +30,7 @@ class LossView:
     grad: str
     grad_decimal: str
     zero_residuals: tuple[str, ...]  # "[i][j]" of the entries where r = 0 (L1's kink)
+    first_entry: str  # the loss of entry [0][0], the exercise's answer
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Page:
     Y: str
     residual_terms: str
     residual: str
+    first_residual: str
     beta: str
     delta: str
     losses: tuple[LossView, ...]
@@ -67,6 +69,7 @@ def _loss_view(s: Scenario, key: str, record: dict[str, Any], residual: Matrix) 
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
         zero_residuals=tuple(f"[{i}][{j}]" for i, row in enumerate(residual) for j, r in enumerate(row) if r == 0),
+        first_entry=fmt.fraction_latex(elementwise[0][0]),
     )
 
 
@@ -83,6 +86,7 @@ def view(s: Scenario, results: Results) -> Page:
             [[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
         ),
         residual=exact_matrix_latex(residual),
+        first_residual=fmt.fraction_latex(residual[0][0]),
         beta=fmt.fraction_latex(s.beta),
         delta=fmt.fraction_latex(s.delta),
         losses=tuple(_loss_view(s, key, results["losses"][key], residual) for key in LOSSES),
