@@ -105,5 +105,8 @@ def labels(kind: str) -> dict[str, Any]:
 
 def render_index(pages: list[Any], sections: dict[str, str], folder: str) -> list[str]:
     """The generated list of pages for the hand-written index, grouped by kind in registry order."""
-    text = environment().get_template("_index-pages.md.j2").render(pages=pages, sections=sections, folder=folder)
+    import tomllib
+
+    reading = tomllib.loads((TEMPLATES / "reading-order.toml").read_text(encoding="utf-8"))["page"]
+    text = environment().get_template("_index-pages.md.j2").render(pages=pages, sections=sections, folder=folder, reading=reading)
     return text.rstrip("\n").split("\n")
