@@ -86,3 +86,17 @@ def bmatrix(rows: Sequence[Sequence[str]]) -> str:
 
 def column(entries: Sequence[str]) -> str:
     return bmatrix([[e] for e in entries])
+
+
+def fraction_text(value: Fraction) -> str:
+    """decimal_text of an exact value, also past the float range (1.2346e+400, not an overflow)."""
+    try:
+        return decimal_text(float(value))
+    except OverflowError:
+        import decimal
+
+        with decimal.localcontext() as context:
+            context.prec = DECIMALS + 1
+            quotient = decimal.Decimal(value.numerator) / decimal.Decimal(value.denominator)
+        mantissa, exponent = f"{quotient:.{DECIMALS}e}".split("e")
+        return f"{mantissa}e{int(exponent):+03d}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import results as res
 from generator.kinds.base import Kind, Results, Solved
+from generator.kinds.linreg_sgd import analysis
 from generator.kinds.linreg_sgd.page import files, view
 from generator.kinds.linreg_sgd.program import program
 from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
@@ -125,6 +126,9 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results
         "epoch_loss": res.records(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
     }
     payload["first_batch"] = first_batch(s, exact.main.steps[0])
+    first_epoch = list(dict.fromkeys(step.indices for step in exact.main.steps[: s.batches_per_epoch]))
+    payload["stability"] = analysis.stability(s, first_epoch)
+    payload["least_squares"] = analysis.least_squares(s, exact.main.epoch_loss[-1])
     if trace.with_zero_grad is not None and exact.with_zero_grad is not None and bounds.with_zero_grad is not None:
         payload["with_zero_grad"] = {
             "steps": _steps(trace.with_zero_grad, exact.with_zero_grad, bounds.with_zero_grad),

@@ -88,6 +88,83 @@ def second_step(step: dict[str, Any]) -> SecondStep:
 
 
 @dataclass(frozen=True)
+class Stability:
+    """When plain gradient descent on the loss contracts: eta < 2 / lambda_max (decimal text)."""
+
+    lambda_max: str
+    threshold: str
+    batch_thresholds: tuple[str, ...]
+    above_all: bool  # this run's learning rate is above every threshold
+    below_all: bool
+
+
+@dataclass(frozen=True)
+class LeastSquares:
+    weight: str
+    bias: str
+    loss: str
+    gap: str  # how far the last epoch's exact loss is above the minimum
+
+
+@dataclass(frozen=True)
+class Accumulation:
+    """Step 2's accumulated gradient as the sum of the two fresh ones (LaTeX columns)."""
+
+    accumulated: str
+    first: str
+    fresh: str
+    final_without: str
+    final_with: str
+
+
+def _stability(s: Scenario, record: dict[str, Any] | None) -> Stability | None:
+    if record is None or record["full"]["threshold"] is None:
+        return None
+    thresholds = [(Fraction(b["threshold"][0]), Fraction(b["threshold"][1])) for b in record["batches"] if b["threshold"]]
+    every = [(Fraction(record["full"]["threshold"][0]), Fraction(record["full"]["threshold"][1])), *thresholds]
+    return Stability(
+        lambda_max=fmt.decimal_text(float(Fraction(record["full"]["lambda_max"][0]))),
+        threshold=fmt.decimal_text(float(every[0][0])),
+        batch_thresholds=tuple(fmt.decimal_text(float(lo)) for lo, _ in thresholds),
+        above_all=all(s.lr > hi for _, hi in every),
+        below_all=all(s.lr < lo for lo, _ in every),
+    )
+
+
+def _least_squares(record: dict[str, Any] | None) -> LeastSquares | None:
+    if record is None:
+        return None
+    return LeastSquares(
+        weight=_vector([Fraction(w) for w in record["weight"]]),
+        bias=fmt.exact_and_decimal(Fraction(record["bias"])),
+        loss=fmt.exact_and_decimal(Fraction(record["loss"])),
+        gap=fmt.fraction_text(Fraction(record["gap"])),
+    )
+
+
+def _accumulation(results: Results) -> Accumulation | None:
+    twin = results.get("with_zero_grad")
+    steps = results["steps"]
+    if twin is None or len(steps) < 2:
+        return None
+
+    def column(step: dict[str, Any]) -> str:
+        return fmt.column([fmt.fraction_latex(g) for g in (*res.exacts_of(step["grad_weight"]), res.exact_of(step["grad_bias"]))])
+
+    return Accumulation(
+        accumulated=column(steps[1]), first=column(steps[0]), fresh=column(twin["steps"][1]),
+        final_without=fmt.decimal_text(res.value_of(results["epoch_loss"][-1])),
+        final_with=fmt.decimal_text(res.value_of(twin["epoch_loss"][-1])),
+    )
+
+
+def _flips(steps: list[dict[str, Any]]) -> str:
+    """w[0] at the start and after the first steps, while it keeps flipping sign: 1 → -4.3333 → ..."""
+    values = [res.exact_of(step["weight"][0]) for step in steps[:5]]
+    return " → ".join(fmt.fraction_text(v) for v in values)
+
+
+@dataclass(frozen=True)
 class Page:
     features: str
     labels: str
@@ -108,6 +185,10 @@ class Page:
     overflow_at: tuple[int, int] | None  # the epoch and batch where torch's values first leave the dtype's range
     largest: str
     plot_file: str
+    stability: Stability | None
+    least_squares: LeastSquares | None
+    accumulation: Accumulation | None
+    weight_path: str  # w[0] over the first steps
 
 
 _vector = exact_column_latex
@@ -209,6 +290,10 @@ def view(s: Scenario, results: Results) -> Page:
         overflow_at=(overflow["epoch"], overflow["batch"]) if overflow else None,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
+        stability=_stability(s, results.get("stability")),
+        least_squares=_least_squares(results.get("least_squares")),
+        accumulation=_accumulation(results),
+        weight_path=" → ".join([fmt.fraction_text(s.weight[0]), _flips(steps)]),
     )
 
 
@@ -227,5 +312,8 @@ def files(s: Scenario, results: Results) -> dict[str, bytes]:
     if "with_zero_grad" in results:
         twin_losses = [_loss(step) for step in results["with_zero_grad"]["steps"]]
         series.append(Series(words["with_zero_grad"], numbers, twin_losses, "^-"))
+    minimum = results.get("least_squares")
+    if minimum is not None:
+        series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(Fraction(minimum["loss"]))] * 2, "k:"))
     axes = Axes(words["x"], words["y"], words["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
