@@ -100,8 +100,8 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     res.dumps(results) when the caller has it already (a long run's results are megabytes)."""
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
-    printed = PrintedOutput.of(results["printed"])
-    context = PageContext(scenario, view, kind.program(scenario), printed, res.platform_text(results), results_name(scenario))
+    printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
+    context = PageContext(scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario))
     files = {
         f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
         results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),

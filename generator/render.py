@@ -51,11 +51,10 @@ class PrintedOutput:
     tail: str
 
     @classmethod
-    def of(cls, printed: str) -> PrintedOutput:
+    def of(cls, printed: str, shown: int = PRINTED_LINES_SHOWN, kept: int = PRINTED_LINES_KEPT) -> PrintedOutput:
         lines = printed.splitlines(keepends=True)
-        if len(lines) <= PRINTED_LINES_SHOWN:
+        if len(lines) <= shown:
             return cls(printed, 0, "")
-        kept = PRINTED_LINES_KEPT
         return cls("".join(lines[:kept]), len(lines) - 2 * kept, "".join(lines[-kept:]))
 
 
@@ -66,7 +65,8 @@ class PageContext:
     scenario: Scenario
     view: object
     program: str
-    printed: PrintedOutput
+    printed: PrintedOutput  # in the collapsible block: whole, or elided past PRINTED_LINES_SHOWN
+    printed_short: PrintedOutput  # shown open: the first and last lines of a long output
     platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
 

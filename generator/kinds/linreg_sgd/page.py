@@ -87,6 +87,9 @@ def second_step(step: dict[str, Any]) -> SecondStep:
     )
 
 
+SHORT_ROWS, SHORT_KEPT = 12, 5  # a table longer than this shows its first and last rows, the rest folded
+
+
 @dataclass(frozen=True)
 class Stability:
     """When plain gradient descent on the loss contracts: eta < 2 / lambda_max (decimal text)."""
@@ -176,7 +179,10 @@ class Page:
     first: FirstStep
     second: SecondStep | None  # the exercise's answer: the second step, when there is one
     rows: Elided[Row]
+    rows_short: Elided[Row]  # what the page shows open; the rest in a collapsible block
+    steps: int
     epoch_loss: Elided[tuple[int, str]]  # epoch, loss on all data
+    epoch_loss_short: Elided[tuple[int, str]]
     twin_rows: Elided[tuple[int, int, str, str]]  # epoch, batch, loss without / with zero_grad
     baseline: str  # the loss the last epoch's is compared with: epoch 1's on all data, or the first batch's
     baseline_is_epoch: bool
@@ -281,6 +287,9 @@ def view(s: Scenario, results: Results) -> Page:
         first=first_step(s, steps[0], results["first_batch"]),
         second=second_step(steps[1]) if len(steps) > 1 else None,
         rows=elide([_row(step) for step in steps]),
+        rows_short=elide([_row(step) for step in steps], SHORT_ROWS, SHORT_KEPT),
+        steps=len(steps),
+        epoch_loss_short=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)], SHORT_ROWS, SHORT_KEPT),
         epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
         twin_rows=elide(twin_rows),
         baseline=fmt.decimal_text(baseline),
@@ -308,7 +317,8 @@ def files(s: Scenario, results: Results) -> dict[str, bytes]:
     epoch_ends = [e * s.batches_per_epoch for e in range(1, s.epochs + 1)]
     first = words["batch"] if s.zero_grad else words["without_zero_grad"]
     series = [Series(first, numbers, [_loss(step) for step in steps], "o-")]
-    series.append(Series(words["epoch"], epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
+    epoch_label = words["epoch"] if s.zero_grad else words["epoch_without_zero_grad"]
+    series.append(Series(epoch_label, epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
     if "with_zero_grad" in results:
         twin_losses = [_loss(step) for step in results["with_zero_grad"]["steps"]]
         series.append(Series(words["with_zero_grad"], numbers, twin_losses, "^-"))
