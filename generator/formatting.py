@@ -79,8 +79,9 @@ def signed(latex: str) -> str:
 
 
 def bmatrix(rows: Sequence[Sequence[str]]) -> str:
-    """LaTeX matrix from already formatted entries."""
-    body = r" \\ ".join(" & ".join(row) for row in rows)
+    """LaTeX matrix from already formatted entries; fractions at display size (\\dfrac), which
+    a matrix would otherwise shrink to script size."""
+    body = r" \\ ".join(" & ".join(entry.replace("\\frac{", "\\dfrac{") for entry in row) for row in rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
 
 

@@ -32,7 +32,7 @@ def test_mean_matches_the_seed_corrected(results, pages):
     assert mean["reduction"] == "mean" and mean["kind"] == "mse" and mean["dtype"] == "float32"
     assert r"\frac{17}{6} \approx 2.8333" in pages["mse-mean"]
     # the seed's wrong last row was [-1, -1]/3; the page must show [-1/3, 1/3]
-    assert r"- \frac{1}{3} & \frac{1}{3} \end{bmatrix}" in pages["mse-mean"]
+    assert r"- \dfrac{1}{3} & \dfrac{1}{3} \end{bmatrix}" in pages["mse-mean"]
 
 
 def test_sum_matches_the_seed_corrected(results, pages):

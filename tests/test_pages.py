@@ -12,7 +12,7 @@ import pytest
 from generator.formatting import decimal_text
 from generator.kinds import KINDS
 
-FRACTION = re.compile(r"\\frac\{(\d+)\}\{(\d+)\}")
+FRACTION = re.compile(r"\\d?frac\{(\d+)\}\{(\d+)\}")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]\d+)?(?![\w.])")
 
 

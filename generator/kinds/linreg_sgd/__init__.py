@@ -122,6 +122,7 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results
         "zero_grad": s.zero_grad,
         "order": [list(p) for p in s.order] if s.order is not None else None,
         "seed": None if s.order is not None else s.seed,
+        "see_also": s.see_also,
         "steps": _steps(trace.main, exact.main, bounds.main),
         "epoch_loss": res.records(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
     }

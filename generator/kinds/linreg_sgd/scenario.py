@@ -3,6 +3,7 @@ exact residual the pages and the exact run share."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -11,7 +12,8 @@ from generator.reader import Matrix, Reader, Vector
 
 NAME = "linreg-sgd"
 REDUCTIONS = ("sum/batch", "mean", "sum")
-KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed")
+KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed", "see_also")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_STEPS = 500  # steps past this make an unreadable table and exact fractions of thousands of digits
 MAX_EPOCHS = 200
 MAX_SEED = 2**63 - 1
@@ -30,6 +32,7 @@ class Scenario(base.Scenario):
     zero_grad: bool
     order: tuple[tuple[int, ...], ...] | None  # one permutation of 0..n-1 per epoch, or None: seeded shuffle
     seed: int
+    see_also: str | None = None  # the slug of a page the divergence note links to (a run that converges)
 
     @property
     def n(self) -> int:
@@ -58,6 +61,9 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     zero_grad = reader.boolean("zero_grad", True)
     seed = reader.integer("seed", 0, MAX_SEED, 0)
     order = reader.nested_integers("order")
+    see_also = reader.text("see_also", None, max_length=80)
+    if see_also is not None and not SLUG.fullmatch(see_also):
+        reader.problem("see_also", f"{see_also!r} is not a page's slug (lower-case letters, digits and '-')")
     if lr is not None and lr <= 0:
         reader.problem("lr", f"is {lr}; the learning rate must be greater than 0")
         lr = None
@@ -80,7 +86,7 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     ):
         return None
     order_tuple = tuple(tuple(p) for p in order) if order is not None else None
-    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed)
+    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed, see_also)
 
 
 def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) -> None:
