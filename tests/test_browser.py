@@ -206,34 +206,61 @@ def _append(path: Path, text: str) -> None:
 
 WIDE_SUM = "\n$$\n" + " + ".join(f"x_{{{i}}}" for i in range(40)) + "\n$$\n"
 WIDE_TABLE = "\n| a | b |\n| --- | --- |\n| " + "wide" * 60 + " | " + "x" * 200 + " |\n"
-MSE, SGD = "/scenarios/mse-mean/", "/scenarios/linreg-sgd/"
+PAGE = "/scenarios/{}/"
 
-# breakage -> (how the copy is broken, page, width, what a finding must say)
+# Broken copies of the site, each built once: two break the renderer's configuration, one breaks
+# a different page for each content check, so that one build serves five checks.
+VARIANTS = {
+    "renderer from a CDN": [lambda f: _replace(
+        f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "  - https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js")],
+    "renderer dropped": [lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "")],
+    "content": [
+        lambda f: _replace(f / "docs/scenarios/mse-mean.md", r"\frac{17}{6}", r"\frac{17}{6"),
+        lambda f: _append(f / "docs/scenarios/mse-sum.md", WIDE_SUM),
+        lambda f: _append(f / "docs/scenarios/regression-losses.md", WIDE_SUM * 2),
+        lambda f: _append(f / "docs/scenarios/regression-losses-beta.md", WIDE_TABLE),
+        lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset img.plot { max-width: 200px; }\n"),
+    ],
+}
+
+# breakage -> (broken copy, page, width, what a finding must say)
 BREAKAGES = {
-    "renderer from a CDN": (lambda f: _replace(
-        f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "  - https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js"
-    ), MSE, 1280, "request to another host"),
-    "renderer dropped": (lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", ""), MSE, 1280, "not typeset"),
-    "broken formula": (lambda f: _replace(f / "docs/scenarios/mse-mean.md", r"\frac{17}{6}", r"\frac{17}{6"), MSE, 1280, "not typeset"),
-    "wide formula on a phone": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_SUM), MSE, 390, "formula cut off"),
-    "wide formula on a desktop": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_SUM * 2), MSE, 1280, "formula cut off"),
-    "wide table": (lambda f: _append(f / "docs/scenarios/mse-mean.md", WIDE_TABLE), MSE, 1280, "wider than its frame: table"),
-    "small plot text": (lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset img.plot { max-width: 200px; }\n"),
-                        SGD, 390, "plot text"),
+    "renderer from a CDN": ("renderer from a CDN", PAGE.format("mse-mean"), 1280, "request to another host"),
+    "renderer dropped": ("renderer dropped", PAGE.format("mse-mean"), 1280, "not typeset"),
+    "broken formula": ("content", PAGE.format("mse-mean"), 1280, "not typeset"),
+    "wide formula on a phone": ("content", PAGE.format("mse-sum"), 390, "formula cut off"),
+    "wide formula on a desktop": ("content", PAGE.format("regression-losses"), 1280, "formula cut off"),
+    "wide table": ("content", PAGE.format("regression-losses-beta"), 1280, "wider than its frame: table"),
+    "small plot text": ("content", PAGE.format("linreg-sgd"), 390, "plot text"),
 }
 
 
+@pytest.fixture(scope="module")
+def broken_sites(tmp_path_factory):
+    """Each broken copy, built once when a test first asks for it, and served on 127.0.0.1."""
+    built: dict[str, str] = {}
+    servers = []
+
+    def serve(variant: str) -> str:
+        if variant not in built:
+            folder = tmp_path_factory.mktemp("broken")
+            site = build_variant(folder, lambda f: [edit(f) for edit in VARIANTS[variant]])
+            httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+            threading.Thread(target=httpd.serve_forever, daemon=True).start()
+            servers.append(httpd)
+            built[variant] = f"http://127.0.0.1:{httpd.server_address[1]}"
+        return built[variant]
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
-def test_the_checks_catch_a_broken_site(browser, tmp_path, breakage):
-    edit, url, width, expected = BREAKAGES[breakage]
-    site = build_variant(tmp_path, edit)
-    handler = functools.partial(QuietHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:
-            found = problems(browser, f"http://127.0.0.1:{httpd.server_address[1]}", url, width, timeout=4000)
-        finally:
-            httpd.shutdown()
+def test_the_checks_catch_a_broken_site(browser, broken_sites, breakage):
+    variant, url, width, expected = BREAKAGES[breakage]
+    found = problems(browser, broken_sites(variant), url, width, timeout=4000)
     assert any(expected in finding for finding in found), f"{breakage}: no finding says {expected!r}: {found}"
     print(breakage, found)
 
