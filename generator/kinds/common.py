@@ -32,6 +32,11 @@ def exact_matrix_latex(matrix: Sequence[Sequence[Fraction]]) -> str:
     return fmt.bmatrix([[fmt.fraction_latex(v) for v in row] for row in matrix])
 
 
+def difference_terms_latex(X: Sequence[Sequence[Fraction]], Y: Sequence[Sequence[Fraction]]) -> str:
+    """The matrix X - Y written entry by entry before it is worked out: [[3 - 2, 1 - 2], ...]."""
+    return fmt.bmatrix([[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(X, Y)])
+
+
 def exact_column_latex(values: Sequence[Fraction]) -> str:
     return fmt.column([fmt.fraction_latex(v) for v in values])
 

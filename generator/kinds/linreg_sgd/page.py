@@ -19,7 +19,8 @@ from generator.values import largest_finite
 
 @dataclass(frozen=True)
 class Row:
-    """One step of the table, torch's values as text."""
+    """One step's numbers as text: torch's decimals in the step tables, the exact values (LaTeX)
+    in the exercise's answer."""
 
     epoch: int
     batch: int
@@ -60,22 +61,9 @@ class FirstStep:
     bias_update: str
 
 
-@dataclass(frozen=True)
-class SecondStep:
-    """The second step's exact values, the answer to the page's exercise (LaTeX)."""
-
-    epoch: int
-    batch: int
-    indices: str
-    loss: str
-    grad_weight: str
-    grad_bias: str
-    weight: str
-    bias: str
-
-
-def second_step(step: dict[str, Any]) -> SecondStep:
-    return SecondStep(
+def second_step(step: dict[str, Any]) -> Row:
+    """The second step's exact values, the answer to the page's exercise."""
+    return Row(
         epoch=step["epoch"],
         batch=step["batch"],
         indices=", ".join(str(i) for i in step["indices"]),
@@ -177,7 +165,7 @@ class Page:
     n: int
     d: int
     first: FirstStep
-    second: SecondStep | None  # the exercise's answer: the second step, when there is one
+    second: Row | None  # the exercise's answer: the second step, when there is one
     rows: Elided[Row]
     rows_short: Elided[Row]  # what the page shows open; the rest in a collapsible block
     steps: int

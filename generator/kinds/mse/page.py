@@ -8,7 +8,7 @@ from fractions import Fraction
 from generator import formatting as fmt
 from generator import results as res
 from generator.kinds.base import Results
-from generator.kinds.common import exact_matrix_latex
+from generator.kinds.common import difference_terms_latex, exact_matrix_latex
 from generator.kinds.mse.scenario import Scenario
 from generator.values import nearest_float
 
@@ -75,9 +75,7 @@ def view(s: Scenario, results: Results) -> Page:
         divisor=s.divisor,
         X=exact_matrix_latex(s.X),
         Y=exact_matrix_latex(s.Y),
-        residual_terms=fmt.bmatrix(
-            [[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
-        ),
+        residual_terms=difference_terms_latex(s.X, s.Y),
         residual=exact_matrix_latex(residual),
         squares_terms=fmt.bmatrix([[f"{fmt.signed(fmt.fraction_latex(r))}^2" for r in row] for row in residual]),
         squares=exact_matrix_latex(squares),

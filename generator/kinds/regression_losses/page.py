@@ -9,7 +9,7 @@ from typing import Any
 from generator import formatting as fmt
 from generator import results as res
 from generator.kinds.base import Results
-from generator.kinds.common import exact_matrix_latex
+from generator.kinds.common import difference_terms_latex, exact_matrix_latex
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
 from generator.reader import Matrix
 from generator.render import labels, marker_line
@@ -82,9 +82,7 @@ def view(s: Scenario, results: Results) -> Page:
         divisor=s.divisor,
         X=exact_matrix_latex(s.X),
         Y=exact_matrix_latex(s.Y),
-        residual_terms=fmt.bmatrix(
-            [[f"{fmt.fraction_latex(x)} - {fmt.signed(fmt.fraction_latex(y))}" for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
-        ),
+        residual_terms=difference_terms_latex(s.X, s.Y),
         residual=exact_matrix_latex(residual),
         first_residual=fmt.fraction_latex(residual[0][0]),
         beta=fmt.fraction_latex(s.beta),
