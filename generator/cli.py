@@ -32,7 +32,7 @@ from generator.write import check_out, recover, refuse_foreign, replace_region, 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
-    "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, "
+    "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 5 a claim is wrong (claims), "
     "3 torch and exact disagree, 4 output folder holds files the generator does not own, 6 a page's program failed, "
     "70 internal error, 130 interrupted. When several scenarios fail, each is listed and the code is the first one's."
 )
@@ -47,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, summary in (
         ("build", "generate <slug>.md and <slug>.json for every scenario into the output folder"),
+        ("claims", "print the verdict on every claim of the scenarios' [claims] tables; exit 5 when any is wrong"),
         ("check", "rerun every scenario; fail unless the committed output is what it gives, torch's floats within their bounds"),
     ):
         command = commands.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES)
@@ -102,6 +103,35 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
         note += f" ({rounded} torch values round differently here, all within their bounds)"
     print(f"{len(generated)} scenarios, {len(changed)} files changed in {out}{note}" + "".join(f"\n  {name}" for name in changed))
     return 0
+
+
+def claims(paths: list[Path]) -> int:
+    """One line per claim: right or wrong, by the exact values of a run (the build cache's when it
+    holds one for the same scenario and code). Exit 5 when any claim is wrong."""
+    cache = Cache()
+    scenarios = load_scenarios(paths)
+
+    def results_of(scenario: Any) -> dict[str, Any]:
+        fresh = cache.get(scenario)
+        if fresh is None:
+            fresh = run_scenario(scenario)
+            cache.put(scenario, fresh)
+        return fresh
+
+    wrong = total = 0
+    for scenario, results in zip(scenarios, each_scenario(results_of, scenarios)):
+        for claim in results.get("claims", []):
+            total += 1
+            shown = res.claim_listing(claim["claimed"])
+            if claim["verdict"] == "right":
+                print(f"{scenario.source}: {claim['path']}: right: {shown}")
+            else:
+                wrong += 1
+                where = ", ".join("".join(f"[{i}]" for i in w) for w in claim["wrong"] if w)
+                exact = res.claim_listing(claim["exact"])
+                print(f"{scenario.source}: {claim['path']}: wrong{' at ' + where if where else ''}: claimed {shown}, exact {exact}")
+    print(f"{total} claims, {wrong} wrong")
+    return 5 if wrong else 0
 
 
 def check(paths: list[Path], out: Path) -> int:
@@ -176,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         with int_digits(0):  # exact values may run to thousands of digits; input is read under the default limit
             if arguments.command == "build":
                 return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun)
+            if arguments.command == "claims":
+                return claims(paths)
             return check(paths, arguments.out)
     except KeyboardInterrupt:
         print("interrupted; the output folder is as it was (or as the last completed build left it)", file=sys.stderr)

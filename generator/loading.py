@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.kinds.base import HEADER_KEYS, ScenarioHeader
@@ -112,7 +113,8 @@ def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, lis
         return None, reader.problems
     kind = KINDS[kind_name]
     reader.reject_unknown(HEADER_KEYS + kind.keys)
-    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32"))
+    claims = parse_claims(reader, kind.claimable)
+    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims))
     if reader.problems or title is None or dtype is None:
         return None, reader.problems
     return scenario, []

@@ -21,13 +21,14 @@ from typing import TypeVar
 from generator import render
 from generator import results as res
 from generator.cache import Cache, file_digest
+from generator.claims import judge
 from generator.compare import compare
-from generator.errors import GeneratorError, RunFailuresError
+from generator.errors import GeneratorError, RunFailuresError, ScenarioError
 from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
 from generator.program import run_program, start_server
-from generator.render import PageContext, PrintedOutput, render_page
+from generator.render import PageContext, PrintedOutput, claim_view, render_page
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -70,7 +71,11 @@ def run_scenario(scenario: Scenario) -> Results:
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
-    return res.header(scenario, platform(), printed) | kind.record(solved, bounds)
+    results = res.header(scenario, platform(), printed) | kind.record(solved, bounds)
+    verdicts, problems = judge(scenario.source, scenario.header.claims, results)
+    if problems:
+        raise ScenarioError(problems)
+    return results | {"claims": verdicts}
 
 
 def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) -> list[R]:
@@ -101,7 +106,10 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
     printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
-    context = PageContext(scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario))
+    context = PageContext(
+        scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario),
+        tuple(claim_view(c) for c in results.get("claims", [])),
+    )
     files = {
         f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
         results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),

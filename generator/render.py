@@ -59,6 +59,26 @@ class PrintedOutput:
 
 
 @dataclass(frozen=True)
+class ClaimView:
+    """One claim as the "Claims checked" table shows it."""
+
+    path: str
+    claimed: str
+    exact: str
+    right: bool
+    wrong: str  # the wrong entries' indices, "[2][1]", for an array claim
+    note: str
+
+
+def claim_view(claim: dict[str, Any]) -> ClaimView:
+    wrong = ", ".join("".join(f"[{i}]" for i in where) for where in claim["wrong"] if where)
+    from generator.results import claim_listing
+
+    return ClaimView(claim["path"], claim_listing(claim["claimed"]), claim_listing(claim["exact"]), claim["verdict"] == "right", wrong,
+                     claim["note"])
+
+
+@dataclass(frozen=True)
 class PageContext:
     """What every page template receives: `s` the scenario, `v` its kind's view, `page` this."""
 
@@ -69,6 +89,7 @@ class PageContext:
     printed_short: PrintedOutput  # shown open: the first and last lines of a long output
     platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
+    claims: tuple[ClaimView, ...] = ()
 
 
 def environment() -> jinja2.Environment:

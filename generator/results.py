@@ -95,3 +95,8 @@ def platform_text(results: dict[str, Any]) -> str:
 def dumps(results: dict[str, Any]) -> str:
     """Deterministic JSON: sorted keys, two-space indent, no NaN literals, trailing newline."""
     return json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def claim_listing(value: Any) -> str:
+    """A claimed or exact value of a claim as text: 17/6, or [-1/3, 1/3] for an array."""
+    return "[" + ", ".join(claim_listing(v) for v in value) + "]" if isinstance(value, list) else str(value)

@@ -37,11 +37,13 @@ def allowed_numbers(result) -> set[str]:
         if isinstance(value, float) and math.isfinite(value):
             allowed |= {decimal_text(value).lstrip("-"), repr(value).lstrip("-")}  # rounded, or torch's own repr
             allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
-    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares"]:  # inputs, worked intermediates, analysis
+    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims"]:  # inputs, intermediates, analysis, claims
         for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
             fraction = Fraction(text)
             allowed |= {str(abs(fraction.numerator)), str(fraction.denominator), decimal_text(float(fraction)).lstrip("-")}
     allowed |= {m.lstrip("-") for m in NUMBER.findall(result["title"])}  # the author's own words
+    for claim in result.get("claims", []):
+        allowed |= {m.lstrip("-") for m in NUMBER.findall(claim["note"])}  # where a claim came from, in the author's words
     return allowed
 
 

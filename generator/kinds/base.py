@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from generator.reader import Reader
 
 Results = dict[str, Any]  # one parsed results file: the record every page is rendered from
-HEADER_KEYS = ("kind", "title", "dtype")  # the keys every scenario file has, read once by loading.py
+HEADER_KEYS = ("kind", "title", "dtype", "claims")  # the keys every scenario file has, read once by loading.py
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class ScenarioHeader:
     slug: str  # the page's name: the file name's stem
     title: str
     dtype: str  # "float32" or "float64": what torch computes in
+    claims: tuple[Any, ...] = ()  # claims.Claim: values a person stated, judged against the run
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,4 @@ class Kind(Generic[S, T, E, B]):
     record: Callable[[Solved[S, T, E], B], Results]
     view: Callable[[S, Results], Any]
     files: Callable[[S, Results], dict[str, bytes]] = field(default=no_files)
+    claimable: tuple[str, ...] = ()  # the results keys a [claims] path may start with

@@ -151,4 +151,5 @@ KIND: Kind[Scenario, Runs, Exacts, RunBounds] = Kind(
     record=record,
     view=view,
     files=files,
+    claimable=("steps", "epoch_loss", "with_zero_grad"),
 )

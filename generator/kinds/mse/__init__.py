@@ -72,4 +72,5 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     program=program,
     record=record,
     view=view,
+    claimable=("loss", "sum_squares", "grad", "residual", "squares", "other_reduction"),
 )

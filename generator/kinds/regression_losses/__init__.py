@@ -78,4 +78,5 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     record=record,
     view=view,
     files=files,
+    claimable=("residual", "losses"),
 )

@@ -1,0 +1,180 @@
+"""Claims: values a person stated about a scenario's results, and the verdict on each.
+
+A scenario's optional `[claims]` table maps a path into its results file (`loss`, `grad[2]`,
+`steps[0].weight[1]`) to a number or an array of numbers in the scenario number syntax, or to
+`{ value = ..., note = "where the claim came from" }`. The rule for "right":
+
+- a claim written as an integer or a fraction is right when it equals the exact value;
+- a claim written as a decimal with k digits after the point is right when it equals the exact
+  value rounded to k digits, half away from zero (2.8333 is right for 17/6; 2.8334 and 2.833 are not);
+- an array is judged entry by entry.
+
+The verdict rests on the exact value, never on torch's float, so it is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from generator.errors import Problem
+from generator.reader import Reader, did_you_mean
+from generator.values import InvalidNumberError, parse_exact
+
+PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*)*")
+SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+MAX_CLAIMS = 100
+
+
+@dataclass(frozen=True)
+class Number:
+    """One claimed number: as written, its exact value, and its decimal places when written as a
+    decimal (None for an integer or a fraction, which must be exact)."""
+
+    text: str
+    value: Fraction
+    places: int | None
+
+
+Claimed = Any  # a Number, or a (nested) tuple of Numbers
+
+
+@dataclass(frozen=True)
+class Claim:
+    path: str
+    segments: tuple[str | int, ...]
+    claimed: Claimed
+    note: str
+
+
+def _number(raw: object) -> Number:
+    value = parse_exact(raw)
+    if isinstance(raw, bool) or isinstance(raw, int):
+        return Number(str(raw), value, None)
+    if isinstance(raw, Decimal):
+        exponent = raw.as_tuple().exponent
+        return Number(str(raw), value, max(0, -int(exponent)))
+    text = str(raw).strip()
+    if "/" in text:
+        return Number(text, value, None)
+    exponent = Decimal(text).as_tuple().exponent
+    places = max(0, -int(exponent)) if ("." in text or "e" in text.lower()) else None
+    return Number(text, value, places)
+
+
+def _claimed(reader: Reader, field: str, raw: object, depth: int = 0) -> Claimed | None:
+    if isinstance(raw, list):
+        if not raw or depth > 1:
+            reader.problem(field, "expected a number, or an array (of arrays) of numbers")
+            return None
+        items = [_claimed(reader, f"{field}[{i}]", item, depth + 1) for i, item in enumerate(raw)]
+        return None if any(item is None for item in items) else tuple(items)
+    try:
+        return _number(raw)
+    except InvalidNumberError as error:
+        reader.problem(field, str(error))
+        return None
+
+
+def parse_claims(reader: Reader, claimable: tuple[str, ...]) -> tuple[Claim, ...]:
+    """The scenario's [claims] table, every problem collected in the reader."""
+    table = reader.table.get("claims")
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        reader.problem("claims", "expected a table: [claims] with lines path = value")
+        return ()
+    if len(table) > MAX_CLAIMS:
+        reader.problem("claims", f"has {len(table)} claims; the limit is {MAX_CLAIMS}")
+        return ()
+    claims = []
+    for path, raw in table.items():
+        field = f"claims.{path}"
+        if not PATH.fullmatch(path):
+            reader.problem(field, "is not a path into the results, such as loss, grad[2] or steps[0].weight[1]")
+            continue
+        segments = tuple(int(index) if index else name for name, index in SEGMENT.findall(path))
+        if segments[0] not in claimable:
+            reader.problem(field, f"unknown quantity {segments[0]!r}{did_you_mean(str(segments[0]), claimable)}; "
+                                  f"claims may name {', '.join(claimable)}")
+            continue
+        note = ""
+        if isinstance(raw, dict):
+            unknown = sorted(set(raw) - {"value", "note"})
+            if unknown or "value" not in raw or not isinstance(raw.get("note", ""), str):
+                reader.problem(field, "expected { value = ..., note = \"...\" } (note optional)")
+                continue
+            note, raw = raw.get("note", ""), raw["value"]
+        claimed = _claimed(reader, field, raw)
+        if claimed is not None:
+            claims.append(Claim(path, segments, claimed, note))
+    return tuple(claims)
+
+
+def round_half_away(value: Fraction, places: int) -> Fraction:
+    scaled = abs(value) * 10**places
+    whole = int(scaled)
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return Fraction(whole if value >= 0 else -whole, 10**places)
+
+
+def is_right(number: Number, exact: Fraction) -> bool:
+    if number.places is None:
+        return number.value == exact
+    return number.value == round_half_away(exact, number.places)
+
+
+def _resolve(results: dict[str, Any], claim: Claim) -> Any:
+    node: Any = results
+    for segment in claim.segments:
+        if isinstance(segment, int):
+            if not isinstance(node, list) or segment >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise LookupError(f"index {segment} is out of range (there are {size})")
+            node = node[segment]
+        else:
+            if not isinstance(node, dict) or segment not in node:
+                keys = sorted(node) if isinstance(node, dict) else []
+                raise LookupError(f"{segment!r} is not in the results here{did_you_mean(segment, keys)}")
+            node = node[segment]
+    return node
+
+
+def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list[int]]) -> Any:
+    """The exact values in the claim's shape; the indices of wrong entries appended to `wrong`."""
+    if isinstance(claimed, Number):
+        if not (isinstance(node, dict) and "exact" in node):
+            raise LookupError("names an array; the claim is one number")
+        exact = Fraction(node["exact"])
+        if not is_right(claimed, exact):
+            wrong.append(list(where))
+        return node["exact"]
+    if not isinstance(node, list) or len(node) != len(claimed):
+        size = len(node) if isinstance(node, list) else "one number"
+        raise LookupError(f"has {size} entries here; the claim has {len(claimed)}")
+    return [_judge(c, n, (*where, i), wrong) for i, (c, n) in enumerate(zip(claimed, node))]
+
+
+def _written(claimed: Claimed) -> Any:
+    return claimed.text if isinstance(claimed, Number) else [_written(c) for c in claimed]
+
+
+def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The results' "claims" list, and a problem for each claim whose path or shape does not fit."""
+    verdicts, problems = [], []
+    for claim in claims:
+        wrong: list[list[int]] = []
+        try:
+            exact = _judge(claim.claimed, _resolve(results, claim), (), wrong)
+        except LookupError as error:
+            problems.append(Problem(source, f"claims.{claim.path}", str(error)))
+            continue
+        verdicts.append({
+            "path": claim.path, "claimed": _written(claim.claimed), "exact": exact,
+            "verdict": "wrong" if wrong else "right", "wrong": wrong, "note": claim.note,
+        })
+    return verdicts, problems
