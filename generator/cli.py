@@ -20,6 +20,7 @@ from generator.pipeline import (
     build_records,
     committed_results,
     each_scenario,
+    errata_files,
     render_cached,
     render_scenario,
     results_name,
@@ -81,7 +82,8 @@ def index_text(out: Path, generated: list[Generated]) -> str | None:
 
 
 def all_files(generated: list[Generated]) -> dict[str, bytes]:
-    return {name: content for page in generated for name, content in page.files.items()}
+    """Every generated file of the output folder: each scenario's, and the errata page."""
+    return {name: content for page in generated for name, content in page.files.items()} | errata_files(generated)
 
 
 def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:

@@ -39,6 +39,8 @@ def scenario_nav(docs: Path) -> list[NavEntry]:
         kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
         by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
     nav: list[NavEntry] = [{"Home": "index.md"}]
+    if (docs / SCENARIOS / "errata.md").exists():
+        nav.append({"The source post's errata": f"{SCENARIOS}/errata.md"})
     for name in KINDS:
         if name in by_kind:
             nav.append({labels(name)["section"]: by_kind[name]})

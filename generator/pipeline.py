@@ -28,7 +28,7 @@ from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
 from generator.program import run_program, start_server
-from generator.render import PageContext, PrintedOutput, claim_view, render_page
+from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_view, render_errata, render_page
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -42,6 +42,7 @@ class Generated:
     kind: str
     title: str
     files: dict[str, bytes]
+    claims: tuple[ClaimView, ...] = ()
 
 
 def single_threaded_torch() -> None:
@@ -106,16 +107,24 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
     printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
+    claims = tuple(claim_view(c) for c in results.get("claims", []))
     context = PageContext(
-        scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario),
-        tuple(claim_view(c) for c in results.get("claims", [])),
+        scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario), claims
     )
     files = {
         f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
         results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),
         **kind.files(scenario, results),
     }
-    return Generated(scenario.slug, kind.name, scenario.title, files)
+    return Generated(scenario.slug, kind.name, scenario.title, files, claims)
+
+
+def errata_files(generated: list[Generated]) -> dict[str, bytes]:
+    """errata.md when any scenario has claims: every claim with its verdict, from the results."""
+    pages = [ErrataPage(g.slug, g.title, g.claims) for g in generated if g.claims]
+    if not pages:
+        return {}
+    return {f"{ERRATA}.md": render_errata(pages, {g.slug for g in generated}).encode("utf-8")}
 
 
 def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache) -> Generated:
@@ -133,7 +142,8 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
         files[name] = content
     else:
         if files:
-            return Generated(scenario.slug, scenario.kind, scenario.title, files)
+            claims = tuple(claim_view(c) for c in results.get("claims", []))
+            return Generated(scenario.slug, scenario.kind, scenario.title, files, claims)
     generated = render_scenario(scenario, results, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated

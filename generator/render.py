@@ -124,10 +124,32 @@ def labels(kind: str) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+ERRATA = "errata"  # the generated page of the claims of every scenario
+ERRATA_TITLE = "What the source post got right and wrong"
+
+
+@dataclass(frozen=True)
+class ErrataPage:
+    slug: str
+    title: str
+    claims: tuple[ClaimView, ...]
+
+
+def render_errata(pages: list[ErrataPage], built: set[str]) -> str:
+    """The errata page: every claim of every scenario, and the post's other errors whose page is built."""
+    import tomllib
+
+    items = [item for item in tomllib.loads((TEMPLATES / "errata.toml").read_text(encoding="utf-8"))["item"] if item["slug"] in built]
+    template = environment().get_template("errata.md.j2")
+    return template.render(title=ERRATA_TITLE, pages=pages, items=items, marker=marker_line("the claims of every scenario"))
+
+
 def render_index(pages: list[Any], sections: dict[str, str], folder: str) -> list[str]:
     """The generated list of pages for the hand-written index, grouped by kind in registry order."""
     import tomllib
 
     reading = tomllib.loads((TEMPLATES / "reading-order.toml").read_text(encoding="utf-8"))["page"]
-    text = environment().get_template("_index-pages.md.j2").render(pages=pages, sections=sections, folder=folder, reading=reading)
+    errata = ERRATA_TITLE if any(getattr(page, "claims", False) for page in pages) else None
+    template = environment().get_template("_index-pages.md.j2")
+    text = template.render(pages=pages, sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA)
     return text.rstrip("\n").split("\n")

@@ -112,3 +112,24 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
     assert main(["build", "--rerun"]) == 2
     assert message in capsys.readouterr().err
     assert tree_digest(project / "docs") == before
+
+
+def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
+    from test_pages import NUMBER, allowed_numbers, text_of
+
+    from generator.pipeline import errata_files
+
+    page = errata_files(list(generated.values()))["errata.md"].decode()
+    for slug, result in results.items():
+        for claim in result["claims"]:
+            assert f"`{claim['path']}`" in page and f"({slug}.md)" in page
+    assert page.count("✗ wrong at [2][1]") == 2 and page.count("✓ right") == 7
+    allowed = set().union(*(allowed_numbers(r) for r in results.values())) | {"1", "2"}
+    shown = [m.group(0).lstrip("-") for m in NUMBER.finditer(text_of(page))]
+    assert shown and [n for n in shown if n not in allowed] == []  # no number on it is absent from the results
+
+
+def test_the_index_links_the_errata_page_first():
+    index = (Path(__file__).resolve().parent.parent / "docs/index.md").read_text()
+    start = index.index("<!-- pages:start -->")
+    assert index.index("(scenarios/errata.md)", start) < index.index("(scenarios/mse-mean.md)", start)

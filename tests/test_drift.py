@@ -211,12 +211,14 @@ sys.path.insert(0, {str(ROOT)!r})
 import json
 from pathlib import Path
 from generator.loading import load_scenarios
-from generator.pipeline import render_scenario
+from generator.pipeline import errata_files, render_scenario
 out = Path({str(tmp_path)!r})
+generated = []
 for scenario in load_scenarios([Path("scenarios")]):
     results = json.loads(Path("docs/scenarios", scenario.slug + ".json").read_text(encoding="utf-8"))
-    for name, content in render_scenario(scenario, results).files.items():
-        (out / name).write_bytes(content)
+    generated.append(render_scenario(scenario, results))
+for name, content in [item for page in generated for item in page.files.items()] + list(errata_files(generated).items()):
+    (out / name).write_bytes(content)
 assert "torch" not in {{name.split(".")[0] for name in sys.modules if sys.modules[name] is not None}}
 """
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -50,7 +50,7 @@ def test_pages_of_removed_scenarios_are_removed(tmp_path, monkeypatch, capsys):
         if path.stem != "mse-mean":
             path.unlink()
     assert main(["build"]) == 0
-    assert sorted(p.name for p in (project / "docs/scenarios").iterdir()) == ["mse-mean.json", "mse-mean.md"]
+    assert sorted(p.name for p in (project / "docs/scenarios").iterdir()) == ["errata.md", "mse-mean.json", "mse-mean.md"]
     index = (project / "docs/index.md").read_text()
     assert "scenarios/mse-mean.md" in index and "scenarios/mse-sum.md" not in index
 
