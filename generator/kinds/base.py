@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 from generator.reader import Reader
@@ -66,6 +67,33 @@ class Scenario:
     @property
     def dtype(self) -> str:
         return self.header.dtype
+
+
+class MatrixPair:
+    """What a scenario of an input X against a target Y with a reduction derives from them (mse,
+    regression-losses). A plain mixin: the dataclass that uses it declares the fields."""
+
+    X: tuple[tuple[Fraction, ...], ...]
+    Y: tuple[tuple[Fraction, ...], ...]
+    reduction: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.X), len(self.X[0])
+
+    def divisor_of(self, reduction: str) -> int:
+        """What a sum over the entries is divided by: n·d for "mean", 1 for "sum"."""
+        n, d = self.shape
+        return n * d if reduction == "mean" else 1
+
+    @property
+    def divisor(self) -> int:
+        return self.divisor_of(self.reduction)
+
+    @property
+    def residual(self) -> tuple[tuple[Fraction, ...], ...]:
+        """X - Y, exactly."""
+        return tuple(tuple(x - y for x, y in zip(xr, yr)) for xr, yr in zip(self.X, self.Y))
 
 
 S = TypeVar("S", bound=Scenario)

@@ -62,7 +62,7 @@ def derive(s: Scenario) -> Exact:
     for term, (i, j) in zip(terms, ((i, j) for i in range(n) for j in range(d))):
         if term.free_symbols != {xs[i][j], ys[i][j]}:
             raise MismatchError(f"{s.source}: the loss term of entry [{i}][{j}] holds {sorted(map(str, term.free_symbols))}")
-    residual = tuple(tuple(xv - yv for xv, yv in zip(xr, yr)) for xr, yr in zip(s.X, s.Y))
+    residual = s.residual
     grad = tuple(tuple(Fraction(2, s.divisor) * r for r in row) for row in residual)
     squares = tuple(tuple(r * r for r in row) for row in residual)
     total = sum((v for row in squares for v in row), Fraction(0))

@@ -13,28 +13,15 @@ KEYS = ("reduction", "X", "Y")
 
 
 @dataclass(frozen=True)
-class Scenario(base.Scenario):
+class Scenario(base.Scenario, base.MatrixPair):
     reduction: str
     X: Matrix
     Y: Matrix
 
     @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.X), len(self.X[0])
-
-    @property
-    def divisor(self) -> int:
-        """What the sum of squares is divided by: n·d for "mean", 1 for "sum"."""
-        return self.divisor_of(self.reduction)
-
-    @property
     def other_reduction(self) -> str:
         """The reduction the page compares with: "sum" beside "mean", "mean" beside "sum"."""
         return "sum" if self.reduction == "mean" else "mean"
-
-    def divisor_of(self, reduction: str) -> int:
-        n, d = self.shape
-        return n * d if reduction == "mean" else 1
 
 
 def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:

@@ -15,26 +15,12 @@ LOSSES = ("l1", "smooth_l1", "huber", "mse")  # results keys, in the order the p
 
 
 @dataclass(frozen=True)
-class Scenario(base.Scenario):
+class Scenario(base.Scenario, base.MatrixPair):
     reduction: str
     beta: Fraction  # SmoothL1Loss's beta: below it the loss is quadratic
     delta: Fraction  # HuberLoss's delta: below it the loss is quadratic
     X: Matrix
     Y: Matrix
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.X), len(self.X[0])
-
-    @property
-    def divisor(self) -> int:
-        """What the sum over entries is divided by: n·d for "mean", 1 for "sum"."""
-        n, d = self.shape
-        return n * d if self.reduction == "mean" else 1
-
-    @property
-    def residual(self) -> tuple[tuple[Fraction, ...], ...]:
-        return tuple(tuple(x - y for x, y in zip(xr, yr)) for xr, yr in zip(self.X, self.Y))
 
 
 def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
