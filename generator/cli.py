@@ -6,6 +6,7 @@ import argparse
 import difflib
 import sys
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from generator.loading import load_scenarios
 from generator.pipeline import (
     Generated,
     build_records,
+    cached_run,
     committed_results,
     each_scenario,
     errata_files,
@@ -26,7 +28,7 @@ from generator.pipeline import (
     results_name,
     run_scenario,
 )
-from generator.render import labels, render_index
+from generator.render import claim_views, labels, render_index
 from generator.values import int_digits
 from generator.write import check_out, recover, refuse_foreign, replace_region, write_output
 
@@ -53,9 +55,9 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES)
         command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="scenario files or folders (default: scenarios/)")
-        command.add_argument(
-            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder, generated files only (default: docs/scenarios/)"
-        )
+        if name != "claims":  # claims writes nothing and reads no output folder
+            help_out = "output folder, generated files only (default: docs/scenarios/)"
+            command.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=help_out)
         command.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
         if name == "build":
             command.add_argument(
@@ -110,29 +112,14 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
 def claims(paths: list[Path]) -> int:
     """One line per claim: right or wrong, by the exact values of a run (the build cache's when it
     holds one for the same scenario and code). Exit 5 when any claim is wrong."""
-    cache = Cache()
     scenarios = load_scenarios(paths)
-
-    def results_of(scenario: Any) -> dict[str, Any]:
-        fresh = cache.get(scenario)
-        if fresh is None:
-            fresh = run_scenario(scenario)
-            cache.put(scenario, fresh)
-        return fresh
-
-    wrong = total = 0
-    for scenario, results in zip(scenarios, each_scenario(results_of, scenarios)):
-        for claim in results.get("claims", []):
-            total += 1
-            shown = res.claim_listing(claim["claimed"])
-            if claim["verdict"] == "right":
-                print(f"{scenario.source}: {claim['path']}: right: {shown}")
-            else:
-                wrong += 1
-                where = ", ".join("".join(f"[{i}]" for i in w) for w in claim["wrong"] if w)
-                exact = res.claim_listing(claim["exact"])
-                print(f"{scenario.source}: {claim['path']}: wrong{' at ' + where if where else ''}: claimed {shown}, exact {exact}")
-    print(f"{total} claims, {wrong} wrong")
+    runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
+    verdicts = [(scenario, claim) for scenario, results in zip(scenarios, runs) for claim in claim_views(results)]
+    for scenario, claim in verdicts:
+        detail = claim.claimed if claim.right else f"claimed {claim.claimed}, exact {claim.exact}"
+        print(f"{scenario.source}: {claim.path}: {claim.verdict}: {detail}")
+    wrong = sum(1 for _, claim in verdicts if not claim.right)
+    print(f"{len(verdicts)} claims, {wrong} wrong")
     return 5 if wrong else 0
 
 

@@ -28,7 +28,7 @@ from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.loading import load_scenarios
 from generator.program import run_program, start_server
-from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_view, render_errata, render_page
+from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_views, render_errata, render_page
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -107,7 +107,7 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     kind = KINDS[scenario.kind]
     view = kind.view(scenario, results)
     printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
-    claims = tuple(claim_view(c) for c in results.get("claims", []))
+    claims = claim_views(results)
     context = PageContext(
         scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario), claims
     )
@@ -142,8 +142,7 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
         files[name] = content
     else:
         if files:
-            claims = tuple(claim_view(c) for c in results.get("claims", []))
-            return Generated(scenario.slug, scenario.kind, scenario.title, files, claims)
+            return Generated(scenario.slug, scenario.kind, scenario.title, files, claim_views(results))
     generated = render_scenario(scenario, results, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated
@@ -177,14 +176,21 @@ class Record:
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
 
-def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
-    """This machine's run (from the cache when it holds one for the same inputs and code, unless
-    `rerun`), and the committed results instead whenever that run reproduces them, unless `refresh`."""
+def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Results:
+    """This machine's run: from the cache when it holds one for the same inputs and code (unless
+    `rerun`), else run now and remembered."""
     fresh = None if rerun else cache.get(scenario)
     if fresh is None:
         start_server()
         fresh = run_scenario(scenario)
         cache.put(scenario, fresh)
+    return fresh
+
+
+def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
+    """This machine's run (`cached_run`), and the committed results instead whenever that run
+    reproduces them, unless `refresh`."""
+    fresh = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
     if committed is not None:
         comparison = compare(committed, fresh)

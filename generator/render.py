@@ -69,6 +69,11 @@ class ClaimView:
     wrong: str  # the wrong entries' indices, "[2][1]", for an array claim
     note: str
 
+    @property
+    def verdict(self) -> str:
+        """"right", or "wrong" with the wrong entries: as the pages, the errata and `claims` say it."""
+        return "right" if self.right else "wrong" + (f" at {self.wrong}" if self.wrong else "")
+
 
 def claim_view(claim: dict[str, Any]) -> ClaimView:
     wrong = ", ".join("".join(f"[{i}]" for i in where) for where in claim["wrong"] if where)
@@ -76,6 +81,10 @@ def claim_view(claim: dict[str, Any]) -> ClaimView:
 
     return ClaimView(claim["path"], claim_listing(claim["claimed"]), claim_listing(claim["exact"]), claim["verdict"] == "right", wrong,
                      claim["note"])
+
+
+def claim_views(results: dict[str, Any]) -> tuple[ClaimView, ...]:
+    return tuple(claim_view(c) for c in results.get("claims", []))
 
 
 @dataclass(frozen=True)
