@@ -25,8 +25,9 @@ generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/ (RERUN=1 ignore
 
 docs: generate site ## regenerate the pages and build site/ (strict)
 
-site: $(STAMP) ## build site/ from docs/ as it stands
-	$(PYTHON) -m mkdocs build --strict --quiet
+site: $(STAMP) ## build site/ (English), then each other edition (mkdocs.<language>.yml: site/zh/) from docs/
+	$(PYTHON) -m mkdocs build --strict --quiet -f mkdocs.yml
+	for config in mkdocs.*.yml; do $(PYTHON) -m mkdocs build --strict --quiet -f $$config || exit 1; done
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	$(PYTHON) -m pytest --durations=10

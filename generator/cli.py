@@ -14,7 +14,7 @@ from generator import results as res
 from generator.cache import Cache
 from generator.compare import compare
 from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError
-from generator.kinds import KINDS
+from generator.languages import languages, page_name
 from generator.loading import load_scenarios
 from generator.pipeline import (
     Generated,
@@ -28,7 +28,7 @@ from generator.pipeline import (
     results_name,
     run_scenario,
 )
-from generator.render import claim_views, labels, render_index
+from generator.render import IndexEntry, claim_views, render_index
 from generator.values import int_digits
 from generator.write import check_out, recover, refuse_foreign, replace_region, write_output
 
@@ -69,18 +69,21 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def index_path(out: Path) -> Path:
-    """The hand-written page whose marked region lists the generated pages: index.md beside DIR."""
-    return out.parent / "index.md"
+def index_paths(out: Path) -> list[tuple[Path, str]]:
+    """The hand-written pages whose marked region lists the generated pages: index.md beside DIR,
+    and index.<language>.md for each other edition, those that exist (with their language)."""
+    paths = [(out.parent / page_name("index", language), language) for language in languages()]
+    return [(path, language) for path, language in paths if path.exists()]
 
 
-def index_text(out: Path, generated: list[Generated]) -> str | None:
-    index = index_path(out)
-    if not index.exists():
-        return None
-    sections = {name: labels(name)["section"] for name in KINDS}
-    lines = render_index(generated, sections, out.name)
-    return replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())
+def index_texts(out: Path, generated: list[Generated]) -> list[tuple[Path, str]]:
+    """Each index page with its generated region filled in, in its language."""
+    texts = []
+    for index, language in index_paths(out):
+        entries = [IndexEntry(g.slug, g.kind, g.titles[language], bool(g.claims)) for g in generated]
+        lines = render_index(entries, out.name, language)
+        texts.append((index, replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())))
+    return texts
 
 
 def all_files(generated: list[Generated]) -> dict[str, bytes]:
@@ -90,14 +93,13 @@ def all_files(generated: list[Generated]) -> dict[str, bytes]:
 
 def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
     check_out(out, paths)  # before the slow part: say at once that nothing will be written
-    recover(out, index_path(out))
+    recover(out, [path for path, _ in index_paths(out)])
     refuse_foreign(out)
     cache = Cache()
     records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
     generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
-    index = index_text(out, generated)
     try:
-        changed = write_output(all_files(generated), out, (index_path(out), index) if index is not None else None)
+        changed = write_output(all_files(generated), out, index_texts(out, generated))
     except OSError as error:
         raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
     kept = [r for r in records if r.kept]
@@ -154,9 +156,8 @@ def check(paths: list[Path], out: Path) -> int:
         if name.endswith(".json") and name in expected and name in committed_names:
             continue  # compared above, semantically
         diffs += _diff(out / name, expected[name].decode("utf-8") if name in expected else "")
-    index = index_text(out, generated)
-    if index is not None:
-        diffs += _diff(index_path(out), index)
+    for index, text in index_texts(out, generated):
+        diffs += _diff(index, text)
     if problems or diffs:
         sys.stdout.writelines(line + "\n" for line in problems)
         sys.stdout.writelines(diffs)

@@ -14,8 +14,9 @@ from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.kinds.base import HEADER_KEYS, ScenarioHeader
-from generator.reader import Reader
-from generator.values import DTYPES, SAFE_INT_DIGITS, int_digits
+from generator.languages import languages
+from generator.reader import Reader, did_you_mean
+from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
@@ -102,6 +103,25 @@ def read_table(path: Path, source: str, problems: list[Problem]) -> dict[str, An
     return None
 
 
+def parse_titles(reader: Reader) -> tuple[tuple[str, str], ...]:
+    """The optional `titles` table: the page's title in other editions, `titles.zh = "…"`."""
+    raw = reader.table.get("titles", {})
+    if not isinstance(raw, dict):
+        reader.problem("titles", f"expected a table of titles by language, such as titles.zh = \"…\", got {describe(raw)}")
+        return ()
+    others = languages()[1:]
+    titles = []
+    for code in sorted(raw):
+        if code not in others:
+            reader.problem(f"titles.{code}", f"unknown language{did_you_mean(code, others)}; the other editions are {', '.join(others)}")
+            continue
+        entry = Reader(reader.source, {f"titles.{code}": raw[code]})
+        title = entry.text(f"titles.{code}")
+        reader.problems += entry.problems
+        titles.append((code, title or ""))
+    return tuple(titles)
+
+
 def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, list[Problem]]:
     """One scenario from its TOML table: the header once, then the kind's own keys; the scenario,
     or None and every problem found."""
@@ -114,7 +134,8 @@ def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, lis
     kind = KINDS[kind_name]
     reader.reject_unknown(HEADER_KEYS + kind.keys)
     claims = parse_claims(reader, kind.claimable)
-    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims))
+    titles = parse_titles(reader)
+    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles))
     if reader.problems or title is None or dtype is None:
         return None, reader.problems
     return scenario, []

@@ -1,9 +1,15 @@
-"""MkDocs hooks: serve MathJax from the site itself, and group the generated pages by kind in the
-navigation (one section per kind, in registry order, pages by slug)."""
+"""MkDocs hooks: serve MathJax from the site itself, group the generated pages by kind in the
+navigation (one section per kind, in registry order, pages by slug), and pick one edition's pages.
+
+Every edition is built from the same docs/ folder. `theme.language` names the edition: the default
+one (mkdocs.yml) takes the pages without a language suffix; another (mkdocs.zh.yml) takes
+`<name>.zh.md` as `<name>.md`, so its links, navigation and URLs are the default edition's, under
+site/zh/. Assets (results files, plots, styles) are shared."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,29 +33,49 @@ def mathjax_source() -> Path:
 NavEntry = dict[str, Any]  # {"Home": "index.md"} or {section: [pages]}
 
 
-def scenario_nav(docs: Path) -> list[NavEntry]:
-    """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds."""
+def _generator() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from generator.kinds import KINDS
-    from generator.render import labels
 
+
+def scenario_nav(docs: Path, language: str) -> list[NavEntry]:
+    """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds, in `language`."""
+    _generator()
+    from generator.kinds import KINDS
+    from generator.render import labels, site_words
+
+    words = site_words(language)
     by_kind: dict[str, list[str]] = {}
     for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
         kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
         by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
-    nav: list[NavEntry] = [{"Home": "index.md"}]
+    nav: list[NavEntry] = [{words["home"]: "index.md"}]
     if (docs / SCENARIOS / "errata.md").exists():
-        nav.append({"The source post's errata": f"{SCENARIOS}/errata.md"})
+        nav.append({words["errata_nav"]: f"{SCENARIOS}/errata.md"})
     for name in KINDS:
         if name in by_kind:
-            nav.append({labels(name)["section"]: by_kind[name]})
+            nav.append({labels(name, language)["section"]: by_kind[name]})
     return nav
 
 
+def edition(config: MkDocsConfig) -> str:
+    """The edition a config builds: its theme language, when it is one of the site's languages."""
+    _generator()
+    from generator.languages import default, languages
+
+    language = str(config.theme["language"])
+    return language if language in languages() else default()
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    try:  # the search plugin segments Chinese with jieba: keep its start-up chatter out of the build log
+        import jieba  # type: ignore[import-untyped]
+
+        jieba.setLogLevel(logging.WARNING)
+    except ImportError:
+        pass
     if config["nav"] is None:
-        config["nav"] = scenario_nav(Path(config["docs_dir"]))
+        config["nav"] = scenario_nav(Path(config["docs_dir"]), edition(config))
     return config
 
 
@@ -64,5 +90,17 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """MathJax, and this edition's pages: `a.md` in the default edition; `a.zh.md` as `a.md` in the
+    zh edition (a page without a twin stays in the default language)."""
+    from generator.languages import default, edition_of
+
+    language = edition(config)
+    pages = [(file, *edition_of(file.src_uri)) for file in files if file.src_uri.endswith(".md")]
+    translated = {stem: file for file, stem, page_language in pages if page_language == language != default()}
+    for file, stem, page_language in pages:
+        if page_language != default() or stem in translated:
+            files.remove(file)  # a translation (this edition's is added back below), or a page it translates
+    for stem, file in sorted(translated.items()):
+        files.append(File.generated(config, f"{stem}.md", abs_src_path=str(file.abs_src_path)))
     files.append(File.generated(config, SITE_PATH, abs_src_path=str(mathjax_source())))
     return files

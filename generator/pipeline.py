@@ -13,12 +13,11 @@ import json
 import platform as host
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from generator import render
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
@@ -26,6 +25,7 @@ from generator.compare import compare
 from generator.errors import GeneratorError, RunFailuresError, ScenarioError
 from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
+from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
 from generator.program import run_program, start_server
 from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_views, render_errata, render_page
@@ -40,9 +40,13 @@ class Generated:
 
     slug: str
     kind: str
-    title: str
+    titles: dict[str, str]  # language -> the page's title
     files: dict[str, bytes]
     claims: tuple[ClaimView, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.titles[default()]
 
 
 def single_threaded_torch() -> None:
@@ -101,6 +105,10 @@ def results_name(scenario: Scenario) -> str:
     return f"{scenario.slug}.json"
 
 
+def page_titles(scenario: Scenario) -> dict[str, str]:
+    return {language: scenario.title_in(language) for language in languages()}
+
+
 def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes | None = None) -> Generated:
     """Every file of one scenario from its results: pure, no torch. `results_bytes` is
     res.dumps(results) when the caller has it already (a long run's results are megabytes)."""
@@ -111,27 +119,36 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     context = PageContext(
         scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario), claims
     )
+    titles = page_titles(scenario)
+    pages = {
+        page_name(scenario.slug, language): render_page(kind.template, replace(context, title=title), language).encode("utf-8")
+        for language, title in titles.items()
+    }
     files = {
-        f"{scenario.slug}.md": render_page(kind.template, context).encode("utf-8"),
+        **pages,
         results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),
         **kind.files(scenario, results),
     }
-    return Generated(scenario.slug, kind.name, scenario.title, files, claims)
+    return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
 def errata_files(generated: list[Generated]) -> dict[str, bytes]:
-    """errata.md when any scenario has claims: every claim with its verdict, from the results."""
-    pages = [ErrataPage(g.slug, g.title, g.claims) for g in generated if g.claims]
-    if not pages:
+    """errata.md (and errata.<language>.md) when any scenario has claims: every claim with its verdict, from the results."""
+    if not any(g.claims for g in generated):
         return {}
-    return {f"{ERRATA}.md": render_errata(pages, {g.slug for g in generated}).encode("utf-8")}
+    built = {g.slug for g in generated}
+    files = {}
+    for language in languages():
+        pages = [ErrataPage(g.slug, g.titles[language], g.claims) for g in generated if g.claims]
+        files[page_name(ERRATA, language)] = render_errata(pages, built, language).encode("utf-8")
+    return files
 
 
 def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
     results_bytes = res.dumps(results).encode("utf-8")
-    key = cache.render_key(scenario, results_bytes, render.TEMPLATES)
+    key = cache.render_key(scenario, results_bytes, TEMPLATES)
     digests = cache.rendered(scenario, key) or {}
     files = {}
     for name, digest in digests.items():
@@ -142,7 +159,7 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
         files[name] = content
     else:
         if files:
-            return Generated(scenario.slug, scenario.kind, scenario.title, files, claim_views(results))
+            return Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(results))
     generated = render_scenario(scenario, results, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated

@@ -78,6 +78,7 @@ def header(scenario: Any, platform: dict[str, str], printed: str) -> dict[str, A
         "slug": scenario.slug,
         "kind": scenario.kind,
         "title": scenario.title,
+        **({"titles": dict(scenario.header.titles)} if scenario.header.titles else {}),
         "dtype": scenario.dtype,
         "torch": platform["torch"],
         "platform": platform,

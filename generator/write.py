@@ -18,7 +18,7 @@ _FROM = re.escape(MARKER) + r" from \S.*; do not edit"
 PAGE_MARKER = re.compile(f"<!-- {_FROM} -->")  # the line after the front matter
 PLOT_MARKER = re.compile(rf"\s*<dc:description>&lt;!-- {_FROM} --&gt;</dc:description>")  # in the SVG's metadata
 RESULTS_MARKER = re.compile(_FROM, re.S)  # the results file's "generated_by"
-PENDING_INDEX = ".generator-index.pending"  # the new index, beside DIR, until the swap is done
+PENDING_INDEX = ".generator-index.pending"  # the new index.md, beside DIR, until the swap is done
 
 
 def is_owned(path: Path) -> bool:
@@ -91,55 +91,59 @@ def _backup(out: Path) -> Path:
 
 
 def _pending(index: Path) -> Path:
-    return index.with_name(PENDING_INDEX)
+    """The new index beside the old one: .generator-index.pending, .generator-index.zh.pending."""
+    stem = index.name.removesuffix(".md")
+    return index.with_name(PENDING_INDEX.replace("index", stem, 1))
 
 
-def recover(out: Path, index: Path | None = None) -> None:
-    """Finish or undo a replacement that was killed part way, so pages and index agree again.
+def recover(out: Path, indexes: list[Path] | None = None) -> None:
+    """Finish or undo a replacement that was killed part way, so pages and indexes agree again.
 
     Killed before the new folder was in place (a staging folder is still there): the old folder
-    comes back and the new index is dropped. Killed after: the old folder's backup is removed and
-    the new index, written beside the old one before the swap, replaces it.
+    comes back and the new indexes are dropped. Killed after: the old folder's backup is removed and
+    the new indexes, written beside the old ones before the swap, replace them.
     """
     stagings = list(out.parent.glob(f".{out.name}.new-*"))
     backup = _backup(out)
-    pending = _pending(index) if index is not None else None
+    pendings = [(_pending(index), index) for index in indexes or []]
     if stagings:
         if backup.exists() and not out.exists():
             backup.rename(out)
         for staging in stagings:
             shutil.rmtree(staging, ignore_errors=True)
-        if pending is not None and pending.exists():
-            pending.unlink()
+        for pending, _ in pendings:
+            if pending.exists():
+                pending.unlink()
     if backup.exists():
         if out.exists():
             shutil.rmtree(backup)
         else:
             backup.rename(out)
-    if pending is not None and index is not None and pending.exists():
-        os.replace(pending, index)
+    for pending, index in pendings:
+        if pending.exists():
+            os.replace(pending, index)
 
 
-def write_output(files: dict[str, bytes], out: Path, index: tuple[Path, str] | None = None) -> list[str]:
-    """Make `out` hold exactly `files`, and the index page `index[0]` hold `index[1]`; return the
-    names that changed, were added or removed.
+def write_output(files: dict[str, bytes], out: Path, indexes: list[tuple[Path, str]] | None = None) -> list[str]:
+    """Make `out` hold exactly `files`, and each index page `path` of `indexes` hold its text;
+    return the names that changed, were added or removed.
 
     New content is written to a temporary sibling folder, then swapped in with two renames, so a
-    run killed at any point leaves either the old folder or the new one; the new index is written
-    beside the old one first and moved in after the swap (recover() finishes either step). A file
-    in `out` without the generator's marker is never overwritten or deleted: the run stops first.
+    run killed at any point leaves either the old folder or the new one; the new indexes are
+    written beside the old ones first and moved in after the swap (recover() finishes either step).
+    A file in `out` without the generator's marker is never overwritten or deleted: the run stops first.
     """
-    recover(out, index[0] if index else None)
+    indexes = indexes or []
+    recover(out, [path for path, _ in indexes])
     refuse_foreign(out)
     old = {p.name: p.read_bytes() for p in out.glob("*")} if out.exists() else {}
     changed = sorted(name for name in set(old) | set(files) if old.get(name) != files.get(name))
-    index_changed = index is not None and (not index[0].exists() or index[0].read_text(encoding="utf-8") != index[1])
-    if index is not None and index_changed:
-        _pending(index[0]).write_text(index[1], encoding="utf-8")
-        changed.append(index[0].as_posix())
-    if not changed:
+    new_indexes = [(path, text) for path, text in indexes if not path.exists() or path.read_text(encoding="utf-8") != text]
+    for path, text in new_indexes:
+        _pending(path).write_text(text, encoding="utf-8")
+    if not changed and not new_indexes:
         return []
-    if len(changed) > int(index_changed):
+    if changed:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         for name, content in sorted(files.items()):
@@ -153,9 +157,9 @@ def write_output(files: dict[str, bytes], out: Path, index: tuple[Path, str] | N
             out.rename(_backup(out))
         staging.rename(out)
         shutil.rmtree(_backup(out), ignore_errors=True)
-    if index is not None and index_changed:
-        os.replace(_pending(index[0]), index[0])
-    return changed
+    for path, _ in new_indexes:
+        os.replace(_pending(path), path)
+    return changed + [path.as_posix() for path, _ in new_indexes]
 
 
 def replace_region(text: str, lines: list[str], source: str) -> str:

@@ -30,16 +30,31 @@ def copy_project(target: Path, with_site_config: bool = False) -> Path:
     for folder in ("scenarios", "docs"):
         shutil.copytree(ROOT / folder, target / folder)
     if with_site_config:
-        shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+        for config in ROOT.glob("mkdocs*.yml"):
+            shutil.copy(config, target / config.name)
+        shutil.copytree(ROOT / "overrides", target / "overrides")
         shutil.copytree(ROOT / "generator", target / "generator", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(ROOT / "templates", target / "templates")
     return target
 
 
-def mkdocs_build(project: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)] + (["--strict"] if strict else [])
+def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool = True) -> subprocess.CompletedProcess[str]:
+    """Every edition, as `make site` builds them: mkdocs.yml into `site`, then each
+    mkdocs.<language>.yml into `site`/<language> (with `editions` false, the first only). The first
+    failing build is returned."""
     environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(command, cwd=project, env=environment, capture_output=True, text=True, timeout=600)
+    completed = None
+    configs = sorted(project.glob("mkdocs*.yml"), key=lambda p: p.name != "mkdocs.yml")
+    for config in configs if editions else configs[:1]:
+        language = config.name.removeprefix("mkdocs").removesuffix(".yml").strip(".")
+        target = site / language if language else site
+        command = [sys.executable, "-m", "mkdocs", "build", "-f", config.name, "--site-dir", str(target)]
+        completed = subprocess.run(command + (["--strict"] if strict else []), cwd=project, env=environment, capture_output=True,
+                                   text=True, timeout=600)
+        if completed.returncode != 0:
+            return completed
+    assert completed is not None, f"no mkdocs*.yml in {project}"
+    return completed
 
 
 @pytest.fixture(scope="session")

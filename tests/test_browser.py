@@ -132,15 +132,39 @@ def plot_text_sizes(page) -> list[float]:
 
 
 def page_urls(generated) -> list[str]:
-    return ["/"] + [f"/scenarios/{slug}/" for slug in sorted(generated)]
+    """Every page of both editions: the index, the errata and each scenario's page."""
+    pages = ["", "scenarios/errata/"] + [f"scenarios/{slug}/" for slug in sorted(generated)]
+    return [f"/{edition}{page}" for edition in ("", "zh/") for page in pages]
+
+
+MOJIBAKE = re.compile("\ufffd|Ã.|â€|ä¸|å[\x80-\xbf]|ç[\x80-\xbf]")  # UTF-8 read as Latin-1, or lost characters
+HAN = re.compile("[\u4e00-\u9fff]")
 
 
 def name_of(url: str) -> str:
     return url.strip("/").replace("/", "-") or "index"
 
 
-def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path | None = None, timeout: int = 20000) -> list[str]:
-    """Everything wrong with one page as a reader would meet it; empty when all is well."""
+def text_problems(page, url: str) -> list[str]:
+    """Mojibake anywhere; in the Chinese edition, a page with no Chinese or not marked as Chinese."""
+    text = page.evaluate("() => document.body.innerText")
+    found = [f"mojibake: {m!r}" for m in MOJIBAKE.findall(text)[:3]]
+    if url.startswith("/zh/"):
+        lang = page.evaluate("() => document.documentElement.lang")
+        if lang not in ("zh", "zh-Hans"):
+            found.append(f"<html lang={lang!r}> in the Chinese edition")
+        article = page.evaluate("() => (document.querySelector('article') || document.body).innerText")
+        if len(HAN.findall(article)) < 20:
+            found.append("the Chinese page has almost no Chinese")
+    return found
+
+
+def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path | None = None, timeout: int = 20000,
+             more_widths: tuple[int, ...] = ()) -> list[str]:
+    """Everything wrong with one page as a reader would meet it; empty when all is well. The page
+    is loaded once at `width`, then looked at again at each of `more_widths` (the window resized:
+    MathJax's SVG does not change with it, the layout does); `screenshot` names the first width's
+    picture, and "-<width>" is inserted before ".png" for the others."""
     visit = Visit(browser, width=width)
     found: list[str] = []
     try:
@@ -149,25 +173,13 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
             visit.wait_for_math(timeout)
         except Exception as error:  # a timeout here is the finding, reported below
             found.append(f"math never finished typesetting: {type(error).__name__}")
-        report = visit.math_report()
-        found += [f"plot text {size:.1f}px, under {MIN_PLOT_TEXT_PX}px" for size in plot_text_sizes(visit.page) if size < MIN_PLOT_TEXT_PX]
-        if screenshot:
-            visit.page.screenshot(path=str(screenshot), full_page=True)
-        if url != "/" and report["spans"] <= 5:
-            found.append(f"only {report['spans']} formulas")
-        if report["typeset"] != report["spans"]:
-            found.append(f"{report['spans'] - report['typeset']} of {report['spans']} formulas not typeset")
-        if report["errors"]:
-            found.append(f"{report['errors']} MathJax error nodes")
-        if report["collapsed"]:
-            found.append(f"{report['collapsed']} formulas shrunk to nothing")
-        if report["raw"]:
-            found.append(f"raw TeX in the text: {report['raw'][:3]}")
-        if report["overflow"] > 1:
-            found.append(f"page {report['overflow']}px wider than the screen")
-        found += [f"formula cut off or scrolling: {c}" for c in report["clipped"]]
-        if width >= 1000:  # on a phone a table or program may scroll inside its own frame
-            found += [f"wider than its frame: {w}" for w in report["wide"]]
+        found += text_problems(visit.page, url)
+        for index, shown in enumerate((width, *more_widths)):
+            if index:
+                visit.page.set_viewport_size({"width": shown, "height": 900})
+                visit.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            shot = screenshot if screenshot is None or not index else screenshot.with_name(f"{screenshot.stem}-{shown}.png")
+            found += [f"{shown}px: {finding}" if more_widths else finding for finding in layout_problems(visit, url, shown, shot)]
         found += [f"console: {e}" for e in visit.errors]
         found += [f"failed request: {f}" for f in visit.failed]
         found += [f"request to another host: {h}" for h in sorted(visit.hosts - {"127.0.0.1"})]
@@ -176,20 +188,44 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
     return found
 
 
-@pytest.mark.parametrize("width, label", [(1280, "desktop"), (390, "phone")])
-def test_every_page_typesets_math_offline(browser, server, generated, width, label):
+def layout_problems(visit: Visit, url: str, width: int, screenshot: Path | None) -> list[str]:
+    """What is wrong with the page as laid out at `width`."""
+    report = visit.math_report()
+    found = [f"plot text {size:.1f}px, under {MIN_PLOT_TEXT_PX}px" for size in plot_text_sizes(visit.page) if size < MIN_PLOT_TEXT_PX]
+    if screenshot:
+        visit.page.screenshot(path=str(screenshot), full_page=True)
+    if "/scenarios/" in url and "errata" not in url and report["spans"] <= 5:
+        found.append(f"only {report['spans']} formulas")
+    if report["typeset"] != report["spans"]:
+        found.append(f"{report['spans'] - report['typeset']} of {report['spans']} formulas not typeset")
+    if report["errors"]:
+        found.append(f"{report['errors']} MathJax error nodes")
+    if report["collapsed"]:
+        found.append(f"{report['collapsed']} formulas shrunk to nothing")
+    if report["raw"]:
+        found.append(f"raw TeX in the text: {report['raw'][:3]}")
+    if report["overflow"] > 1:
+        found.append(f"page {report['overflow']}px wider than the screen")
+    found += [f"formula cut off or scrolling: {c}" for c in report["clipped"]]
+    if width >= 1000:  # on a phone a table or program may scroll inside its own frame
+        found += [f"wider than its frame: {w}" for w in report["wide"]]
+    return found
+
+
+def test_every_page_of_both_editions_typesets_math_offline_at_both_widths(browser, server, generated):
+    """Each page loaded once at 1280 px (desktop), then resized to 390 px (phone)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     found = {}
     for url in page_urls(generated):
-        found[url] = problems(browser, server, url, width, SHOTS / f"{name_of(url)}-{label}.png")
+        found[url] = problems(browser, server, url, 1280, SHOTS / f"{name_of(url)}.png", more_widths=(390,))
     assert {url: p for url, p in found.items() if p} == {}
 
 
-def build_variant(tmp_path: Path, edit) -> Path:
+def build_variant(tmp_path: Path, edit, editions: bool) -> Path:
     """A copy of the site sources, changed by `edit(folder)`, built by MkDocs (not strict)."""
     copy_project(tmp_path, with_site_config=True)
     edit(tmp_path)
-    completed = mkdocs_build(tmp_path, tmp_path / "site", strict=False)
+    completed = mkdocs_build(tmp_path, tmp_path / "site", strict=False, editions=editions)
     assert completed.returncode == 0, completed.stderr
     return tmp_path / "site"
 
@@ -213,13 +249,16 @@ PAGE = "/scenarios/{}/"
 VARIANTS = {
     "renderer from a CDN": [lambda f: _replace(
         f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "  - https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js")],
-    "renderer dropped": [lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", "")],
+    "renderer dropped": [lambda f: _replace(f / "mkdocs.yml", "  - assets/mathjax/tex-svg.js", ""),
+                         lambda f: _replace(f / "mkdocs.zh.yml", "  language: zh", "  language: en")],
     "content": [
         lambda f: _replace(f / "docs/scenarios/mse-mean.md", r"\frac{17}{6}", r"\frac{17}{6"),
         lambda f: _append(f / "docs/scenarios/mse-sum.md", WIDE_SUM),
         lambda f: _append(f / "docs/scenarios/regression-losses.md", WIDE_SUM * 2),
         lambda f: _append(f / "docs/scenarios/regression-losses-beta.md", WIDE_TABLE),
         lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset img.plot { max-width: 200px; }\n"),
+        lambda f: _replace(f / "docs/scenarios/mse-sum.zh.md", "## 1. 损失", "## 1. æŸå¤±"),  # UTF-8 read as Latin-1
+        lambda f: _replace(f / "docs/scenarios/regression-losses.zh.md", r"\beta = ", r"\beta = \frac{1}{"),
     ],
 }
 
@@ -232,6 +271,9 @@ BREAKAGES = {
     "wide formula on a desktop": ("content", PAGE.format("regression-losses"), 1280, "formula cut off"),
     "wide table": ("content", PAGE.format("regression-losses-beta"), 1280, "wider than its frame: table"),
     "small plot text": ("content", PAGE.format("linreg-sgd"), 390, "plot text"),
+    "mojibake in the Chinese edition": ("content", "/zh" + PAGE.format("mse-sum"), 1280, "mojibake"),
+    "broken formula in the Chinese edition": ("content", "/zh" + PAGE.format("regression-losses"), 1280, "not typeset"),
+    "Chinese edition marked English": ("renderer dropped", "/zh/", 1280, "<html lang='en'>"),
 }
 
 
@@ -244,7 +286,7 @@ def broken_sites(tmp_path_factory):
     def serve(variant: str) -> str:
         if variant not in built:
             folder = tmp_path_factory.mktemp("broken")
-            site = build_variant(folder, lambda f: [edit(f) for edit in VARIANTS[variant]])
+            site = build_variant(folder, lambda f: [edit(f) for edit in VARIANTS[variant]], editions=variant != "renderer from a CDN")
             httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
             servers.append(httpd)
@@ -260,7 +302,7 @@ def broken_sites(tmp_path_factory):
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
 def test_the_checks_catch_a_broken_site(browser, broken_sites, breakage):
     variant, url, width, expected = BREAKAGES[breakage]
-    found = problems(browser, broken_sites(variant), url, width, timeout=4000)
+    found = problems(browser, broken_sites(variant), url, width, timeout=1500)  # a timeout is a finding here
     assert any(expected in finding for finding in found), f"{breakage}: no finding says {expected!r}: {found}"
     print(breakage, found)
 
@@ -292,5 +334,69 @@ def test_results_file_is_linked_for_download(browser, server):
         assert link.count() == 1
         response = visit.page.request.get(server + "/scenarios/mse-mean.json")
         assert response.ok and response.json()["loss"]["exact"] == "17/6"
+    finally:
+        visit.close()
+
+
+def twin_of(url: str) -> str:
+    return url.removeprefix("/zh") if url.startswith("/zh/") else "/zh" + url
+
+
+def test_every_language_link_leads_to_the_twin_page(site, generated):
+    """On every page of both editions, the selector's link for the other language is that page's twin."""
+    from urllib.parse import urljoin
+
+    for url in page_urls(generated):
+        text = (site / url.lstrip("/") / "index.html").read_text(encoding="utf-8")
+        links = dict((lang, href) for href, lang in re.findall(r'<a href="([^"]*)" hreflang="([a-z]+)"[^>]*class="md-select__link"', text))
+        other = "en" if url.startswith("/zh/") else "zh"
+        assert urljoin("http://host" + url, links[other]) == "http://host" + twin_of(url), (url, links)
+        assert urljoin("http://host" + url, links["zh" if other == "en" else "en"]) == "http://host" + url, (url, links)
+
+
+@pytest.mark.parametrize("url", ["/scenarios/linreg-sgd/", "/zh/scenarios/mse-mean/", "/zh/"])
+def test_the_language_switch_lands_on_the_same_page(browser, server, url):
+    """A reader's click on the selector, with the theme's script running, lands on the twin."""
+    chinese = url.startswith("/zh/")
+    visit = Visit(browser)
+    try:
+        visit.page.goto(server + url, wait_until="load")
+        visit.page.hover(".md-header__option .md-select")
+        visit.page.click(f"a.md-select__link[hreflang='{'en' if chinese else 'zh'}']")
+        visit.page.wait_for_url(server + twin_of(url))
+        assert visit.page.evaluate("() => document.documentElement.lang") == ("en" if chinese else "zh")
+        heading = visit.page.evaluate("() => document.querySelector('article h1').innerText")
+        assert bool(HAN.search(heading)) != chinese, heading
+        assert visit.errors == [] and visit.failed == []
+    finally:
+        visit.close()
+
+
+SEARCHED = ("梯度", "均方误差", "学习率", "小批量")
+
+
+@pytest.mark.parametrize("word", SEARCHED)
+def test_chinese_search_finds_the_pages_that_contain_a_word(browser, server, generated, word):
+    """Type a word into the Chinese edition's search box: the results list pages holding it, the
+    best match first (jieba's segments also match parts of a word, so pages holding only a part
+    follow). Playwright types CJK as inserted text with no key events, and the theme's
+    search listens for keyup: the End key sends one."""
+    holding = {slug for slug, page in generated.items() if word in page.files[f"{slug}.zh.md"].decode()}
+    assert holding, word
+    visit = Visit(browser)
+    try:
+        visit.page.goto(server + "/zh/", wait_until="load")
+        visit.page.click("label.md-search__icon[for='__search'], .md-search__input")
+        box = visit.page.locator("input.md-search__input")
+        box.focus()
+        visit.page.keyboard.type(word)
+        visit.page.keyboard.press("End")
+        visit.page.wait_for_selector(".md-search-result__item", timeout=10000)
+        links = visit.page.eval_on_selector_all(".md-search-result__item > a", "links => links.map(a => a.href)")
+        found = [re.sub(r"[#?].*", "", href).rstrip("/").rsplit("/", 1)[-1] for href in links]
+        assert set(found) & holding, (word, found)
+        assert found[0] in holding | {"zh", "errata"}, (word, found)  # the index and the errata quote the pages
+        meta = visit.page.inner_text(".md-search-result__meta")
+        assert "Type to start searching" not in meta and "键入" not in meta, meta
     finally:
         visit.close()

@@ -51,7 +51,9 @@ def test_check_fails_when_the_index_list_is_stale(one_scenario: Path):
 def test_build_into_another_folder_writes_page_and_results(tmp_path: Path):
     completed = run_cli("build", str(ROOT / "scenarios/mse-sum.toml"), "--out", str(tmp_path / "out"))
     assert completed.returncode == 0, completed.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["errata.md", "mse-sum.json", "mse-sum.md"]  # it has claims
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "errata.md", "errata.zh.md", "mse-sum.json", "mse-sum.md", "mse-sum.zh.md"  # it has claims; both editions
+    ]
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path):

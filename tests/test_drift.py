@@ -194,7 +194,7 @@ def test_one_byte_of_a_page_fails(one_scenario, capsys):
 
 def test_a_template_edited_without_a_rebuild_fails(one_scenario, monkeypatch, tmp_path, capsys):
     templates = shutil.copytree(render.TEMPLATES, tmp_path / "templates")
-    template = templates / "mse.md.j2"
+    template = templates / "en" / "mse.md.j2"
     template.write_text(template.read_text().replace("## 3. Their squares", "## 3. The squares"))
     monkeypatch.setattr(render, "TEMPLATES", templates)
     assert main(["check"]) == 1

@@ -324,10 +324,13 @@ def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
         killed_at(patched, when)
         with pytest.raises(KeyboardInterrupt):
             build([Path("scenarios")], Path("docs/scenarios"))
-    write.recover(out, index)
+    zh_index = project / "docs/index.zh.md"
+    write.recover(out, [index, zh_index])
     pages = {p.name for p in out.iterdir()}
-    linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", index.read_text()))
-    assert linked == {name[:-3] for name in pages if name.endswith(".md")}
+    for page in (index, zh_index):  # each edition's index links exactly the pages there are
+        linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", page.read_text()))
+        assert linked == {name[:-3] for name in pages if name.endswith(".md") and ".zh." not in name}
+        assert linked == {name[:-6] for name in pages if name.endswith(".zh.md")}
     assert ("mse-sum.md" not in pages) == ROLLED_FORWARD[when]  # the old pages and index, or the new ones
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 

@@ -50,9 +50,12 @@ def test_pages_of_removed_scenarios_are_removed(tmp_path, monkeypatch, capsys):
         if path.stem != "mse-mean":
             path.unlink()
     assert main(["build"]) == 0
-    assert sorted(p.name for p in (project / "docs/scenarios").iterdir()) == ["errata.md", "mse-mean.json", "mse-mean.md"]
-    index = (project / "docs/index.md").read_text()
-    assert "scenarios/mse-mean.md" in index and "scenarios/mse-sum.md" not in index
+    assert sorted(p.name for p in (project / "docs/scenarios").iterdir()) == [
+        "errata.md", "errata.zh.md", "mse-mean.json", "mse-mean.md", "mse-mean.zh.md"
+    ]
+    for index in ("docs/index.md", "docs/index.zh.md"):
+        text = (project / index).read_text()
+        assert "scenarios/mse-mean.md" in text and "scenarios/mse-sum.md" not in text, index
 
 
 def test_a_file_without_the_marker_is_never_overwritten_or_deleted(tmp_path, monkeypatch, capsys):

@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from generator.reader import Reader
 
 Results = dict[str, Any]  # one parsed results file: the record every page is rendered from
-HEADER_KEYS = ("kind", "title", "dtype", "claims")  # the keys every scenario file has, read once by loading.py
+HEADER_KEYS = ("kind", "title", "titles", "dtype", "claims")  # the keys every scenario file has, read once by loading.py
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class ScenarioHeader:
     title: str
     dtype: str  # "float32" or "float64": what torch computes in
     claims: tuple[Any, ...] = ()  # claims.Claim: values a person stated, judged against the run
+    titles: tuple[tuple[str, str], ...] = ()  # (language, title) for the other editions: (("zh", "…"),)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class Scenario:
     @property
     def title(self) -> str:
         return self.header.title
+
+    def title_in(self, language: str) -> str:
+        """The title in `language`: the scenario's `titles` entry, else its `title`."""
+        return dict(self.header.titles).get(language, self.header.title)
 
     @property
     def dtype(self) -> str:

@@ -1,0 +1,79 @@
+"""The site's editions (templates/languages.toml) and the Chinese glossary (templates/glossary.toml).
+
+Every edition is rendered from the same results: a language changes words, never a number."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@cache
+def _table(name: str) -> dict[str, Any]:
+    with (TEMPLATES / name).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def languages() -> tuple[str, ...]:
+    """The editions' codes; the first is the default edition."""
+    return tuple(entry["code"] for entry in _table("languages.toml")["language"])
+
+
+def default() -> str:
+    return languages()[0]
+
+
+def page_name(stem: str, language: str) -> str:
+    """"mse-mean.md" in the default edition, "mse-mean.zh.md" in another."""
+    return f"{stem}.md" if language == default() else f"{stem}.{language}.md"
+
+
+def edition_of(name: str) -> tuple[str, str]:
+    """(stem, language) of a page's file name: "index.zh.md" -> ("index", "zh"), "a.md" -> ("a", default)."""
+    stem = name.removesuffix(".md")
+    head, _, code = stem.rpartition(".")
+    if head and code in languages()[1:]:
+        return head, code
+    return stem, default()
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: the English word (printed in parentheses at first use) and each
+    edition's spelling, with the spellings no page may use."""
+
+    key: str
+    en: str
+    words: dict[str, str]  # language -> the term: {"zh": "梯度"}
+    avoid: tuple[str, ...]
+
+
+def glossary() -> dict[str, Term]:
+    terms = {}
+    for key, entry in _table("glossary.toml")["term"].items():
+        words = {code: entry[code] for code in languages()[1:] if code in entry}
+        terms[key] = Term(key, entry["en"], words, tuple(entry.get("avoid", ())))
+    return terms
+
+
+@dataclass
+class Terms:
+    """`t(key)` in a template: the term in the page's language, with the English in parentheses the
+    first time a page uses it (a fresh Terms per rendered page). The default edition prints the English."""
+
+    language: str
+    used: set[str] = field(default_factory=set)
+
+    def __call__(self, key: str) -> str:
+        term = glossary()[key]  # KeyError: a template names a term the glossary lacks
+        if self.language == default():
+            return term.en
+        word = term.words[self.language]
+        first = key not in self.used
+        self.used.add(key)
+        return f"{word}（{term.en}）" if first else word

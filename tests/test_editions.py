@@ -1,0 +1,198 @@
+"""The Chinese edition: rendered from the same results as the English one, so both show the same
+numbers, every one of them from the results; its terms are spelled as the glossary says."""
+
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from collections import Counter
+
+import pytest
+from conftest import ROOT, run_cli
+from test_pages import foreign_numbers
+
+from generator.languages import glossary, languages, page_name
+
+FRACTION = re.compile(r"\\d?frac\{(\d+)\}\{(\d+)\}")
+# A number between two non-ASCII characters counts too (第 1 个, 共6个): only ASCII letters,
+# digits and "_" join a number to a word, and a point ends it unless a digit follows.
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:e[+-]\d+)?(?![A-Za-z0-9_])(?!\.\d)")
+TEMPLATES = ROOT / "templates"
+
+
+def numbers(page: str) -> Counter[str]:
+    """Every number a reader sees on a page, with its count: prose, formulas (fractions as their two
+    integers), tables, the program and its output; not the front matter, the marker or link targets."""
+    body = page.split("\n---\n", 1)[1] if page.startswith("---\n") else page
+    body = re.sub(r"<!--.*?-->|\]\([^)]*\)", "", body, flags=re.S)
+    return Counter(NUMBER.findall(FRACTION.sub(r" \1 \2 ", html.unescape(body))))
+
+
+def twins(files: dict[str, bytes]) -> list[tuple[str, str, str]]:
+    """(name, English page, Chinese page) for every page of a scenario or the errata."""
+    return [(name, content.decode(), files[page_name(name[:-3], "zh")].decode())
+            for name, content in sorted(files.items()) if name.endswith(".md") and ".zh." not in name]
+
+
+def differences(english: str, chinese: str) -> dict[str, Counter[str]]:
+    a, b = numbers(english), numbers(chinese)
+    return {key: value for key, value in {"English only": a - b, "Chinese only": b - a}.items() if value}
+
+
+@pytest.fixture(scope="module")
+def files(generated):
+    from generator.pipeline import errata_files
+
+    everything = {name: content for page in generated.values() for name, content in page.files.items()}
+    return everything | errata_files(list(generated.values()))
+
+
+def test_every_page_has_a_chinese_twin_with_the_same_numbers(files):
+    pairs = twins(files)
+    assert len(pairs) == 8  # seven scenarios and the errata
+    for name, english, chinese in pairs:
+        assert sum(numbers(english).values()) > 50, name
+        assert differences(english, chinese) == {}, name
+
+
+def test_the_number_comparison_catches_one_edited_edition(files):
+    """Edit one number in one edition only: the comparison fails and names it."""
+    pairs = {name: (english, chinese) for name, english, chinese in twins(files)}
+    english, chinese = pairs["mse-mean.md"]
+    tampered = chinese.replace(r"\approx 2.8333", r"\approx 2.8334", 1)
+    assert tampered != chinese
+    assert differences(english, tampered) == {"English only": Counter({"2.8333": 1}), "Chinese only": Counter({"2.8334": 1})}
+    english, chinese = pairs["linreg-sgd.md"]
+    tampered = english.replace("| 2217.0742 |", "| 2217.0743 |", 1)
+    assert tampered != english and differences(tampered, chinese)
+
+
+def test_every_number_on_a_chinese_page_comes_from_the_results(generated, results):
+    for slug, page in generated.items():
+        chinese = page.files[page_name(slug, "zh")].decode()
+        assert foreign_numbers(chinese, results[slug]) == [], slug
+
+
+def test_both_index_pages_list_the_same_pages_and_numbers():
+    regions = {}
+    for language in languages():
+        text = (ROOT / "docs" / page_name("index", language)).read_text(encoding="utf-8")
+        regions[language] = text.split("<!-- pages:start -->")[1].split("<!-- pages:end -->")[0]
+    links = {language: re.findall(r"\]\((scenarios/[a-z0-9-]+\.md)\)", region) for language, region in regions.items()}
+    assert links["en"] == links["zh"] and len(links["en"]) > 8
+    assert numbers(regions["en"]) == numbers(regions["zh"])
+
+
+# --- the glossary ------------------------------------------------------------------------------------
+
+
+def prose(page: str) -> str:
+    """A Chinese page as text a reader reads: no front matter, title, code, math or link targets."""
+    body = page.split("\n---\n", 1)[1] if page.startswith("---\n") else page
+    body = re.sub(r"^# .*$", "", body, count=1, flags=re.M)
+    body = re.sub(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|<!--.*?-->|\]\([^)]*\)", " ", body, flags=re.S)
+    return body
+
+
+def first_uses(page: str) -> dict[str, str]:
+    """For each glossary term on the page: the text right after its first use. A term inside a
+    longer one (梯度 in 小批量随机梯度下降) is not a use of the shorter term."""
+    text = prose(page)
+    terms = sorted(glossary().values(), key=lambda term: -len(term.words["zh"]))
+    found = {}
+    for term in terms:
+        word = term.words["zh"]
+        masked = text
+        for longer in terms:
+            if len(longer.words["zh"]) > len(word) and word in longer.words["zh"]:
+                masked = masked.replace(longer.words["zh"] + f"（{longer.en}）", "").replace(longer.words["zh"], "")
+        at = masked.find(word)
+        if at >= 0:
+            found[term.key] = masked[at + len(word): at + len(word) + len(term.en) + 2]
+    return found
+
+
+def chinese_pages(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: content.decode() for name, content in files.items() if name.endswith(".zh.md")}
+
+
+def test_the_glossary_gives_every_term_its_english_at_first_use(files):
+    """On every scenario page (the errata page quotes the pages' titles, written by their authors)."""
+    used = set()
+    for name, page in chinese_pages(files).items():
+        if name.startswith("errata."):
+            continue
+        for key, after in first_uses(page).items():
+            term = glossary()[key]
+            assert after == f"（{term.en}）", f"{name}: the first {term.words['zh']} is followed by {after!r}"
+            used.add(key)
+    assert used == set(glossary()), f"glossary terms no page uses: {set(glossary()) - used}"
+
+
+def test_no_page_or_template_spells_a_term_another_way(files):
+    texts = chinese_pages(files) | {p.name: p.read_text(encoding="utf-8") for p in (TEMPLATES / "zh").rglob("*") if p.is_file()}
+    texts["index.zh.md"] = (ROOT / "docs/index.zh.md").read_text(encoding="utf-8")
+    for term in glossary().values():
+        for wrong in term.avoid:
+            assert [name for name, text in texts.items() if wrong in text] == [], f"{wrong!r} instead of {term.words['zh']!r}"
+
+
+def test_the_glossary_check_catches_a_term_without_its_english(files):
+    page = chinese_pages(files)["mse-mean.zh.md"]
+    assert first_uses(page)["gradient"] == "（gradient）"
+    tampered = page.replace("梯度（gradient）", "梯度", 1)
+    assert first_uses(tampered)["gradient"] != "（gradient）"
+
+
+def test_every_template_has_a_chinese_twin():
+    def names(language: str) -> set[str]:
+        folder = TEMPLATES / language
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    assert names("en") - names("zh") == set()
+    assert names("zh") - names("en") == {"_verdict.md.j2"}  # the Chinese verdict words; English uses ClaimView.verdict
+
+
+def test_the_glossary_file_is_the_one_the_templates_read():
+    with (TEMPLATES / "glossary.toml").open("rb") as handle:
+        table = tomllib.load(handle)["term"]
+    assert {key: entry["zh"] for key, entry in table.items()} == {key: term.words["zh"] for key, term in glossary().items()}
+    for key in ("mse", "gradient", "learning_rate", "minibatch_sgd", "epoch", "batch_size", "broadcasting", "data_iterator",
+                "loss_function", "backpropagation"):
+        assert key in table
+
+
+# --- titles in other languages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('titles.fr = "Titre"', "titles.fr: unknown language"),
+        ('titles.zh = 3', "titles.zh: expected a string"),
+        ('titles = "中文"', "titles: expected a table of titles by language"),
+        ('titles.zh = ""', "titles.zh: must not be empty"),
+    ],
+)
+def test_a_bad_title_in_another_language_is_refused(tmp_path, line, message):
+    scenario = tmp_path / "scenarios" / "t.toml"
+    scenario.parent.mkdir()
+    scenario.write_text(f'kind = "mse"\ntitle = "T"\n{line}\nreduction = "mean"\nX = [[1]]\nY = [[2]]\n', encoding="utf-8")
+    completed = run_cli("build", "scenarios", "--out", "out", cwd=tmp_path)
+    assert completed.returncode == 2, completed.stderr
+    assert f"scenarios/t.toml: {message}" in completed.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_without_a_chinese_title_uses_its_title():
+    from generator import results as res
+    from generator.loading import scenario_from
+
+    table = {"kind": "mse", "title": "Only English", "reduction": "mean", "X": [[1]], "Y": [[2]]}
+    scenario = scenario_from(table)
+    assert scenario.title_in("zh") == "Only English"
+    assert "titles" not in res.header(scenario, {"torch": "2"}, "")
+    translated = scenario_from(table | {"titles": {"zh": "只有中文"}})
+    assert translated.title_in("zh") == "只有中文" and translated.title_in("en") == "Only English"
+    assert res.header(translated, {"torch": "2"}, "")["titles"] == {"zh": "只有中文"}
