@@ -164,7 +164,7 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
     """Everything wrong with one page as a reader would meet it; empty when all is well. The page
     is loaded once at `width`, then looked at again at each of `more_widths` (the window resized:
     MathJax's SVG does not change with it, the layout does); `screenshot` names the first width's
-    picture, and "-<width>" is inserted before ".png" for the others."""
+    picture, and "-<width>" is inserted before its suffix for the others."""
     visit = Visit(browser, width=width)
     found: list[str] = []
     try:
@@ -178,7 +178,7 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
             if index:
                 visit.page.set_viewport_size({"width": shown, "height": 900})
                 visit.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-            shot = screenshot if screenshot is None or not index else screenshot.with_name(f"{screenshot.stem}-{shown}.png")
+            shot = screenshot if screenshot is None or not index else screenshot.with_name(f"{screenshot.stem}-{shown}{screenshot.suffix}")
             found += [f"{shown}px: {finding}" if more_widths else finding for finding in layout_problems(visit, url, shown, shot)]
         found += [f"console: {e}" for e in visit.errors]
         found += [f"failed request: {f}" for f in visit.failed]
@@ -193,7 +193,7 @@ def layout_problems(visit: Visit, url: str, width: int, screenshot: Path | None)
     report = visit.math_report()
     found = [f"plot text {size:.1f}px, under {MIN_PLOT_TEXT_PX}px" for size in plot_text_sizes(visit.page) if size < MIN_PLOT_TEXT_PX]
     if screenshot:
-        visit.page.screenshot(path=str(screenshot), full_page=True)
+        visit.page.screenshot(path=str(screenshot), full_page=True, type="jpeg", quality=80)  # a third faster than PNG
     if "/scenarios/" in url and "errata" not in url and report["spans"] <= 5:
         found.append(f"only {report['spans']} formulas")
     if report["typeset"] != report["spans"]:
@@ -217,7 +217,7 @@ def test_every_page_of_both_editions_typesets_math_offline_at_both_widths(browse
     SHOTS.mkdir(parents=True, exist_ok=True)
     found = {}
     for url in page_urls(generated):
-        found[url] = problems(browser, server, url, 1280, SHOTS / f"{name_of(url)}.png", more_widths=(390,))
+        found[url] = problems(browser, server, url, 1280, SHOTS / f"{name_of(url)}.jpg", more_widths=(390,))
     assert {url: p for url, p in found.items() if p} == {}
 
 
@@ -277,16 +277,31 @@ BREAKAGES = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def broken_builds(tmp_path_factory):
+    """The broken copies, built one after another in the background from the module's start, so
+    that MkDocs builds them on one core while the browser checks the real site on the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    builds = {
+        variant: pool.submit(build_variant, tmp_path_factory.mktemp("broken"), lambda f, v=variant: [edit(f) for edit in VARIANTS[v]],
+                             editions=variant != "renderer from a CDN")
+        for variant in VARIANTS
+    }
+    yield builds
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="module")
-def broken_sites(tmp_path_factory):
-    """Each broken copy, built once when a test first asks for it, and served on 127.0.0.1."""
+def broken_sites(broken_builds):
+    """Each broken copy, served on 127.0.0.1 once a test asks for it."""
     built: dict[str, str] = {}
     servers = []
 
     def serve(variant: str) -> str:
         if variant not in built:
-            folder = tmp_path_factory.mktemp("broken")
-            site = build_variant(folder, lambda f: [edit(f) for edit in VARIANTS[variant]], editions=variant != "renderer from a CDN")
+            site = broken_builds[variant].result(timeout=600)
             httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
             servers.append(httpd)
