@@ -28,9 +28,9 @@ def default() -> str:
     return languages()[0]
 
 
-def page_name(stem: str, language: str) -> str:
-    """"mse-mean.md" in the default edition, "mse-mean.zh.md" in another."""
-    return f"{stem}.md" if language == default() else f"{stem}.{language}.md"
+def page_name(stem: str, language: str, suffix: str = ".md") -> str:
+    """"mse-mean.md" in the default edition, "mse-mean.zh.md" in another (or another suffix: ".ipynb")."""
+    return f"{stem}{suffix}" if language == default() else f"{stem}.{language}{suffix}"
 
 
 def edition_of(name: str) -> tuple[str, str]:

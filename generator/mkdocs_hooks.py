@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,36 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+COLAB = re.compile(r"^( *)<!-- colab: ([\w.-]+\.ipynb) -->$", re.M)
+GITHUB = re.compile(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?")
+
+
+def colab_links(markdown: str, repo_url: str | None, folder: str, label: str) -> str:
+    """Each `<!-- colab: NAME.ipynb -->` line: a link that opens the notebook in Colab from the
+    GitHub repository of `repo_url` (its main branch, `folder` the notebook's folder in it), or
+    nothing when the site names no GitHub repository."""
+    match = GITHUB.fullmatch(repo_url or "")
+    if match is None:
+        return COLAB.sub("", markdown)
+    base = f"https://colab.research.google.com/github/{match.group(1)}/{match.group(2)}/blob/main/{folder}"
+    return COLAB.sub(lambda m: f"{m.group(1)}- [{label}]({base}/{m.group(2)})", markdown)
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """A title from the front matter is text, not HTML: escape it once, as Markup, so that the
     templates that print it raw (<title>, the header, the navigation) and those that escape it
-    (the footer's aria-label) all show it literally, and none twice."""
+    (the footer's aria-label) all show it literally, and none twice. A page's Colab line becomes
+    a link when `repo_url` names a GitHub repository."""
     title = page.meta.get("title")
     if isinstance(title, str) and not isinstance(title, Markup):
         page.meta["title"] = Markup.escape(title)
+    if "<!-- colab: " in markdown:
+        docs = Path(config["docs_dir"]).resolve().relative_to(Path(config.config_file_path).resolve().parent)
+        folder = (docs / Path(page.file.src_uri).parent).as_posix()
+        _generator()
+        from generator.render import site_words
+
+        markdown = colab_links(markdown, config.get("repo_url"), folder, site_words(edition(config))["colab"])
     return markdown
 
 

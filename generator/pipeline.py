@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from generator import downloads
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
@@ -27,6 +28,7 @@ from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
+from generator.notebook import notebook
 from generator.program import run_program, start_server
 from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_views, render_errata, render_page
 
@@ -116,18 +118,27 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     view = kind.view(scenario, results)
     printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
     claims = claim_views(results)
+    program = kind.program(scenario)
+    script_name = f"{scenario.slug}.py"
     context = PageContext(
-        scenario, view, kind.program(scenario), printed, short, res.platform_text(results), results_name(scenario), claims
+        scenario, view, program, printed, short, res.platform_text(results), results_name(scenario), claims, script=script_name
     )
+    extra = kind.files(scenario, results)
+    values = downloads.expected(kind.printed(results), results)
     titles = page_titles(scenario)
-    pages = {
-        page_name(scenario.slug, language): render_page(kind.template, replace(context, title=title), language).encode("utf-8")
-        for language, title in titles.items()
-    }
+    pages, notebooks = {}, {}
+    for language, title in titles.items():
+        notebook_name = page_name(scenario.slug, language, ".ipynb")
+        page = render_page(kind.template, replace(context, title=title, notebook=notebook_name), language)
+        pages[page_name(scenario.slug, language)] = page.encode("utf-8")
+        notebook_text = notebook(page, extra, program, results["printed"], values, language, scenario.source)
+        notebooks[notebook_name] = notebook_text.encode("utf-8")
     files = {
         **pages,
         results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),
-        **kind.files(scenario, results),
+        **extra,
+        script_name: downloads.script(scenario.source, scenario.slug, program, values).encode("utf-8"),
+        **notebooks,
     }
     return Generated(scenario.slug, kind.name, titles, files, claims)
 

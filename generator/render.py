@@ -103,6 +103,8 @@ class PageContext:
     results_file: str
     claims: tuple[ClaimView, ...] = ()
     title: str = ""  # the scenario's title in this page's language
+    script: str = ""  # the downloads beside the page: the program with its self-check,
+    notebook: str = ""  # and the notebook in this page's language
 
 
 def environment(language: str) -> jinja2.Environment:

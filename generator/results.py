@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -44,6 +45,14 @@ def matrix_records(
 
 def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> list[list[str]]:
     return [[fraction_text(v) for v in row] for row in rows]
+
+
+def at(results: dict[str, Any], path: str) -> Any:
+    """The node at a path such as "steps[3].grad_weight[1]" or "losses.l1.loss"."""
+    node: Any = results
+    for key, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path):
+        node = node[key] if key else node[int(index)]
+    return node
 
 
 def is_record(node: object) -> bool:

@@ -17,7 +17,8 @@ PAGES_END = "<!-- pages:end -->"
 _FROM = re.escape(MARKER) + r" from \S.*; do not edit"
 PAGE_MARKER = re.compile(f"<!-- {_FROM} -->")  # the line after the front matter
 PLOT_MARKER = re.compile(rf"\s*<dc:description>&lt;!-- {_FROM} --&gt;</dc:description>")  # in the SVG's metadata
-RESULTS_MARKER = re.compile(_FROM, re.S)  # the results file's "generated_by"
+RESULTS_MARKER = re.compile(_FROM, re.S)  # the results file's and the notebooks' "generated_by"
+SCRIPT_MARKER = re.compile(f"# {_FROM}")  # the first line of a downloadable program
 PENDING_INDEX = ".generator-index.pending"  # the new index.md, beside DIR, until the swap is done
 
 
@@ -37,6 +38,11 @@ def is_owned(path: Path) -> bool:
         if path.suffix == ".json":
             marker = json.loads(path.read_text(encoding="utf-8")).get("generated_by")
             return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
+        if path.suffix == ".ipynb":
+            marker = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("generated_by")
+            return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
+        if path.suffix == ".py":
+            return bool(SCRIPT_MARKER.fullmatch(path.read_text(encoding="utf-8").split("\n", 1)[0]))
     except (OSError, ValueError, AttributeError):
         return False
     return False

@@ -345,8 +345,9 @@ def test_results_file_is_linked_for_download(browser, server):
     visit = Visit(browser)
     try:
         visit.open(server + "/scenarios/mse-mean/")
-        link = visit.page.locator("a[download][href$='mse-mean.json']")
-        assert link.count() == 1
+        for name in ("mse-mean.py", "mse-mean.ipynb", "mse-mean.json"):  # the "Run it yourself" box
+            assert visit.page.locator(f".admonition.tip a[download][href$='{name}']").count() == 1, name
+        assert visit.page.locator(".environment-stamp a[download][href$='mse-mean.json']").count() == 1  # and the footer
         response = visit.page.request.get(server + "/scenarios/mse-mean.json")
         assert response.ok and response.json()["loss"]["exact"] == "17/6"
     finally:

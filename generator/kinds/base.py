@@ -11,6 +11,8 @@ view, from the results file alone) and its template. Its `__init__.py` declares 
     program S -> the standalone PyTorch program the page shows (templates/programs/<kind>.py.j2)
     record  Solved[S, T, E], B -> the kind's keys of the results file (JSON-ready)
     view    S, Results -> the template's view; reads only the results file, never torch
+    printed Results -> the results paths ("grad[0][1]") of the floats the program prints, in order:
+            what the downloadable program's self-check compares with the exact values
     files   S, Results -> extra files beside the page, such as plots (name -> bytes)
 
 Rendering (view, files, the template) is a pure function of the scenario and its results, so a
@@ -133,5 +135,6 @@ class Kind(Generic[S, T, E, B]):
     program: Callable[[S], str]
     record: Callable[[Solved[S, T, E], B], Results]
     view: Callable[[S, Results], Any]
+    printed: Callable[[Results], list[str]]  # the results paths of the values the program prints, in its order
     files: Callable[[S, Results], dict[str, bytes]] = field(default=no_files)
     claimable: tuple[str, ...] = ()  # the results keys a [claims] path may start with

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from generator import results as res
 from generator.kinds.base import Kind, Results, Solved
 from generator.kinds.linreg_sgd import analysis
-from generator.kinds.linreg_sgd.page import files, view
+from generator.kinds.linreg_sgd.page import files, printed_paths, view
 from generator.kinds.linreg_sgd.program import program
 from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
@@ -150,6 +150,7 @@ KIND: Kind[Scenario, Runs, Exacts, RunBounds] = Kind(
     program=program,
     record=record,
     view=view,
+    printed=printed_paths,
     files=files,
     claimable=("steps", "epoch_loss", "with_zero_grad"),
 )

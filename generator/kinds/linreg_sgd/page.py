@@ -315,3 +315,17 @@ def files(s: Scenario, results: Results) -> dict[str, bytes]:
         series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(Fraction(minimum["loss"]))] * 2, "k:"))
     axes = Axes(words["x"], words["y"], words["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
+
+
+def printed_paths(results: Results) -> list[str]:
+    """What templates/programs/linreg-sgd.py.j2 prints: each step's loss, gradients and parameters,
+    and after each epoch's last step the loss on all data."""
+    paths: list[str] = []
+    steps = results["steps"]
+    for i, step in enumerate(steps):
+        d = len(step["weight"])
+        paths += [f"steps[{i}].loss", *(f"steps[{i}].grad_weight[{j}]" for j in range(d)), f"steps[{i}].grad_bias"]
+        paths += [*(f"steps[{i}].weight[{j}]" for j in range(d)), f"steps[{i}].bias"]
+        if i + 1 == len(steps) or steps[i + 1]["epoch"] != step["epoch"]:
+            paths.append(f"epoch_loss[{step['epoch'] - 1}]")
+    return paths

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from generator import results as res
 from generator.kinds.base import Kind, Results, Solved
-from generator.kinds.mse.page import view
+from generator.kinds.mse.page import printed_paths, view
 from generator.kinds.mse.program import program
 from generator.kinds.mse.scenario import KEYS, NAME, REDUCTIONS, Scenario, parse
 
@@ -72,5 +72,6 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     program=program,
     record=record,
     view=view,
+    printed=printed_paths,
     claimable=("loss", "sum_squares", "grad", "residual", "squares", "other_reduction"),
 )

@@ -93,3 +93,8 @@ def view(s: Scenario, results: Results) -> Page:
         other_grad=exact_matrix_latex(res.exact_matrix_of(results["other_reduction"]["grad"])),
         entries=n * d,
     )
+
+
+def printed_paths(results: Results) -> list[str]:
+    """What templates/programs/mse.py.j2 prints: the loss, then X.grad row by row."""
+    return ["loss"] + [f"grad[{i}][{j}]" for i, row in enumerate(results["grad"]) for j in range(len(row))]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from generator import results as res
 from generator.kinds.base import Kind, Results, Solved
-from generator.kinds.regression_losses.page import files, view
+from generator.kinds.regression_losses.page import files, printed_paths, view
 from generator.kinds.regression_losses.program import program
 from generator.kinds.regression_losses.scenario import KEYS, LOSSES, NAME, REDUCTIONS, Scenario, parse
 
@@ -77,6 +77,7 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     program=program,
     record=record,
     view=view,
+    printed=printed_paths,
     files=files,
     claimable=("residual", "losses"),
 )

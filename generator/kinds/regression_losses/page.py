@@ -122,3 +122,12 @@ def files(s: Scenario, results: Results) -> dict[str, bytes]:
     series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
     axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
+
+
+def printed_paths(results: Results) -> list[str]:
+    """What templates/programs/regression-losses.py.j2 prints: each loss, then its X.grad row by row."""
+    paths = []
+    for key in LOSSES:
+        grad = results["losses"][key]["grad"]
+        paths += [f"losses.{key}.loss"] + [f"losses.{key}.grad[{i}][{j}]" for i, row in enumerate(grad) for j in range(len(row))]
+    return paths

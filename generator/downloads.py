@@ -1,0 +1,79 @@
+"""The downloads beside every page, rendered from the results alone (no torch):
+
+    <slug>.py      the program the page shows, exactly, then a self-check of what it printed
+                   against the exact values, each within its verified bound (exit 1 otherwise)
+    <slug>.ipynb   the worked solution as a notebook: the page's derivation in Markdown cells, the
+    (.zh.ipynb)    program in steps, the self-check, with the generator's own run as stored outputs
+
+The self-check's code is templates/programs/_self-check.py, shown verbatim in both; the generator
+runs the same code on the run's output to store the notebook's last output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from typing import Any
+from urllib.parse import quote
+
+from generator import results as res
+from generator.languages import TEMPLATES
+from generator.render import MARKER
+
+Expected = list[tuple[str, str, float | None]]  # (quantity, exact value, verified bound), in print order
+
+
+def _source(name: str) -> str:
+    return (TEMPLATES / "programs" / name).read_text(encoding="utf-8")
+
+
+def expected(paths: list[str], results: dict[str, Any]) -> Expected:
+    """Each printed value's quantity, exact value and bound, from the results file. Where torch's
+    recorded value is inf or nan (an overflow the run verified was possible), or has no bound
+    (after torch's parameters went non-finite), the bound is None: the value is not compared."""
+    values: Expected = []
+    for path in paths:
+        record = res.at(results, path)
+        finite = math.isfinite(res.value_of(record))
+        values.append((path, str(record["exact"]), record["bound"] if finite else None))
+    return values
+
+
+def expected_literal(values: Expected) -> str:
+    lines = "".join(f"    ({quantity!r}, {exact!r}, {bound!r}),\n" for quantity, exact, bound in values)
+    return f"# (quantity in the results file, exact value, verified bound), in the order the program prints them\nEXPECTED = [\n{lines}]\n"
+
+
+def check_output(printed: str, values: Expected) -> tuple[int, str]:
+    """What the self-check prints for `printed`, and its exit status: the same code the downloads hold."""
+    namespace: dict[str, Any] = {}
+    exec(compile(_source("_self-check.py"), "_self-check.py", "exec"), namespace)
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        status = namespace["self_check"](printed, values)
+    return int(status), shown.getvalue()
+
+
+def header(source: str, slug: str) -> str:
+    return (
+        f"# {MARKER} from {quote(source, safe='/')}; do not edit\n"
+        f"# The program of the page {slug}, exactly as shown there, then a self-check: every value it prints is\n"
+        "# compared with the exact derivation, within the verified bound of torch's error. Needs only torch (2.0 or\n"
+        "# later). Prints one line and exits 0 when all agree; exits 1 naming the first value that does not.\n\n"
+    )
+
+
+def script(source: str, slug: str, program: str, values: Expected) -> str:
+    """<slug>.py: the tee, the program as the page shows it, the self-check."""
+    return (
+        header(source, slug)
+        + _source("_tee.py")
+        + "\n# ---- the program, as the page shows it " + "-" * 56 + "\n\n"
+        + program
+        + "\n# ---- the self-check " + "-" * 74 + "\n\n"
+        + _source("_self-check.py")
+        + "\n\n"
+        + expected_literal(values)
+        + "\nsys.stdout = program_output.stream\nsys.exit(self_check(program_output.kept.getvalue(), EXPECTED))\n"
+    )

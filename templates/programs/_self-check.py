@@ -1,0 +1,34 @@
+import math
+import re
+from fractions import Fraction
+
+PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|inf|nan)(?![\w.])")
+
+
+def self_check(output, expected):
+    """Compare each float the program printed with its exact value; print one line, return 0 when
+    all agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program
+    prints them, each value's quantity in the results file, its exact value, and the bound on
+    torch's error (None where nothing is compared: where the run went past the float range)."""
+    found = PRINTED_FLOAT.findall(output)
+    if len(found) != len(expected):
+        print(f"self-check: the program printed {len(found)} values; the results file has {len(expected)}")
+        return 1
+    compared, largest, its_bound = 0, Fraction(0), 0.0
+    for text, (quantity, exact, bound) in zip(found, expected):
+        if bound is None:
+            continue
+        value = float(text)
+        error = abs(Fraction(value) - Fraction(exact)) if math.isfinite(value) else None
+        if error is None or error > Fraction(bound):
+            off = "not finite" if error is None else f"off by {float(error):.2g}, beyond its bound {bound:.2g}"
+            print(f"self-check: {quantity} is {text}, the exact value is {exact} (about {float(Fraction(exact)):.10g}): {off}")
+            return 1
+        compared += 1
+        if error >= largest:
+            largest, its_bound = error, bound
+    skipped = len(expected) - compared
+    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
+          f"within its bound {its_bound:.2g}){rest}")
+    return 0

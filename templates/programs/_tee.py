@@ -1,0 +1,22 @@
+import io
+import sys
+
+
+class Tee(io.TextIOBase):
+    """Standard output that also keeps what the program prints, for the self-check at the end."""
+
+    def __init__(self, stream):
+        self.stream, self.kept = stream, io.StringIO()
+
+    def write(self, text):
+        self.kept.write(text)
+        return self.stream.write(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def __getattr__(self, name):  # the rest (a notebook kernel's set_parent, say) is the stream's
+        return getattr(self.stream, name)
+
+
+sys.stdout = program_output = Tee(sys.stdout)

@@ -1,0 +1,205 @@
+"""The downloads beside every page: <slug>.py (the shown program and a self-check), the notebooks
+<slug>.ipynb and <slug>.zh.ipynb, all rendered from the results."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from test_pages import foreign_numbers
+
+from generator import results as res
+from generator.compare import PRINTED_FLOAT
+from generator.kinds import KINDS
+from generator.program import run_program
+from generator.write import is_owned
+
+AGREE = re.compile(r"^all (\d+) values agree with the exact derivation \(largest error [\d.e+-]+, within its bound [\d.e+-]+\)")
+
+
+def test_each_kind_names_every_printed_value_in_order(results):
+    """The kind's `printed` paths pair with the floats the program printed, one to one and equal."""
+    for slug, result in results.items():
+        paths = KINDS[result["kind"]].printed(result)
+        found = PRINTED_FLOAT.findall(result["printed"])
+        assert len(paths) == len(found) > 5, slug
+        assert [repr(float(res.at(result, p)["value"])) for p in paths] == [repr(float(x)) for x in found], slug
+
+
+def test_the_download_holds_the_program_the_page_shows(generated, pages):
+    for slug, page in generated.items():
+        script = page.files[f"{slug}.py"].decode()
+        shown = re.search(r'```python title="[^"]+"\n(.*?)```', pages[slug], flags=re.S).group(1)
+        assert "\n# ---- the program, as the page shows it " in script
+        program = script.split("-\n\n", 1)[1].split("\n# ---- the self-check ")[0]
+        assert program == shown, slug
+        assert is_owned_text(script, ".py", tmp=ROOT / "test-artifacts")
+
+
+def is_owned_text(text: str, suffix: str, tmp) -> bool:
+    tmp.mkdir(exist_ok=True)
+    path = tmp / f"owned-probe{suffix}"
+    path.write_text(text, encoding="utf-8")
+    try:
+        return is_owned(path)
+    finally:
+        path.unlink()
+
+
+def test_every_script_runs_and_agrees(generated):
+    """Each built-in <slug>.py, run as a program (forked from the program server): exit 0, the agreement line."""
+    for slug, page in generated.items():
+        output = run_program(page.files[f"{slug}.py"].decode(), slug, slug)
+        last = output.rstrip("\n").split("\n")[-1]
+        assert AGREE.match(last), (slug, last)
+        assert int(AGREE.match(last).group(1)) == len(KINDS[page.kind].printed(json.loads(page.files[f"{slug}.json"]))), slug
+
+
+def run_script(text: str, folder) -> subprocess.CompletedProcess[str]:
+    """A download as a reader runs it: a new interpreter, in a folder of its own."""
+    script = folder / "download.py"
+    script.write_text(text, encoding="utf-8")
+    return subprocess.run([sys.executable, script.name], cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_a_script_with_a_wrong_exact_value_exits_1_and_names_it(generated, tmp_path):
+    script = generated["mse-mean"].files["mse-mean.py"].decode()
+    good = run_script(script, tmp_path)
+    assert good.returncode == 0 and AGREE.match(good.stdout.splitlines()[-1]), good.stdout + good.stderr
+    tampered = script.replace("('grad[2][0]', '-1/3',", "('grad[2][0]', '-1/4',", 1)
+    assert tampered != script
+    bad = run_script(tampered, tmp_path)
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines()[-1].startswith("self-check: grad[2][0] is -0.3333333432674408, the exact value is -1/4"), bad.stdout
+
+
+def test_the_self_check_skips_values_after_an_overflow_and_says_so():
+    from generator.downloads import check_output
+
+    values = [("a", "1/3", 1e-7), ("b", "10", None)]
+    assert check_output("0.3333333432674408 inf\n", values) == (
+        0, "all 1 values agree with the exact derivation (largest error 9.9e-09, within its bound 1e-07); "
+        "1 values past the float range not compared\n")
+    assert check_output("0.3333333432674408\n", values)[0] == 1  # a value missing from the output
+    assert check_output("nan inf\n", values)[0] == 1  # a compared value that is not finite
+
+
+# --- notebooks -------------------------------------------------------------------------------------
+
+
+def notebooks(generated):
+    for slug, page in generated.items():
+        for name in (f"{slug}.ipynb", f"{slug}.zh.ipynb"):
+            yield slug, name, page.files[name].decode()
+
+
+def test_every_notebook_is_valid_and_owned(generated):
+    import nbformat
+
+    for slug, name, text in notebooks(generated):
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+        assert notebook.metadata["generated_by"].endswith(f"scenarios/{slug}.toml; do not edit"), name
+        assert is_owned_text(text, ".ipynb", tmp=ROOT / "test-artifacts"), name
+        kinds = [cell.cell_type for cell in notebook.cells]
+        assert kinds.count("markdown") >= 4 and kinds.count("code") >= 4, (name, kinds)
+        assert all(cell.get("execution_count") is None for cell in notebook.cells if cell.cell_type == "code"), name
+        assert all(cell.id == f"cell-{i}" for i, cell in enumerate(notebook.cells)), name
+
+
+def test_the_notebooks_markdown_holds_only_numbers_from_the_results(generated, results):
+    for slug, name, text in notebooks(generated):
+        markdown = "\n\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
+        markdown = re.sub(r"attachment:[\w.-]+", "", markdown)
+        assert foreign_numbers("---\n---\n" + markdown, results[slug]) == [], name
+
+
+def test_the_notebooks_math_and_plots_come_with_them(generated):
+    for _, name, text in notebooks(generated):
+        cells = json.loads(text)["cells"]
+        markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        assert "$$" in markdown and "\\begin{" in markdown, name
+        assert "!!!" not in markdown and "???" not in markdown and "{ .plot" not in markdown, name
+        for cell in cells:
+            for attached in re.findall(r"attachment:([\w.-]+)", "".join(cell["source"])):
+                assert attached in cell["attachments"], (name, attached)
+
+
+@pytest.fixture(scope="module")
+def executed(generated):
+    """Every notebook, executed by nbclient in one kernel (torch imported once), in order."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=os.environ | {"OMP_NUM_THREADS": "1"})
+    done = {}
+    try:
+        for _, name, text in notebooks(generated):
+            notebook = nbformat.reads(text, as_version=4)
+            client = NotebookClient(notebook, km=manager, timeout=300)
+            try:
+                client.execute(reset_kc=False)
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+            done[name] = (json.loads(text), notebook)
+    finally:
+        manager.shutdown_kernel(now=True)
+        manager.cleanup_resources()
+        manager.context.destroy(linger=0)
+    return done
+
+
+def test_every_notebook_runs_and_its_self_check_agrees(executed):
+    for name, (stored, ran) in executed.items():
+        last = "".join(output["text"] for output in ran.cells[-1].outputs if output.get("name") == "stdout")
+        assert AGREE.match(last), (name, last)
+        assert "".join(stored["cells"][-1]["outputs"][0]["text"]) == last, name  # the stored output is the run's
+        for cell in ran.cells:
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            assert errors == [], (name, errors)
+
+
+# --- on the page, and in `check` -------------------------------------------------------------------
+
+
+def test_every_page_links_its_downloads(site, generated):
+    for slug in generated:
+        for prefix, notebook in (("", f"{slug}.ipynb"), ("zh/", f"{slug}.zh.ipynb")):
+            html = (site / prefix / "scenarios" / slug / "index.html").read_text(encoding="utf-8")
+            for name in (f"{slug}.py", notebook, f"{slug}.json"):
+                assert f'<a download href="../{name}">' in html, (prefix, slug, name)
+                assert (site / prefix / "scenarios" / name).is_file(), (prefix, name)
+            assert "colab.research.google.com" not in html  # mkdocs.yml names no repository
+
+
+def test_a_colab_link_only_when_the_site_names_a_github_repository():
+    from generator.mkdocs_hooks import colab_links
+
+    page = "- [a.py](a.py)\n    <!-- colab: a.zh.ipynb -->\n"
+    assert colab_links(page, None, "docs/scenarios", "Open") == "- [a.py](a.py)\n\n"
+    assert colab_links(page, "https://gitlab.com/o/r", "docs/scenarios", "Open") == "- [a.py](a.py)\n\n"
+    linked = colab_links(page, "https://github.com/owner/repo.git", "docs/scenarios", "Open")
+    assert linked == "- [a.py](a.py)\n    - [Open](https://colab.research.google.com/github/owner/repo/blob/main/docs/scenarios/a.zh.ipynb)\n"
+
+
+@pytest.mark.parametrize("name, old, new", [
+    ("mse-mean.py", "('loss', '17/6',", "('loss', '17/5',"),
+    ("mse-mean.zh.ipynb", "## 运行它", "## 运行"),
+])
+def test_check_covers_the_downloads(one_scenario, capsys, name, old, new):
+    from generator.cli import main
+
+    download = one_scenario / "docs/scenarios" / name
+    text = download.read_text(encoding="utf-8")
+    assert old in text
+    download.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["check"]) == 1
+    assert f"docs/scenarios/{name} (committed)" in capsys.readouterr().out
