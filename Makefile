@@ -39,8 +39,8 @@ lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the 
 check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
 	$(PYTHON) -m generator check
 
-serve: $(STAMP) ## serve the site at http://127.0.0.1:8000
-	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000
+serve: $(STAMP) ## serve the site at http://127.0.0.1:8000, following edits of scenarios/ and templates/ (EDITION=zh: the Chinese one)
+	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000 $(if $(EDITION),-f mkdocs.$(EDITION).yml)
 
 bench: $(STAMP) ## print where a build's time goes, per scenario and stage
 	$(PYTHON) tests/bench_build.py

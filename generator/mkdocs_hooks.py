@@ -39,23 +39,36 @@ def _generator() -> None:
         sys.path.insert(0, str(ROOT))
 
 
-def scenario_nav(docs: Path, language: str) -> list[NavEntry]:
-    """[{"Home": "index.md"}, {section: [pages]}, ...] from the results files' kinds, in `language`."""
+def committed_kinds(docs: Path) -> dict[str, str]:
+    """slug -> kind, from the results files in docs/scenarios/."""
+    kinds = {}
+    for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
+        kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
+        if isinstance(kind, str):
+            kinds[results.stem] = kind
+    return kinds
+
+
+def scenario_nav(docs: Path, language: str, kinds: dict[str, str], broken: list[str] | None = None,
+                 errata: bool | None = None) -> list[NavEntry]:
+    """[{"Home": "index.md"}, {section: [pages]}, ...] from the scenarios' kinds, in `language`;
+    under `make serve`, the pages of scenarios that do not build last."""
     _generator()
     from generator.kinds import KINDS
     from generator.render import labels, site_words
 
     words = site_words(language)
     by_kind: dict[str, list[str]] = {}
-    for results in sorted((docs / SCENARIOS).glob("*.json"), key=lambda p: p.stem):
-        kind = json.loads(results.read_text(encoding="utf-8")).get("kind")
-        by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{results.stem}.md")
+    for slug, kind in sorted(kinds.items()):
+        by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{slug}.md")
     nav: list[NavEntry] = [{words["home"]: "index.md"}]
-    if (docs / SCENARIOS / "errata.md").exists():
+    if (docs / SCENARIOS / "errata.md").exists() if errata is None else errata:
         nav.append({words["errata_nav"]: f"{SCENARIOS}/errata.md"})
     for name in KINDS:
         if name in by_kind:
             nav.append({labels(name, language)["section"]: by_kind[name]})
+    if broken:
+        nav.append({words["broken_nav"]: [f"{SCENARIOS}/{slug}.md" for slug in broken]})
     return nav
 
 
@@ -68,16 +81,51 @@ def edition(config: MkDocsConfig) -> str:
     return language if language in languages() else default()
 
 
+_LIVE: Any = None  # under `make serve`: this rebuild's generator.live.Live
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Under `mkdocs serve`, generate the pages live (generator/live.py), torch warmed up at once."""
+    _generator()
+    from generator import live
+
+    live.SERVING = command == "serve"
+    if live.SERVING:
+        live.warm_up()
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _LIVE
     try:  # the search plugin segments Chinese with jieba: keep its start-up chatter out of the build log
         import jieba  # type: ignore[import-untyped]
 
         jieba.setLogLevel(logging.WARNING)
     except ImportError:
         pass
+    _generator()
+    from generator import live
+
+    docs = Path(config["docs_dir"])
+    _LIVE = live.regenerate(Path(config.config_file_path).parent / "scenarios", docs / SCENARIOS) if live.SERVING else None
     if config["nav"] is None:
-        config["nav"] = scenario_nav(Path(config["docs_dir"]), edition(config))
+        kinds = committed_kinds(docs) if _LIVE is None else _LIVE.kinds
+        broken = None if _LIVE is None else sorted(_LIVE.failures)
+        if broken:
+            kinds = {slug: kind for slug, kind in kinds.items() if slug not in broken}
+        errata = None if _LIVE is None else "errata.md" in _LIVE.files
+        config["nav"] = scenario_nav(docs, edition(config), kinds, broken, errata)
     return config
+
+
+def live_files(files: Files, config: MkDocsConfig) -> None:
+    """Under `make serve`: the output folder's files and the index pages as generated now, from memory."""
+    for file in list(files):
+        if file.src_uri.startswith(f"{SCENARIOS}/") or file.src_uri in _LIVE.indexes:
+            files.remove(file)
+    for name, content in sorted(_LIVE.files.items()):
+        files.append(File.generated(config, f"{SCENARIOS}/{name}", content=content))
+    for name, text in sorted(_LIVE.indexes.items()):
+        files.append(File.generated(config, name, content=text))
 
 
 COLAB = re.compile(r"^( *)<!-- colab: ([\w.-]+\.ipynb) -->$", re.M)
@@ -118,6 +166,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     zh edition (a page without a twin stays in the default language)."""
     from generator.languages import default, edition_of
 
+    if _LIVE is not None:
+        live_files(files, config)
     language = edition(config)
     pages = [(file, *edition_of(file.src_uri)) for file in files if file.src_uri.endswith(".md")]
     translated = {stem: file for file, stem, page_language in pages if page_language == language != default()}
@@ -125,6 +175,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if page_language != default() or stem in translated:
             files.remove(file)  # a translation (this edition's is added back below), or a page it translates
     for stem, file in sorted(translated.items()):
-        files.append(File.generated(config, f"{stem}.md", abs_src_path=str(file.abs_src_path)))
+        if file.abs_src_path is not None:
+            files.append(File.generated(config, f"{stem}.md", abs_src_path=file.abs_src_path))
+        else:
+            files.append(File.generated(config, f"{stem}.md", content=file.content_bytes))
     files.append(File.generated(config, SITE_PATH, abs_src_path=str(mathjax_source())))
     return files

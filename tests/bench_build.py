@@ -5,12 +5,14 @@
    cold `make docs RERUN=1` (generator build --rerun + strict mkdocs build), no-change `make docs`,
    a bare strict `mkdocs build` of the same docs/ and the same build with the navigation written
    out by hand (no hook work), 100 and 200 generated scenarios (half MSE, half SGD of the source
-   post's size) in a temporary copy, and the scenario at the documented limits.
+   post's size) in a temporary copy, and the scenario at the documented limits;
+3. `make serve`: from saving a scenario or template edit to the changed page being served.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -100,9 +102,10 @@ def measure(label: str, steps: list[tuple[list[str], Path]], before: list[tuple[
 
 
 def project_copy(folder: Path) -> Path:
-    for name in ("scenarios", "docs", "templates", "generator"):
+    for name in ("scenarios", "docs", "templates", "generator", "overrides"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    for config in ROOT.glob("mkdocs*.yml"):
+        shutil.copy(config, folder / config.name)
     return folder
 
 
@@ -148,9 +151,9 @@ def commands() -> None:
         bare = measure("bare mkdocs build --strict", [(mkdocs, project)])
         config = (project / "mkdocs.yml").read_text()
         sys.path.insert(0, str(project))
-        from generator.mkdocs_hooks import scenario_nav
+        from generator.mkdocs_hooks import committed_kinds, scenario_nav
 
-        nav = json.dumps(scenario_nav(project / "docs"))
+        nav = json.dumps(scenario_nav(project / "docs", "en", committed_kinds(project / "docs")))
         (project / "mkdocs-nav.yml").write_text(config.replace("hooks:\n  - generator/mkdocs_hooks.py\n", "") + f"nav: {nav}\n")
         by_hand = measure("mkdocs build, navigation written by hand, no hook", [([*mkdocs, "-f", "mkdocs-nav.yml"], project)])
         print(f"  ratios: no-change / bare {warm / bare:.2f} (target <= 1.3); bare / by hand {bare / by_hand:.2f} (target <= 1.5); "
@@ -168,6 +171,62 @@ def commands() -> None:
         print(f"  --help {help_time:.2f} s (target <= 0.5)")
 
 
+def fetch(url: str) -> str:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def until_served(url: str, text: str, limit: float = 60.0) -> float:
+    """Seconds from now until the page at `url` holds `text` (polled every 20 ms)."""
+    start = time.perf_counter()
+    while text not in fetch(url):
+        if time.perf_counter() - start > limit:
+            return math.inf
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def serve_edits() -> None:
+    """`make serve`: the time from saving an edit to the server serving the changed page."""
+    import socket
+
+    with tempfile.TemporaryDirectory() as temporary:
+        project = project_copy(Path(temporary) / "project")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([PYTHON, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project, env=ENVIRONMENT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        page = f"http://127.0.0.1:{port}/scenarios/mse-mean/"
+        scenario = project / "scenarios/mse-mean.toml"
+        original = scenario.read_text()
+        try:
+            print("make serve, from saving an edit to the changed page being served (mse-mean, the source post's size):")
+            print(f"  start-up until the first page is served   {until_served(page, 'X.grad'):6.2f} s")
+            times = []
+            for value in (11, 12, 13, 14):
+                scenario.write_text(original.replace("X = [[3, 1]", f"X = [[{value}, 1]"))
+                times.append(until_served(page, f"{value} - 2"))
+            print(f"  first scenario edit (torch warming up)     {times[0]:6.2f} s")
+            print(f"  scenario edits, median of 3               {statistics.median(times[1:]):6.2f} s   (target about 1.5 s)")
+            scenario.write_text(original.replace("X = [[3, 1]", 'X = [["three", 1]'))
+            print(f"  a broken scenario to its error page        {until_served(page, 'does not build'):6.2f} s")
+            scenario.write_text(original)
+            print(f"  fixed again                               {until_served(page, '3 - 2'):6.2f} s")
+            template = project / "templates/en/mse.md.j2"
+            template.write_text(template.read_text().replace("## 3. Their squares", "## 3. Their entrywise squares"))
+            print(f"  a template sentence (every page re-renders) {until_served(page, 'entrywise squares'):5.2f} s")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
 if __name__ == "__main__":
     stages([Path(p) for p in sys.argv[1:]] or [ROOT / "scenarios"])
+    serve_edits()
     commands()

@@ -1,0 +1,90 @@
+"""`make serve`: the site follows the author's edits. MkDocs watches scenarios/ and templates/
+(`watch:` in mkdocs.yml); on every rebuild the hook asks `regenerate` for the output folder as a
+build would write it, and serves that from memory instead of docs/scenarios/:
+
+- an edited scenario is run again (this process keeps torch and the program server warm), every
+  other one comes from the build cache, and a reproduced committed run is kept, as in `build`;
+- an edited template re-renders from the results, without torch;
+- a scenario that fails (invalid, or torch and the exact derivation disagree) does not stop the
+  server: the page it owns shows the same `file: field: message` lines the CLI prints.
+
+Nothing is written to docs/: `make docs` writes what `make serve` showed, and `make docs` and
+`check` still fail on a broken scenario.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.cache import Cache
+from generator.cli import all_files, index_paths, index_texts
+from generator.errors import GeneratorError, ScenarioError
+from generator.languages import languages, page_name
+from generator.loading import display_path, load_scenarios, scenario_files
+from generator.pipeline import Generated, choose_record, render_cached
+from generator.render import environment, marker_line
+
+SERVING = False  # set by the site's hook when MkDocs starts `serve`; survives the hook's reloads
+
+
+@dataclass
+class Live:
+    """The output folder as a build would write it, the index pages, and what failed."""
+
+    files: dict[str, bytes] = field(default_factory=dict)  # name in the output folder -> content
+    indexes: dict[str, str] = field(default_factory=dict)  # "index.md", "index.zh.md" -> text
+    kinds: dict[str, str] = field(default_factory=dict)  # slug -> kind, for the navigation
+    failures: dict[str, list[str]] = field(default_factory=dict)  # slug -> the CLI's lines
+
+
+def warm_up() -> None:
+    """Import torch and start the program server in the background, so that the first edit is fast."""
+
+    def start() -> None:
+        from generator.pipeline import single_threaded_torch
+        from generator.program import server
+
+        single_threaded_torch()
+        server()
+
+    threading.Thread(target=start, daemon=True).start()
+
+
+def problem_lines(error: GeneratorError) -> list[str]:
+    """What the CLI prints for a failed scenario."""
+    if isinstance(error, ScenarioError):
+        return [str(problem) for problem in error.problems]
+    return [f"error: {error}"]
+
+
+def broken_page(slug: str, source: str, lines: list[str], language: str) -> str:
+    """The page a failing scenario owns while it fails: its problems, in an admonition."""
+    fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
+    template = environment(language).get_template("broken.md.j2")
+    return template.render(slug=slug, source=source, lines=lines, fence=fence, marker=marker_line(source))
+
+
+def regenerate(scenarios: Path, out: Path) -> Live:
+    """Every scenario of `scenarios`, each on its own: run (or from the cache) and rendered, or its
+    problems on its page."""
+    live = Live()
+    cache = Cache()
+    generated: list[Generated] = []
+    for path in scenario_files([scenarios]):
+        slug = path.stem
+        try:
+            scenario = load_scenarios([path])[0]
+            record = choose_record(scenario, out, cache, refresh=False, rerun=False)
+            generated.append(render_cached(record.scenario, record.results, out, cache))
+            live.kinds[slug] = scenario.kind
+        except GeneratorError as error:
+            live.failures[slug] = problem_lines(error)
+            for language in languages():
+                page = broken_page(slug, display_path(path), live.failures[slug], language)
+                live.files[page_name(slug, language)] = page.encode("utf-8")
+    live.files = all_files(generated) | live.files
+    live.indexes = {path.name: text for path, text in index_texts(out, generated)} if index_paths(out) else {}
+    return live
