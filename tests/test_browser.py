@@ -370,19 +370,21 @@ def test_every_language_link_leads_to_the_twin_page(site, generated):
         assert urljoin("http://host" + url, links["zh" if other == "en" else "en"]) == "http://host" + url, (url, links)
 
 
-@pytest.mark.parametrize("url", ["/scenarios/linreg-sgd/", "/zh/scenarios/mse-mean/", "/zh/"])
-def test_the_language_switch_lands_on_the_same_page(browser, server, url):
-    """A reader's click on the selector, with the theme's script running, lands on the twin."""
-    chinese = url.startswith("/zh/")
+def test_the_language_switch_lands_on_the_same_page(browser, server):
+    """A reader's clicks on the selector, with the theme's script running, land on the twin and back."""
     visit = Visit(browser)
     try:
-        visit.page.goto(server + url, wait_until="load")
-        visit.page.hover(".md-header__option .md-select")
-        visit.page.click(f"a.md-select__link[hreflang='{'en' if chinese else 'zh'}']")
-        visit.page.wait_for_url(server + twin_of(url))
-        assert visit.page.evaluate("() => document.documentElement.lang") == ("en" if chinese else "zh")
-        heading = visit.page.evaluate("() => document.querySelector('article h1').innerText")
-        assert bool(HAN.search(heading)) != chinese, heading
+        visit.page.goto(server + "/scenarios/linreg-sgd/", wait_until="load")
+        for url, other in (("/scenarios/linreg-sgd/", "zh"), ("/zh/scenarios/linreg-sgd/", "en"), ("/scenarios/linreg-sgd/", None)):
+            chinese = url.startswith("/zh/")
+            assert visit.page.evaluate("() => location.pathname") == url
+            assert visit.page.evaluate("() => document.documentElement.lang") == ("zh" if chinese else "en")
+            heading = visit.page.evaluate("() => document.querySelector('article h1').innerText")
+            assert bool(HAN.search(heading)) == chinese, heading
+            if other:
+                visit.page.hover(".md-header__option .md-select")
+                visit.page.click(f"a.md-select__link[hreflang='{other}']")
+                visit.page.wait_for_url(server + twin_of(url))
         assert visit.errors == [] and visit.failed == []
     finally:
         visit.close()
@@ -391,28 +393,31 @@ def test_the_language_switch_lands_on_the_same_page(browser, server, url):
 SEARCHED = ("梯度", "均方误差", "学习率", "小批量")
 
 
-@pytest.mark.parametrize("word", SEARCHED)
-def test_chinese_search_finds_the_pages_that_contain_a_word(browser, server, generated, word):
-    """Type a word into the Chinese edition's search box: the results list pages holding it, the
+def test_chinese_search_finds_the_pages_that_contain_a_word(browser, server, generated):
+    """Type each word into the Chinese edition's search box: the results list pages holding it, the
     best match first (jieba's segments also match parts of a word, so pages holding only a part
-    follow). Playwright types CJK as inserted text with no key events, and the theme's
-    search listens for keyup: the End key sends one."""
-    holding = {slug for slug, page in generated.items() if word in page.files[f"{slug}.zh.md"].decode()}
-    assert holding, word
+    follow). Playwright types CJK as inserted text with no key events, and the theme's search
+    listens for keyup: the End key sends one."""
     visit = Visit(browser)
     try:
         visit.page.goto(server + "/zh/", wait_until="load")
         visit.page.click("label.md-search__icon[for='__search'], .md-search__input")
         box = visit.page.locator("input.md-search__input")
-        box.focus()
-        visit.page.keyboard.type(word)
-        visit.page.keyboard.press("End")
-        visit.page.wait_for_selector(".md-search-result__item", timeout=10000)
-        links = visit.page.eval_on_selector_all(".md-search-result__item > a", "links => links.map(a => a.href)")
-        found = [re.sub(r"[#?].*", "", href).rstrip("/").rsplit("/", 1)[-1] for href in links]
-        assert set(found) & holding, (word, found)
-        assert found[0] in holding | {"zh", "errata"}, (word, found)  # the index and the errata quote the pages
-        meta = visit.page.inner_text(".md-search-result__meta")
-        assert "Type to start searching" not in meta and "键入" not in meta, meta
+        for word in SEARCHED:
+            holding = {slug for slug, page in generated.items() if word in page.files[f"{slug}.zh.md"].decode()}
+            assert holding, word
+            box.fill("")
+            box.focus()
+            visit.page.keyboard.press("End")  # the cleared box empties the list
+            visit.page.wait_for_function("() => !document.querySelector('.md-search-result__item')", timeout=10000)
+            visit.page.keyboard.type(word)
+            visit.page.keyboard.press("End")
+            visit.page.wait_for_selector(".md-search-result__item", timeout=10000)
+            links = visit.page.eval_on_selector_all(".md-search-result__item > a", "links => links.map(a => a.href)")
+            found = [re.sub(r"[#?].*", "", href).rstrip("/").rsplit("/", 1)[-1] for href in links]
+            assert set(found) & holding, (word, found)
+            assert found[0] in holding | {"zh", "errata"}, (word, found)  # the index and the errata quote the pages
+            meta = visit.page.inner_text(".md-search-result__meta")
+            assert "Type to start searching" not in meta and "键入" not in meta, meta
     finally:
         visit.close()
