@@ -13,7 +13,6 @@ from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.program import run_fresh, run_program
 
-
 # One scenario for each program a template can give: mse, regression-losses, and linreg-sgd with a
 # fixed order, with a seeded DataLoader, and without zero_grad() (the others repeat these programs).
 FRESH = ("mse-sum", "regression-losses-beta", "linreg-sgd", "linreg-sgd-stable", "linreg-sgd-no-zero-grad")
