@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cks
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help all setup generate docs site test lint check serve bench clean
+.PHONY: help all setup generate docs site test lint check serve bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
 
 serve: $(STAMP) ## serve the site at http://127.0.0.1:8000, following edits of scenarios/ and templates/ (EDITION=zh: the Chinese one)
 	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000 $(if $(EDITION),-f mkdocs.$(EDITION).yml)
+
+screenshots: $(STAMP) ## the browser check of every page, saving pictures at 1280 and 390 px to test-artifacts/screenshots/
+	SCREENSHOTS=1 $(PYTHON) -m pytest tests/test_browser.py -k every_page
 
 bench: $(STAMP) ## print where a build's time goes, per scenario and stage
 	$(PYTHON) tests/bench_build.py

@@ -39,22 +39,29 @@ def copy_project(target: Path, with_site_config: bool = False) -> Path:
 
 
 def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool = True) -> subprocess.CompletedProcess[str]:
-    """Every edition, as `make site` builds them: mkdocs.yml into `site`, then each
-    mkdocs.<language>.yml into `site`/<language> (with `editions` false, the first only). The first
-    failing build is returned."""
+    """Every edition, as `make site` builds them: mkdocs.yml into `site`, each mkdocs.<language>.yml
+    into `site`/<language> (with `editions` false, the first only). The builds run side by side, each
+    into a folder of its own, moved into place when all are done. The first failing build is returned."""
     environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
-    completed = None
     configs = sorted(project.glob("mkdocs*.yml"), key=lambda p: p.name != "mkdocs.yml")
+    assert configs, f"no mkdocs*.yml in {project}"
+    shutil.rmtree(site, ignore_errors=True)
+    processes = []
     for config in configs if editions else configs[:1]:
         language = config.name.removeprefix("mkdocs").removesuffix(".yml").strip(".")
-        target = site / language if language else site
-        command = [sys.executable, "-m", "mkdocs", "build", "-f", config.name, "--site-dir", str(target)]
-        completed = subprocess.run(command + (["--strict"] if strict else []), cwd=project, env=environment, capture_output=True,
-                                   text=True, timeout=600)
-        if completed.returncode != 0:
-            return completed
-    assert completed is not None, f"no mkdocs*.yml in {project}"
-    return completed
+        target = site.with_name(f"{site.name}.{language}") if language else site
+        shutil.rmtree(target, ignore_errors=True)
+        command = [sys.executable, "-m", "mkdocs", "build", "-f", config.name, "--site-dir", str(target)] + (["--strict"] if strict else [])
+        processes.append((language, target, command, subprocess.Popen(command, cwd=project, env=environment, stdout=subprocess.PIPE,
+                                                                      stderr=subprocess.PIPE, text=True)))
+    results = []
+    for _, _, command, process in processes:
+        out, err = process.communicate(timeout=600)
+        results.append(subprocess.CompletedProcess(command, process.returncode, out, err))
+    for language, target, _, _ in processes:
+        if language and target.exists():
+            target.rename(site / language)
+    return next((r for r in results if r.returncode != 0), results[0])
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,15 @@
 """What a reader sees, in headless Chromium: math typeset with no request to another host, no
 console errors, math kept across instant navigation, pages that fit a phone's width.
 
-Screenshots of every page (desktop and phone width) are saved under test-artifacts/screenshots/.
+With SCREENSHOTS=1 (`make screenshots`), pictures of every page at desktop and phone width are
+saved under test-artifacts/screenshots/ (a full-page picture costs about as much as the checks).
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import threading
@@ -213,11 +215,14 @@ def layout_problems(visit: Visit, url: str, width: int, screenshot: Path | None)
 
 
 def test_every_page_of_both_editions_typesets_math_offline_at_both_widths(browser, server, generated):
-    """Each page loaded once at 1280 px (desktop), then resized to 390 px (phone)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    """Each page loaded once at 1280 px (desktop), then resized to 390 px (phone). With
+    SCREENSHOTS=1 (`make screenshots`) it also saves both pictures of every page."""
+    shots = os.environ.get("SCREENSHOTS") == "1"
+    if shots:
+        SHOTS.mkdir(parents=True, exist_ok=True)
     found = {}
     for url in page_urls(generated):
-        found[url] = problems(browser, server, url, 1280, SHOTS / f"{name_of(url)}.jpg", more_widths=(390,))
+        found[url] = problems(browser, server, url, 1280, SHOTS / f"{name_of(url)}.jpg" if shots else None, more_widths=(390,))
     assert {url: p for url, p in found.items() if p} == {}
 
 

@@ -116,7 +116,7 @@ def test_author_text_shows_literally_in_the_built_html(tmp_path, monkeypatch):
     (project / "scenarios/mse-sum.toml").write_text(edit(MSE, "title", None) + title_line + "\n")
     assert main(["build"]) == 0
     site = project / "site"
-    completed = mkdocs_build(project, site)
+    completed = mkdocs_build(project, site, editions=False)
     assert completed.returncode == 0, completed.stderr
     for page in (site / "scenarios/mse-sum/index.html", site / "index.html"):
         text = page.read_text()
