@@ -13,7 +13,7 @@ from typing import Any
 from generator import results as res
 from generator.cache import Cache
 from generator.compare import compare
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError
+from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError, problem_lines
 from generator.languages import languages, page_name
 from generator.loading import load_scenarios
 from generator.pipeline import (
@@ -209,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except RunFailuresError as error:
         for failure in error.failures:
-            lines = [str(p) for p in failure.problems] if isinstance(failure, ScenarioError) else [f"error: {failure}"]
-            print("\n".join(lines), file=sys.stderr)
+            print("\n".join(problem_lines(failure)), file=sys.stderr)
         print(f"{len(error.failures)} scenario(s) failed; nothing was written.", file=sys.stderr)
         return error.exit_code
     except GeneratorError as error:

@@ -24,7 +24,8 @@ from generator.render import MARKER
 Expected = list[tuple[str, str, float | None]]  # (quantity, exact value, verified bound), in print order
 
 
-def _source(name: str) -> str:
+def program_source(name: str) -> str:
+    """A piece both downloads show verbatim: templates/programs/_tee.py or _self-check.py."""
     return (TEMPLATES / "programs" / name).read_text(encoding="utf-8")
 
 
@@ -48,7 +49,7 @@ def expected_literal(values: Expected) -> str:
 def check_output(printed: str, values: Expected) -> tuple[int, str]:
     """What the self-check prints for `printed`, and its exit status: the same code the downloads hold."""
     namespace: dict[str, Any] = {}
-    exec(compile(_source("_self-check.py"), "_self-check.py", "exec"), namespace)
+    exec(compile(program_source("_self-check.py"), "_self-check.py", "exec"), namespace)
     shown = io.StringIO()
     with contextlib.redirect_stdout(shown):
         status = namespace["self_check"](printed, values)
@@ -68,11 +69,11 @@ def script(source: str, slug: str, program: str, values: Expected) -> str:
     """<slug>.py: the tee, the program as the page shows it, the self-check."""
     return (
         header(source, slug)
-        + _source("_tee.py")
+        + program_source("_tee.py")
         + "\n# ---- the program, as the page shows it " + "-" * 56 + "\n\n"
         + program
         + "\n# ---- the self-check " + "-" * 74 + "\n\n"
-        + _source("_self-check.py")
+        + program_source("_self-check.py")
         + "\n\n"
         + expected_literal(values)
         + "\nsys.stdout = program_output.stream\nsys.exit(self_check(program_output.kept.getvalue(), EXPECTED))\n"

@@ -57,6 +57,13 @@ class ProgramError(GeneratorError):
     exit_code = 6
 
 
+def problem_lines(error: GeneratorError) -> list[str]:
+    """What the CLI prints for one failed scenario: each problem of invalid input, else one error line."""
+    if isinstance(error, ScenarioError):
+        return [str(problem) for problem in error.problems]
+    return [f"error: {error}"]
+
+
 class RunFailuresError(GeneratorError):
     """Scenarios whose run failed (torch and exact disagree, a shown program failed, a trajectory
     too large), every one of them, in file order; the exit code is the first one's."""

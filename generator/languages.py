@@ -53,6 +53,7 @@ class Term:
     avoid: tuple[str, ...]
 
 
+@cache
 def glossary() -> dict[str, Term]:
     terms = {}
     for key, entry in _table("glossary.toml")["term"].items():

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.cache import Cache
-from generator.cli import all_files, index_paths, index_texts
-from generator.errors import GeneratorError, ScenarioError
+from generator.cli import all_files, index_texts
+from generator.errors import GeneratorError, problem_lines
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.pipeline import Generated, choose_record, render_cached
@@ -53,13 +53,6 @@ def warm_up() -> None:
     threading.Thread(target=start, daemon=True).start()
 
 
-def problem_lines(error: GeneratorError) -> list[str]:
-    """What the CLI prints for a failed scenario."""
-    if isinstance(error, ScenarioError):
-        return [str(problem) for problem in error.problems]
-    return [f"error: {error}"]
-
-
 def broken_page(slug: str, source: str, lines: list[str], language: str) -> str:
     """The page a failing scenario owns while it fails: its problems, in an admonition."""
     fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
@@ -86,5 +79,5 @@ def regenerate(scenarios: Path, out: Path) -> Live:
                 page = broken_page(slug, display_path(path), live.failures[slug], language)
                 live.files[page_name(slug, language)] = page.encode("utf-8")
     live.files = all_files(generated) | live.files
-    live.indexes = {path.name: text for path, text in index_texts(out, generated)} if index_paths(out) else {}
+    live.indexes = {path.name: text for path, text in index_texts(out, generated)}
     return live

@@ -7,22 +7,15 @@ from __future__ import annotations
 import base64
 import json
 import re
-import tomllib
 from typing import Any
 
-from generator.downloads import Expected, check_output, expected_literal
-from generator.languages import TEMPLATES
-from generator.render import MARKER
+from generator.downloads import Expected, check_output, expected_literal, program_source
+from generator.render import MARKER, words
 
 PROGRAM_START = "<!-- program:start -->"  # where a page's program section begins: the notebook's derivation ends there
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) (\w+)(?: "([^"]*)")?$')
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.svg)\)(?:\{[^}]*\})?")
 PAGE_LINK = re.compile(r"\]\(([a-z0-9-]+)\.md(#[^)]*)?\)")
-
-
-def words(language: str) -> dict[str, str]:
-    with (TEMPLATES / language / "notebook.toml").open("rb") as handle:
-        return tomllib.load(handle)
 
 
 def _lines(text: str) -> list[str]:
@@ -101,13 +94,14 @@ def program_steps(program: str) -> list[str]:
 
 def notebook(page: str, files: dict[str, bytes], program: str, printed: str, values: Expected, language: str, source: str) -> str:
     """The notebook's JSON text."""
-    said = words(language)
+    said = words("notebook.toml", language)
     steps = program_steps(program)
     printing = next((i for i, step in enumerate(steps) if "print(" in step), len(steps) - 1)
     steps = steps[:printing] + ["\n\n".join(steps[printing:])]  # one cell holds every print: the run's output is its output
-    tee = (TEMPLATES / "programs" / "_tee.py").read_text(encoding="utf-8")
-    check = (TEMPLATES / "programs" / "_self-check.py").read_text(encoding="utf-8")
     status, line = check_output(printed, values)
+    if status:
+        raise ValueError(f"{source}: the self-check fails on the run's own output: {line.strip()}")
+    tee, check = program_source("_tee.py"), program_source("_self-check.py")
     cells = derivation_cells(page, files)
     cells += [markdown_cell(said["run"]), code_cell(tee)]
     cells += [code_cell(step, printed if i == len(steps) - 1 else "") for i, step in enumerate(steps)]
@@ -125,6 +119,4 @@ def notebook(page: str, files: dict[str, bytes], program: str, printed: str, val
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    if status:
-        raise ValueError(f"{source}: the self-check fails on the run's own output: {line.strip()}")
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -138,19 +138,20 @@ def render_program(kind: str, **context: Any) -> str:
     return environment(default()).get_template(f"programs/{kind}.py.j2").render(**context)
 
 
-def _words(name: str, language: str) -> dict[str, Any]:
+def words(name: str, language: str) -> dict[str, Any]:
+    """A words file of one edition: templates/<language>/<name> (TOML)."""
     with (TEMPLATES / language / name).open("rb") as handle:
         return tomllib.load(handle)
 
 
 def labels(kind: str, language: str | None = None) -> dict[str, Any]:
     """A kind's words outside its page template (section heading, plot labels): templates/<language>/labels/<kind>.toml."""
-    return _words(f"labels/{kind}.toml", language or default())
+    return words(f"labels/{kind}.toml", language or default())
 
 
 def site_words(language: str) -> dict[str, Any]:
     """An edition's words outside its pages: the navigation's, the errata page's title (templates/<language>/site.toml)."""
-    return _words("site.toml", language)
+    return words("site.toml", language)
 
 
 ERRATA = "errata"  # the generated page of the claims of every scenario
@@ -165,7 +166,7 @@ class ErrataPage:
 
 def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:
     """The errata page: every claim of every scenario, and the post's other errors whose page is built."""
-    items = [item for item in _words("errata.toml", language)["item"] if item["slug"] in built]
+    items = [item for item in words("errata.toml", language)["item"] if item["slug"] in built]
     template = environment(language).get_template("errata.md.j2")
     title = site_words(language)["errata_title"]
     return template.render(title=title, pages=pages, items=items, marker=marker_line("the claims of every scenario"), t=Terms(language))
@@ -185,7 +186,7 @@ def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[st
     """The generated list of pages for a hand-written index, grouped by kind in registry order."""
     from generator.kinds import KINDS
 
-    reading = _words("reading-order.toml", language)["page"]
+    reading = words("reading-order.toml", language)["page"]
     sections = {name: labels(name, language)["section"] for name in KINDS}
     template = environment(language).get_template("_index-pages.md.j2")
     errata = site_words(language)["errata_title"] if any(page.claims for page in pages) else None

@@ -35,11 +35,9 @@ def is_owned(path: Path) -> bool:
         if path.suffix == ".svg":
             head = path.read_text(encoding="utf-8").split("\n")[:40]
             return any(PLOT_MARKER.fullmatch(line) for line in head)
-        if path.suffix == ".json":
-            marker = json.loads(path.read_text(encoding="utf-8")).get("generated_by")
-            return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
-        if path.suffix == ".ipynb":
-            marker = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("generated_by")
+        if path.suffix in (".json", ".ipynb"):  # the results file's key, a notebook's metadata key
+            data = json.loads(path.read_text(encoding="utf-8"))
+            marker = (data.get("metadata", {}) if path.suffix == ".ipynb" else data).get("generated_by")
             return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
         if path.suffix == ".py":
             return bool(SCRIPT_MARKER.fullmatch(path.read_text(encoding="utf-8").split("\n", 1)[0]))
