@@ -76,21 +76,21 @@ def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
 
 
 def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> list[dict[str, Any]]:
-    def each(value: float | None, count: int) -> list[float | None]:
-        return [value] * count
-
     steps = []
     for step, want, bound in zip(trace.steps, exact.steps, bounds.steps, strict=True):
-        loss, grad, theta = (bound.loss, bound.grad, bound.theta) if bound else (None, None, None)
+        d = len(step.weight)
+        loss = bound.loss if bound else None
+        grad: tuple[float | None, ...] = bound.grad if bound else (None,) * (d + 1)
+        theta: tuple[float | None, ...] = bound.theta if bound else (None,) * (d + 1)
         steps.append({
             "epoch": step.epoch,
             "batch": step.batch,
             "indices": list(step.indices),
             "loss": res.record(step.loss, want.loss, loss),
-            "grad_weight": res.records(step.grad_weight, want.grad_weight, each(grad, len(step.grad_weight))),
-            "grad_bias": res.record(step.grad_bias, want.grad_bias, grad),
-            "weight": res.records(step.weight, want.weight, each(theta, len(step.weight))),
-            "bias": res.record(step.bias, want.bias, theta),
+            "grad_weight": res.records(step.grad_weight, want.grad_weight, grad[:d]),
+            "grad_bias": res.record(step.grad_bias, want.grad_bias, grad[d]),
+            "weight": res.records(step.weight, want.weight, theta[:d]),
+            "bias": res.record(step.bias, want.bias, theta[d]),
         })
     return steps
 

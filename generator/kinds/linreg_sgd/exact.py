@@ -12,10 +12,11 @@ import numpy as np
 import sympy
 
 from generator.errors import MismatchError, Problem, ScenarioError
+from generator.kinds.linreg_sgd.propagation import Tracker, value
 from generator.kinds.linreg_sgd.run import Step, Trace
-from generator.kinds.linreg_sgd.scenario import Scenario, residual
+from generator.kinds.linreg_sgd.scenario import Scenario
+from generator.kinds.linreg_sgd.scenario import residual as residual_of
 from generator.tolerance import check
-from generator.values import machine_epsilon
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class StepBounds:
     """The verified bounds of one step: its loss, every gradient entry, every parameter after it."""
 
     loss: float
-    grad: float
-    theta: float
+    grad: tuple[float, ...]  # w.grad's entries, then b.grad
+    theta: tuple[float, ...]  # w's entries after the step, then b
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
     grad_weight, grad_bias = (Fraction(0),) * s.d, Fraction(0)
     steps, epoch_loss = [], []
     for number, rows in enumerate(schedule, start=1):
-        r = residual(s, rows, weight, bias)
+        r = residual_of(s, rows, weight, bias)
         two_c = 2 * s.loss_scale(len(rows))
         g_w = tuple(two_c * sum((r_i * s.features[i][j] for r_i, i in zip(r, rows)), Fraction(0)) for j in range(s.d))
         g_b = two_c * sum(r, Fraction(0))
@@ -116,7 +117,7 @@ def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
         bias = bias - s.lr * grad_bias
         steps.append(ExactStep(rows, r, batch_loss(s, r), grad_weight, grad_bias, weight, bias))
         if number % s.batches_per_epoch == 0:
-            epoch_loss.append(batch_loss(s, residual(s, tuple(range(s.n)), weight, bias)))
+            epoch_loss.append(batch_loss(s, residual_of(s, tuple(range(s.n)), weight, bias)))
         recorded += digits((steps[-1].loss, *grad_weight, grad_bias, *weight, bias))
         if recorded > EXACT_DIGITS:
             raise too_large(s, number, recorded)
@@ -141,30 +142,6 @@ def frobenius(matrix: np.ndarray) -> float:
     return math.sqrt(math.fsum(float(v) * float(v) for v in matrix.flat))
 
 
-@dataclass
-class ErrorBound:
-    """Running bounds on how far torch's parameters and accumulated gradient may be from exact.
-
-    theta = (w, b) and each batch's rows are augmented with a 1 for the bias. For a batch of m rows
-    with Frobenius norm F and loss scale c, the step is theta' = theta - lr*G with G = G_prev + g and
-    g = H theta - h, H = 2c X^T X. So an error e in theta becomes at most ||I - lr H||_2 * e (H is
-    symmetric, so that norm is max |1 - lr*lambda|: below 1 where SGD contracts, the growth factor
-    where it diverges), plus lr times the error already in G_prev, plus the rounding of this step:
-    eps * K * (sizes of the numbers involved), with K = m + d + 4 roundings in each dot product and
-    sum, doubled for safety. Residual, loss and gradient bounds follow from the same terms.
-    """
-
-    theta: float
-    grad: float = 0.0
-
-
-def _loss_bound(eps: float, k: int, c: float, frobenius: float, theta: float, e_theta: float, labels: float, r_norm: float) -> float:
-    """Bound on the error of a loss c*||X theta - y||^2: the residual carries the parameters' error
-    through X plus its own rounding (e_r); squaring and summing give 2*|r|*e_r + e_r^2 + rounding."""
-    e_r = frobenius * e_theta + eps * k * (frobenius * theta + labels)
-    return c * (2 * r_norm * e_r + e_r * e_r + eps * k * r_norm * r_norm)
-
-
 def _augmented(s: Scenario, rows: Iterable[int]) -> np.ndarray:
     return np.array([[size(v) for v in s.features[i]] + [1.0] for i in rows])
 
@@ -178,75 +155,64 @@ def _state_is_finite(step: Step) -> bool:
 
 
 def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
-    """Check every torch number against the exact trajectory with the bounds of ErrorBound, and
-    return those bounds.
+    """Check every torch number against the exact trajectory within the bounds that
+    propagation.Tracker follows through the run, and return those bounds.
 
     Once torch's parameters or gradients are non-finite (accepted only where the exact values
     pass the dtype's range), every later step computes from inf or nan: those steps are recorded
     but not compared, since no float result could match the exact run there.
     """
-    eps = machine_epsilon(s.dtype)
-    lr = float(s.lr)
-    theta_before = norm((*s.weight, s.bias))
-    bound = ErrorBound(2 * eps * theta_before)
+    tracker = Tracker(s, sorted({len(step.indices) for step in exact.steps}))
+    theta_before = np.array([value(v) for v in (*s.weight, s.bias)])
     epochs = iter(zip(trace.epoch_loss, exact.epoch_loss))
     step_bounds: list[StepBounds | None] = []
     epoch_bounds: list[float | None] = []
     compared = True  # until torch's parameters or gradients become non-finite
-    for number, (step, want) in enumerate(zip(trace.steps, exact.steps, strict=True), start=1):
-        if step.indices != want.indices:
-            raise MismatchError(f"{s.source}: step {number}: torch used rows {step.indices}, the exact run {want.indices}")
-        if not compared:
-            step_bounds.append(None)
+    with np.errstate(all="ignore"):  # a diverging run's magnitudes reach inf: its bounds are then inf (not compared)
+        for number, (step, want) in enumerate(zip(trace.steps, exact.steps, strict=True), start=1):
+            if step.indices != want.indices:
+                raise MismatchError(f"{s.source}: step {number}: torch used rows {step.indices}, the exact run {want.indices}")
+            if not compared:
+                step_bounds.append(None)
+                if step.batch == s.batches_per_epoch:
+                    epoch_bounds.append(None)
+                continue
+            where = f"{s.source}: epoch {step.epoch} batch {step.batch}"
+            residual = np.array([value(r) for r in want.residual])
+            grad = np.array([value(g) for g in (*want.grad_weight, want.grad_bias)])
+            e_loss, e_grad, e_theta = tracker.step(want.indices, theta_before, residual, grad)
+            peaks = _peaks(s, want, theta_before)
+            check(where, "loss", step.loss, want.loss, float(e_loss), s.dtype, peak=peaks[0])
+            for j in range(s.d):
+                check(where, f"w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], float(e_grad[j]), s.dtype, peak=peaks[1])
+            check(where, "b.grad", step.grad_bias, want.grad_bias, float(e_grad[s.d]), s.dtype, peak=peaks[1])
+            for j in range(s.d):
+                check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], float(e_theta[j]), s.dtype, peak=peaks[2])
+            check(where, "b after the step", step.bias, want.bias, float(e_theta[s.d]), s.dtype, peak=peaks[2])
+            theta_before = np.array([value(v) for v in (*want.weight, want.bias)])
+            step_bounds.append(StepBounds(float(e_loss), tuple(map(float, e_grad)), tuple(map(float, e_theta))))
             if step.batch == s.batches_per_epoch:
-                epoch_bounds.append(None)
-            continue
-        where = f"{s.source}: epoch {step.epoch} batch {step.batch}"
-        matrix = _augmented(s, want.indices)
-        f_norm = frobenius(matrix)
-        c = float(s.loss_scale(len(want.indices)))
-        k = 2 * (len(want.indices) + s.d + 4)
-        labels = norm([s.labels[i] for i in want.indices])
-        r_norm = norm(want.residual)
-        r_max = max(size(r) for r in want.residual)
-        forward_peak = f_norm * theta_before  # the products x_ij * w_j before they cancel
-        e_loss = _loss_bound(eps, k, c, f_norm, theta_before, bound.theta, labels, r_norm)
-        check(where, "loss", step.loss, want.loss, e_loss, s.dtype, peak=max(forward_peak, _sum_of_squares(want.residual)))
-        h = 2 * c * _gram(matrix)
-        local_g = 2 * c * f_norm * eps * k * (f_norm * theta_before + labels + r_norm)
-        e_g = (0.0 if s.zero_grad else bound.grad) + float(np.linalg.norm(h, 2)) * bound.theta + local_g
-        column_sums = [math.fsum(abs(float(v)) for v in column) for column in matrix.T]
-        grad_peak = max(forward_peak, r_max, 2 * c * max(column_sums) * r_max)
-        for j in range(s.d):
-            check(where, f"w.grad[{j}]", step.grad_weight[j], want.grad_weight[j], e_g, s.dtype, peak=grad_peak)
-        check(where, "b.grad", step.grad_bias, want.grad_bias, e_g, s.dtype, peak=grad_peak)
-        growth = max(abs(1 - lr * float(lam)) for lam in np.linalg.eigvalsh(h))
-        grad_norm = norm((*want.grad_weight, want.grad_bias))
-        theta_after = norm((*want.weight, want.bias))
-        e_theta = growth * bound.theta + lr * (0.0 if s.zero_grad else bound.grad) + lr * local_g
-        e_theta += eps * k * (theta_after + lr * grad_norm)
-        step_peak = max(theta_before, grad_norm, grad_peak, lr * grad_norm)  # an overflowed gradient makes the update inf
-        for j in range(s.d):
-            check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], e_theta, s.dtype, peak=step_peak)
-        check(where, "b after the step", step.bias, want.bias, e_theta, s.dtype, peak=step_peak)
-        bound, theta_before = ErrorBound(e_theta, e_g), theta_after
-        step_bounds.append(StepBounds(e_loss, e_g, e_theta))
-        if step.batch == s.batches_per_epoch:
-            torch_loss, exact_loss = next(epochs)
-            full = _augmented(s, range(s.n))
-            f_full = frobenius(full)
-            k_full = 2 * (s.n + s.d + 4)
-            full_residual = residual(s, tuple(range(s.n)), want.weight, want.bias)
-            c_full = float(s.loss_scale(s.n))
-            e_full = _loss_bound(eps, k_full, c_full, f_full, theta_after, e_theta, norm(s.labels), norm(full_residual))
-            peak = max(f_full * theta_after, _sum_of_squares(full_residual))
-            check(f"{s.source}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
-            epoch_bounds.append(e_full)
-        compared = _state_is_finite(step)
+                torch_loss, exact_loss = next(epochs)
+                full_residual = residual_of(s, tuple(range(s.n)), want.weight, want.bias)
+                e_full = tracker.full_loss(theta_before, np.array([value(r) for r in full_residual]))
+                peak = max(frobenius(_augmented(s, range(s.n))) * norm((*want.weight, want.bias)), _sum_of_squares(full_residual))
+                check(f"{s.source}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
+                epoch_bounds.append(e_full)
+            compared = _state_is_finite(step)
     return Bounds(tuple(step_bounds), tuple(epoch_bounds))
 
 
-def _gram(matrix: np.ndarray) -> np.ndarray:
-    """A^T A with correctly rounded sums, the same on every machine (BLAS's order is not)."""
-    columns = [[float(v) for v in column] for column in matrix.T]
-    return np.array([[math.fsum(a * b for a, b in zip(u, v)) for v in columns] for u in columns])
+def _peaks(s: Scenario, want: ExactStep, theta_before: np.ndarray) -> tuple[float, float, float]:
+    """The largest intermediates torch holds on the way to a step's loss, gradient and parameters
+    (the products x_ij * w_j before they cancel, the squares before they are divided, X_B^T r):
+    where one passes the dtype's range, torch's non-finite value is a true outcome."""
+    matrix = _augmented(s, want.indices)
+    f_norm = frobenius(matrix)
+    c = float(s.loss_scale(len(want.indices)))
+    forward = f_norm * float(np.sqrt(np.sum(theta_before * theta_before)))
+    r_max = max(size(r) for r in want.residual)
+    column_sums = [math.fsum(abs(float(v)) for v in column) for column in matrix.T]
+    grad = max(forward, r_max, 2 * c * max(column_sums) * r_max)
+    grad_norm = norm((*want.grad_weight, want.grad_bias))
+    theta = float(np.sqrt(np.sum(theta_before * theta_before)))
+    return max(forward, _sum_of_squares(want.residual)), grad, max(theta, grad_norm, grad, float(s.lr) * grad_norm)

@@ -7,13 +7,15 @@ from fractions import Fraction
 
 import sympy
 
+from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
 from generator.kinds.mse.run import Trace
 from generator.kinds.mse.scenario import Scenario
 from generator.reader import Matrix
+from generator.rounding import Ball
 from generator.tolerance import check
-from generator.values import machine_epsilon
+from generator.values import nearest_float
 
 BoundMatrix = tuple[tuple[float, ...], ...]
 
@@ -79,31 +81,54 @@ def derive(s: Scenario) -> Exact:
     return Exact(residual, squares, total, exact_loss, grad, total / other, other_grad)
 
 
-def bounds(s: Scenario) -> Bounds:
-    """With a = |x| + |y| per element and eps the dtype's machine epsilon: the rounded inputs and
-    the subtraction leave x - y within eps*a; squaring adds at most 3*eps*a^2; a sum of N squares
-    adds N*eps*sum(a^2) whatever order torch sums in; dividing adds one more eps.
-    Computed in plain float arithmetic from the exact inputs, so the same on every machine."""
-    eps = machine_epsilon(s.dtype)
+def _loss_balls(s: Scenario, reduction: str, residual: list[Ball], squares: list[Ball]) -> tuple[Ball, list[Ball]]:
+    """torch's loss and X.grad for one reduction, as MSELoss computes them: the entries' squares
+    summed (in an order we do not know) and divided by n·d for "mean"; the gradient as the kernel
+    writes it, norm * (x - y) * grad_output, with norm = 2/(n·d) or 2 converted to the dtype."""
+    divisor = s.divisor_of(reduction)
+    total = rounding.total(squares, s.dtype)
+    loss = rounding.div(total, rounding.exact_input(divisor), s.dtype) if divisor != 1 else total
+    norm = rounding.exact_input(rounding.converted(2 / divisor, s.dtype))
+    return loss, [rounding.mul(norm, r, s.dtype) for r in residual]
+
+
+def _inputs(s: Scenario) -> list[tuple[Ball, Ball]]:
+    """Each entry's x and y as torch holds them: the nearest floats of the dtype."""
+    return [
+        (rounding.exact_input(nearest_float(x, s.dtype)), rounding.exact_input(nearest_float(y, s.dtype)))
+        for xr, yr in zip(s.X, s.Y)
+        for x, y in zip(xr, yr)
+    ]
+
+
+def bounds(s: Scenario, exact: Exact) -> Bounds:
+    """The verified bound of every torch value: each operation MSELoss performs, followed from
+    torch's rounded inputs with its actual magnitudes (generator/rounding.py), plus the exact effect
+    of rounding the inputs. Computed in exact arithmetic, so the same on every machine."""
     n, d = s.shape
-    scale = [[float(abs(x) + abs(y)) for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
-    total_scale = sum(a * a for row in scale for a in row)
-    sum_bound = (n * d + 3) * eps * total_scale
-    other = s.divisor_of(s.other_reduction)
+    residual = [rounding.sub(x, y, s.dtype) for x, y in _inputs(s)]
+    squares = [rounding.mul(r, r, s.dtype) for r in residual]
+    sum_squares = rounding.total(squares, s.dtype)
+    loss, grad = _loss_balls(s, s.reduction, residual, squares)
+    other_loss, other_grad = _loss_balls(s, s.other_reduction, residual, squares)
+
+    def matrix(balls: list[Ball], exact_rows: Matrix) -> BoundMatrix:
+        return tuple(tuple(balls[i * d + j].bound(exact_rows[i][j]) for j in range(d)) for i in range(n))
+
     return Bounds(
-        residual=tuple(tuple(eps * a for a in row) for row in scale),
-        squares=tuple(tuple(3 * eps * a * a for a in row) for row in scale),
-        sum_squares=sum_bound,
-        loss=(sum_bound + eps * total_scale) / s.divisor,
-        grad=tuple(tuple(3 * eps * a * 2 / s.divisor for a in row) for row in scale),
-        other_loss=(sum_bound + eps * total_scale) / other,
-        other_grad=tuple(tuple(3 * eps * a * 2 / other for a in row) for row in scale),
+        residual=matrix(residual, exact.residual),
+        squares=matrix(squares, exact.squares),
+        sum_squares=sum_squares.bound(exact.sum_squares),
+        loss=loss.bound(exact.loss),
+        grad=matrix(grad, exact.grad),
+        other_loss=other_loss.bound(exact.other_loss),
+        other_grad=matrix(other_grad, exact.other_grad),
     )
 
 
 def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
     """Compare every torch value with its exact twin within `bounds`; return the bounds."""
-    b = bounds(s)
+    b = bounds(s, exact)
     n, d = s.shape
     for i in range(n):
         for j in range(d):

@@ -4,17 +4,20 @@ and the check of torch against them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
 from generator.kinds.regression_losses.run import Trace
 from generator.kinds.regression_losses.scenario import LOSSES, Scenario
 from generator.reader import Matrix
+from generator.rounding import Ball
 from generator.tolerance import check
-from generator.values import machine_epsilon
+from generator.values import nearest_float
 
 BoundMatrix = tuple[tuple[float, ...], ...]
 
@@ -119,45 +122,99 @@ class Bounds:
     losses: dict[str, LossBounds]
 
 
-def entry_bounds(name: str, s: Scenario, r: Fraction, a: float) -> tuple[float, float]:
-    """(bound on torch's entry loss, bound on its gradient entry) for one entry.
+def _branches(value: Ball, edge: Ball, below: Callable[[], Ball], above: Callable[[], Ball]) -> Ball:
+    """`below()` where torch's value is certainly under the edge (value < edge), `above()` where it
+    certainly is not, and both enclosed where its rounding leaves the comparison open."""
+    if value.mid + value.rad < edge.mid - edge.rad:
+        return below()
+    if value.mid - value.rad >= edge.mid + edge.rad:
+        return above()
+    return rounding.hull([below(), above()])
 
-    With eps the dtype's epsilon and a = |x| + |y|, torch's r carries at most e_r = eps*a. Each loss
-    is continuous in r with a slope of at most L (1 for L1 and SmoothL1, min(delta, |r|+e_r) for
-    Huber, 2(|r|+e_r) for MSE), so the entry's value moves by at most L*e_r, plus its own rounding
-    (a few eps of the numbers involved, beta and delta rounded to the dtype included). The
-    gradients are continuous too (slope 1/beta, 1, 2), except L1's sign, which is exact unless r is
-    within e_r of 0, where torch may return any of -1, 0, 1.
-    """
-    eps = machine_epsilon(s.dtype)
-    e_r, size = eps * a, float(abs(r))
-    value, slope, _ = closed_form(name, r, s)
-    beta, delta = float(s.beta), float(s.delta)
-    lipschitz = {"l1": 1.0, "smooth_l1": 1.0, "huber": min(delta, size + e_r), "mse": 2 * (size + e_r)}[name]
-    scale = {"l1": 0.0, "smooth_l1": beta, "huber": delta * (delta + a), "mse": 0.0}[name]
-    e_value = lipschitz * e_r + 8 * eps * (float(abs(value)) + lipschitz * a + scale)
+
+def _entry(name: str, s: Scenario, r: Ball, sign: int, norm: Ball, edges: dict[str, Ball]) -> tuple[Ball, Ball]:
+    """torch's loss of one entry (reduction "none") and its gradient entry, as the CPU kernels write
+    them (ATen's PointwiseOpsKernel / BinaryOpsKernel): z = |x - y|, then the branch on z; the
+    gradient as norm times the branch's slope (times grad_output, which is 1). `sign` is the sign
+    of torch's x - y, which is the sign of the exact difference of its inputs (a rounding keeps it)."""
+    dtype = s.dtype
+    z = rounding.absolute(r)
+    half = rounding.exact_input(0.5)
     if name == "l1":
-        e_slope = 2.0 if size <= 2 * e_r else 4 * eps
-    else:
-        steepness = {"smooth_l1": 1 / beta, "huber": 1.0, "mse": 2.0}[name]
-        e_slope = steepness * e_r + 8 * eps * (float(abs(slope)) + steepness * a + (delta if name == "huber" else 0.0))
-    return e_value, e_slope / s.divisor + 4 * eps * float(abs(slope)) / s.divisor
+        return z, Ball(sign * norm.mid, norm.rad)
+    if name == "mse":
+        return rounding.mul(r, r, dtype), rounding.mul(norm, r, dtype)
+    edge = edges[name]
+    if name == "smooth_l1":
+        value = _branches(
+            z, edge,
+            lambda: rounding.div(rounding.mul(rounding.mul(half, z, dtype), z, dtype), edge, dtype),
+            lambda: rounding.sub(z, rounding.mul(half, edge, dtype), dtype),
+        )
+        slope = _branches(
+            z, edge,
+            lambda: rounding.div(rounding.mul(norm, r, dtype), edge, dtype),
+            lambda: Ball(sign * norm.mid, norm.rad),
+        )
+        return value, slope
+    value = _branches(
+        z, edge,
+        lambda: rounding.mul(rounding.mul(half, z, dtype), z, dtype),
+        lambda: rounding.mul(edge, rounding.sub(z, rounding.mul(half, edge, dtype), dtype), dtype),
+    )
+    slope = _branches(
+        z, edge,
+        lambda: rounding.mul(norm, r, dtype),
+        lambda: rounding.mul(Ball(sign * norm.mid, norm.rad), edge, dtype),
+    )
+    return value, slope
+
+
+def _norm(name: str, s: Scenario) -> Ball:
+    """The factor a loss's backward kernel scales by: 1/N or 1 (2/N or 2 for MSE), held in the dtype."""
+    scale = 2 if name == "mse" else 1
+    return rounding.constant(Fraction(scale, s.divisor), s.dtype)
 
 
 def bounds(s: Scenario, exact: Exact) -> Bounds:
-    """The verified bound of every torch value, in plain float arithmetic from the exact values."""
-    eps = machine_epsilon(s.dtype)
+    """The verified bound of every torch value: each loss's kernel followed from torch's rounded
+    inputs, with the actual magnitudes (generator/rounding.py), plus the exact effect of rounding
+    the inputs; sums in any order; the branch torch takes decided where its rounding cannot change
+    it, both branches enclosed where it can. Exact arithmetic: the same on every machine."""
+    dtype = s.dtype
     n, d = s.shape
-    scale = [[float(abs(x) + abs(y)) for x, y in zip(xr, yr)] for xr, yr in zip(s.X, s.Y)]
+    inputs = [
+        (Fraction(nearest_float(x, dtype)), Fraction(nearest_float(y, dtype)))
+        for xr, yr in zip(s.X, s.Y) for x, y in zip(xr, yr)
+    ]
+    residual = [rounding.sub(Ball(x), Ball(y), dtype) for x, y in inputs]
+    signs = [(x > y) - (x < y) for x, y in inputs]
+    edges = {
+        "smooth_l1": Ball(Fraction(rounding.converted(nearest_float(s.beta, "float64"), dtype))),
+        "huber": Ball(Fraction(rounding.converted(nearest_float(s.delta, "float64"), dtype))),
+    }
+
+    def matrix(values: list[float]) -> BoundMatrix:
+        return tuple(tuple(values[i * d + j] for j in range(d)) for i in range(n))
+
     losses = {}
     for name in LOSSES:
-        pairs = [[entry_bounds(name, s, exact.residual[i][j], scale[i][j]) for j in range(d)] for i in range(n)]
-        elementwise = tuple(tuple(p[0] for p in row) for row in pairs)
-        magnitude = sum(float(abs(v)) for row in exact.losses[name].elementwise for v in row)
-        total = sum(e for row in elementwise for e in row) + n * d * eps * magnitude
-        loss = total / s.divisor + 2 * eps * float(abs(exact.losses[name].loss))
-        losses[name] = LossBounds(elementwise, total, loss, tuple(tuple(p[1] for p in row) for row in pairs))
-    return Bounds(tuple(tuple(eps * a for a in row) for row in scale), losses)
+        want = exact.losses[name]
+        flat_values = [v for row in want.elementwise for v in row]
+        flat_grads = [g for row in want.grad for g in row]
+        norm = _norm(name, s)
+        entries = [_entry(name, s, r, sign, norm, edges) for r, sign in zip(residual, signs)]
+        values = [value for value, _ in entries]
+        total = rounding.total(values, dtype)
+        loss = rounding.div(total, Ball(Fraction(s.divisor)), dtype) if s.divisor != 1 else total
+        losses[name] = LossBounds(
+            matrix([v.bound(e) for v, e in zip(values, flat_values)]),
+            total.bound(want.sum),
+            loss.bound(want.loss),
+            matrix([g.bound(e) for (_, g), e in zip(entries, flat_grads)]),
+        )
+    flat_residual = [v for row in exact.residual for v in row]
+    return Bounds(matrix([r.bound(e) for r, e in zip(residual, flat_residual)]), losses)
 
 
 def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
