@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ("forward", "reversed", "pairwise", "two accumulators")
 
 
-class Overflow(Exception):
+class LeftTheRangeError(Exception):
     """The emulated run left the float range: the example says nothing about a bound."""
 
 
@@ -50,7 +50,7 @@ class Float:
     def fl(self, value: F) -> F:
         rounded = nearest_float(value, self.dtype)
         if abs(rounded) == float("inf"):
-            raise Overflow
+            raise LeftTheRangeError
         return F(rounded)
 
     def total(self, terms: Sequence[F]) -> F:
@@ -176,7 +176,7 @@ def sgd_scenarios(draw):
 def test_sgd_bounds_hold_in_every_order(s, order, fma):
     try:
         trace = emulate_sgd(s, Float(s.dtype, order, fma))
-    except Overflow:
+    except LeftTheRangeError:
         assume(False)
     schedule = [step.indices for step in trace.steps]
     linreg_exact.verify(s, trace, linreg_exact.derive(s, schedule))  # raises MismatchError past a bound
