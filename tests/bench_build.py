@@ -227,7 +227,28 @@ def serve_edits() -> None:
             server.wait(10)
 
 
+def bound_tightness() -> None:
+    """bound ÷ |torch − exact| (issue 20's targets: median <= 50, p90 <= 500, p99 <= 5,000)."""
+    from generator import tightness
+    from tests.samples import measured_ratios, random_tables
+
+    print("bound tightness, bound / |torch - exact| over values with an error (targets: median <= 50, p90 <= 500, p99 <= 5,000):")
+    committed = []
+    for path in sorted((ROOT / "docs" / "scenarios").glob("*.json")):
+        ratios = tightness.ratios(json.loads(path.read_text(encoding="utf-8")))
+        committed += ratios
+        print(f"  {path.stem:34} {tightness.summary(ratios)}")
+    print(f"  {'all committed results':34} {tightness.summary(committed)}")
+    every = []
+    for kind in ("mse", "regression-losses", "linreg-sgd"):
+        ratios = [r for table in random_tables(kind, 20) for r in measured_ratios(table)]
+        every += ratios
+        print(f"  {'20 random ' + kind:34} {tightness.summary(ratios)}")
+    print(f"  {'all random':34} {tightness.summary(every)}")
+
+
 if __name__ == "__main__":
+    bound_tightness()
     stages([Path(p) for p in sys.argv[1:]] or [ROOT / "scenarios"])
     serve_edits()
     commands()

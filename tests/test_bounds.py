@@ -32,6 +32,7 @@ from generator.kinds.mse import exact as mse_exact
 from generator.kinds.regression_losses import exact as losses_exact
 from generator.loading import scenario_from
 from generator.values import nearest_float
+from tests.samples import measured_ratios, random_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ("forward", "reversed", "pairwise", "two accumulators")
@@ -316,3 +317,12 @@ def test_the_tightness_figures_count_only_values_with_an_error():
     assert tightness.ratios(results) == [1.0 / float(F(1, 3) - F(1, 4))]
     assert tightness.summary([5.0, 1.0, 3.0]) == tightness.Tightness(3, 3.0, 5.0, 5.0, 5.0)
 
+
+
+@pytest.mark.parametrize("kind", ["mse", "regression-losses", "linreg-sgd"])
+def test_bounds_are_tight_on_scenarios_nobody_wrote(kind):
+    """torch's real errors on seeded random scenarios of each kind, against the same generous margins."""
+    ratios = [r for table in random_tables(kind, 6, seed=1) for r in measured_ratios(table)]
+    figures = tightness.summary(ratios)
+    assert figures.count > 10
+    assert figures.median <= 100 and figures.p90 <= 1000 and figures.p99 <= 10_000, figures
