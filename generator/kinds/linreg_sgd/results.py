@@ -1,0 +1,89 @@
+"""What a linreg-sgd run records: the kind's part of the results file, typed (generator/codec.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from generator.codec import OMIT, V
+from generator.reader import Matrix
+
+
+@dataclass(frozen=True)
+class StepResults:
+    """One SGD step: the batch's loss before it, the gradient step() used, the parameters after it."""
+
+    epoch: int  # counted from 1
+    batch: int  # counted from 1
+    indices: tuple[int, ...]  # the batch's rows
+    loss: V
+    grad_weight: tuple[V, ...]  # accumulated when zero_grad is false
+    grad_bias: V
+    weight: tuple[V, ...]  # after the step
+    bias: V
+
+
+@dataclass(frozen=True)
+class FirstBatch:
+    """The first step worked by hand, exactly."""
+
+    residual: tuple[Fraction, ...]  # X_B w + b - y_B
+    residual_sum: Fraction
+    xt_residual: tuple[Fraction, ...]  # X_B^T r
+    lr_grad_weight: tuple[Fraction, ...]  # eta times the gradients
+    lr_grad_bias: Fraction
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The Hessian of the loss over some rows: its largest eigenvalue, isolated, and 2 / lambda_max."""
+
+    indices: tuple[int, ...]
+    lambda_max: tuple[Fraction, ...]  # (lo, hi], hi - lo <= 10^-8
+    threshold: tuple[Fraction, ...] | None  # (2 / hi, 2 / lo), None when lambda_max may be 0
+
+
+@dataclass(frozen=True)
+class Stability:
+    full: Curvature  # all rows
+    batches: tuple[Curvature, ...]  # each batch of the first epoch
+
+
+@dataclass(frozen=True)
+class LeastSquares:
+    """The minimum of the loss on all data, by the normal equations."""
+
+    weight: tuple[Fraction, ...]
+    bias: Fraction
+    loss: Fraction
+    gap: Fraction  # the last epoch's exact loss minus it
+
+
+@dataclass(frozen=True)
+class Twin:
+    """The same run with trainer.zero_grad(), beside one without it."""
+
+    steps: tuple[StepResults, ...]
+    epoch_loss: tuple[V, ...]
+
+
+@dataclass(frozen=True)
+class LinregResults:
+    features: Matrix
+    labels: tuple[Fraction, ...]
+    initial_weight: tuple[Fraction, ...]
+    initial_bias: Fraction
+    lr: Fraction
+    batch_size: int
+    epochs: int
+    reduction: str
+    zero_grad: bool
+    order: tuple[tuple[int, ...], ...] | None
+    seed: int | None
+    see_also: str | None
+    steps: tuple[StepResults, ...]
+    epoch_loss: tuple[V, ...]  # the loss on all data after each epoch
+    first_batch: FirstBatch
+    stability: Stability | None  # None past 10 features
+    least_squares: LeastSquares | None  # None past 10 features, or when singular
+    with_zero_grad: Twin | None = field(default=None, metadata=OMIT)  # only when zero_grad is false
