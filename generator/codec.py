@@ -99,7 +99,7 @@ def _hints(kind: type) -> dict[str, Any]:
     return typing.get_type_hints(kind)
 
 
-def _decode(kind: Any, data: object, file: str, path: str) -> object:  # noqa: C901 - one branch per JSON shape
+def _decode(kind: Any, data: object, file: str, path: str) -> object:
     origin = get_origin(kind)
     if origin in (Union, types.UnionType):
         options = get_args(kind)
@@ -183,7 +183,7 @@ def _dataclass(kind: Any, data: object, file: str, path: str) -> object:
     if unknown:
         where = f"{path}.{unknown[0]}" if path else unknown[0]
         raise ResultsFormatError(f"{file}: {where}: unknown key (expected one of {', '.join(sorted(fields))})")
-    values = {}
+    values: dict[str, object] = {}
     for name, item in fields.items():
         where = f"{path}.{name}" if path else name
         if name not in data:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import codec
-from generator.codec import OMIT, V, ResultsFormatError
+from generator.codec import OMIT, ResultsFormatError, V
 
 ROOT = Path(__file__).resolve().parent.parent
 
