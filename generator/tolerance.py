@@ -1,10 +1,8 @@
-"""Torch-versus-exact comparison with a tolerance derived from the dtype's machine epsilon.
+"""Torch-versus-exact comparison of one value against its verified bound.
 
-Every bound below has the form eps * (number of rounding steps) * (magnitude of the operands),
-the classic forward-error bound for sums and products (Higham, "Accuracy and Stability of
-Numerical Algorithms", ch. 3: a sum of k terms carries at most about k*eps relative to the sum of
-the terms' absolute values). Each kind computes the magnitudes of its own quantities and calls
-`check` once per number; a failure names the scenario, the quantity and both values.
+The bounds themselves are derived per kind from the operations torch performs
+(`generator/rounding.py`, and `kinds/linreg_sgd/propagation.py` for SGD); each kind calls `check`
+once per number, and a failure names the scenario, the quantity and both values.
 """
 
 from __future__ import annotations
@@ -37,5 +35,5 @@ def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: 
     if error > Fraction(bound):
         raise MismatchError(
             f"{slug}: {quantity}: torch gave {torch_value!r}, exact is {exact} = {exact_float!r}; "
-            f"difference {float(error):.3e} exceeds the {dtype} tolerance {bound:.3e}"
+            f"difference {float(error):.3e} exceeds its verified {dtype} bound {bound:.3e}"
         )
