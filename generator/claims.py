@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from generator.codec import Listing
 from generator.errors import Problem
 from generator.reader import Reader, did_you_mean
 from generator.values import InvalidNumberError, parse_exact
@@ -144,7 +145,7 @@ def _resolve(results: dict[str, Any], claim: Claim) -> Any:
     return node
 
 
-def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list[int]]) -> Any:
+def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list[int]]) -> Listing:
     """The exact values in the claim's shape; the indices of wrong entries appended to `wrong`."""
     if isinstance(claimed, Number):
         if not (isinstance(node, dict) and "exact" in node):
@@ -152,19 +153,33 @@ def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list
         exact = Fraction(node["exact"])
         if not is_right(claimed, exact):
             wrong.append(list(where))
-        return node["exact"]
+        return Listing(node["exact"])
     if not isinstance(node, list) or len(node) != len(claimed):
         size = len(node) if isinstance(node, list) else "one number"
         raise LookupError(f"has {size} entries here; the claim has {len(claimed)}")
-    return [_judge(c, n, (*where, i), wrong) for i, (c, n) in enumerate(zip(claimed, node))]
+    return Listing(None, tuple(_judge(c, n, (*where, i), wrong) for i, (c, n) in enumerate(zip(claimed, node))))
 
 
-def _written(claimed: Claimed) -> Any:
-    return claimed.text if isinstance(claimed, Number) else [_written(c) for c in claimed]
+def _written(claimed: Claimed) -> Listing:
+    return Listing(claimed.text) if isinstance(claimed, Number) else Listing(None, tuple(_written(c) for c in claimed))
 
 
-def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The results' "claims" list, and a problem for each claim whose path or shape does not fit."""
+@dataclass(frozen=True)
+class ClaimRecord:
+    """One claim's verdict, as the results' "claims" list holds it: the value a person wrote, the
+    exact one, and where they differ."""
+
+    path: str  # in the results: "loss", "steps[0].weight[1]"
+    claimed: Listing
+    exact: Listing
+    verdict: str  # "right" or "wrong"
+    wrong: tuple[tuple[int, ...], ...]  # the indices of the entries that differ; ((),) for a single value
+    note: str
+
+
+def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tuple[list[ClaimRecord], list[Problem]]:
+    """The results' "claims" list, and a problem for each claim whose path or shape does not fit.
+    `results` is the results file's data: a claim's path is read there, as a person wrote it."""
     verdicts, problems = [], []
     for claim in claims:
         wrong: list[list[int]] = []
@@ -173,8 +188,6 @@ def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tu
         except LookupError as error:
             problems.append(Problem(source, f"claims.{claim.path}", str(error)))
             continue
-        verdicts.append({
-            "path": claim.path, "claimed": _written(claim.claimed), "exact": exact,
-            "verdict": "wrong" if wrong else "right", "wrong": wrong, "note": claim.note,
-        })
+        verdicts.append(ClaimRecord(claim.path, _written(claim.claimed), exact,
+                                    "wrong" if wrong else "right", tuple(tuple(where) for where in wrong), claim.note))
     return verdicts, problems

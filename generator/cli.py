@@ -27,6 +27,7 @@ from generator.pipeline import (
     render_scenario,
     results_name,
     run_scenario,
+    typed,
 )
 from generator.render import IndexEntry, claim_views, render_index
 from generator.values import int_digits
@@ -116,7 +117,7 @@ def claims(paths: list[Path]) -> int:
     holds one for the same scenario and code). Exit 5 when any claim is wrong."""
     scenarios = load_scenarios(paths)
     runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
-    verdicts = [(scenario, claim) for scenario, results in zip(scenarios, runs) for claim in claim_views(results)]
+    verdicts = [(scenario, claim) for scenario, results in zip(scenarios, runs) for claim in claim_views(typed(scenario, results).claims)]
     for scenario, claim in verdicts:
         detail = claim.claimed if claim.right else f"claimed {claim.claimed}, exact {claim.exact}"
         print(f"{scenario.source}: {claim.path}: {claim.verdict}: {detail}")
@@ -145,7 +146,7 @@ def check(paths: list[Path], out: Path) -> int:
             comparison = compare(committed, fresh)
             problems += [f"{out / results_name(scenario)}: {scenario.source}: {line}" for line in comparison.differences]
             rounded += comparison.rounded
-            committed_platforms.add(res.platform_text(committed))
+            committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
             if comparison.reproduced:
                 record = committed
         generated.append(render_scenario(scenario, record))
@@ -179,7 +180,7 @@ def check(paths: list[Path], out: Path) -> int:
 
 
 def platform_here(runs: list[dict[str, Any]]) -> str:
-    return res.platform_text(runs[0]) if runs else "?"
+    return res.platform_text(runs[0]["platform"]) if runs else "?"
 
 
 def _diff(path: Path, expected: str) -> list[str]:

@@ -6,6 +6,7 @@ anything else with ResultsFormatError naming the file and the path ("steps[3].lo
 fraction such as \"17/6\", got 12"). The rules, in one place:
 
     Fraction            "p/q" (Python's str(Fraction)), read back with Fraction()
+    Listing             a claim's text, or nested arrays of texts
     V                   {"value": float, or "inf", "-inf", "nan"; "exact": "p/q"; "bound": float | null}
     tuple[X, ...]       a JSON array
     dict[str, X]        a JSON object
@@ -48,6 +49,34 @@ class V:
     bound: float | None
 
 
+def v(value: float, exact: Fraction, bound: float | None) -> V:
+    """V of a verified value; a bound that overflowed (inf) is recorded as None: nothing was compared."""
+    return V(value, exact, bound if bound is not None and math.isfinite(bound) else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """A value as a claim writes it: text ("17/6", "2.8333"), or a nested array of such texts."""
+
+    text: str | None
+    items: tuple[Listing, ...] = ()
+
+    def encode(self) -> object:
+        return self.text if self.text is not None else [item.encode() for item in self.items]
+
+    @classmethod
+    def decode(cls, data: object, file: str, path: str) -> Listing:
+        if isinstance(data, str):
+            return cls(data)
+        if not isinstance(data, list):
+            raise _fail(file, path, "a text or an array of texts", data)
+        return cls(None, tuple(cls.decode(item, file, f"{path}[{i}]") for i, item in enumerate(data)))
+
+    def __str__(self) -> str:
+        """17/6, or [-1/3, 1/3] for an array."""
+        return self.text if self.text is not None else "[" + ", ".join(str(item) for item in self.items) + "]"
+
+
 def json_float(value: float) -> float | str:
     """Finite floats as JSON numbers; inf, -inf and nan as the strings "inf", "-inf", "nan"."""
     if math.isnan(value):
@@ -63,6 +92,8 @@ def encode(node: object) -> object:
         return {"value": json_float(node.value), "exact": str(node.exact), "bound": node.bound}
     if isinstance(node, Fraction):
         return str(node)
+    if isinstance(node, Listing):
+        return node.encode()
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         out = {}
         for item in dataclasses.fields(node):
@@ -76,6 +107,14 @@ def encode(node: object) -> object:
     if isinstance(node, dict):
         return {key: encode(value) for key, value in node.items()}
     return node
+
+
+def encode_fields(node: object) -> dict[str, object]:
+    """JSON-ready data of a dataclass: its fields as an object's keys."""
+    data = encode(node)
+    if not isinstance(data, dict):
+        raise TypeError(f"codec: {type(node).__name__} is not a dataclass")
+    return data
 
 
 def dumps(node: object) -> str:
@@ -126,6 +165,8 @@ def _decode(kind: Any, data: object, file: str, path: str) -> object:
         return {key: _decode(item, value, file, f"{path}.{key}" if path else key) for key, value in data.items()}
     if kind is V:
         return _value_record(data, file, path)
+    if kind is Listing:
+        return Listing.decode(data, file, path)
     if kind is Fraction:
         return _fraction(data, file, path)
     if kind is float:

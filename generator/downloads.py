@@ -17,7 +17,7 @@ import math
 from typing import Any
 from urllib.parse import quote
 
-from generator import results as res
+from generator.kinds.base import Printed
 from generator.languages import TEMPLATES
 from generator.render import MARKER
 
@@ -29,16 +29,11 @@ def program_source(name: str) -> str:
     return (TEMPLATES / "programs" / name).read_text(encoding="utf-8")
 
 
-def expected(paths: list[str], results: dict[str, Any]) -> Expected:
-    """Each printed value's quantity, exact value and bound, from the results file. Where torch's
-    recorded value is inf or nan (an overflow the run verified was possible), or has no bound
-    (after torch's parameters went non-finite), the bound is None: the value is not compared."""
-    values: Expected = []
-    for path in paths:
-        record = res.at(results, path)
-        finite = math.isfinite(res.value_of(record))
-        values.append((path, str(record["exact"]), record["bound"] if finite else None))
-    return values
+def expected(printed: list[Printed]) -> Expected:
+    """Each printed value's quantity, exact value and bound. Where torch's recorded value is inf or
+    nan (an overflow the run verified was possible), or has no bound (after torch's parameters went
+    non-finite), the bound is None: the value is not compared."""
+    return [(p.path, str(p.value.exact), p.value.bound if math.isfinite(p.value.value) else None) for p in printed]
 
 
 def expected_literal(values: Expected) -> str:

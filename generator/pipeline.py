@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from generator import downloads
 from generator import results as res
@@ -25,12 +25,13 @@ from generator.claims import judge
 from generator.compare import compare
 from generator.errors import GeneratorError, RunFailuresError, ScenarioError
 from generator.kinds import KINDS
-from generator.kinds.base import Results, Scenario, Solved
+from generator.kinds.base import Scenario, Solved
 from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
 from generator.notebook import notebook
 from generator.program import run_program, start_server
 from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_views, render_errata, render_page
+from generator.results import Record as Results
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -78,11 +79,11 @@ def run_scenario(scenario: Scenario) -> Results:
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
-    results = res.header(scenario, platform(), printed) | kind.record(solved, bounds)
-    verdicts, problems = judge(scenario.source, scenario.header.claims, results)
+    run = res.Run(res.header(scenario, platform(), printed), kind.record(solved, bounds), ())
+    verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
     if problems:
         raise ScenarioError(problems)
-    return results | {"claims": verdicts}
+    return replace(run, claims=tuple(verdicts)).data()
 
 
 def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) -> list[R]:
@@ -107,6 +108,11 @@ def results_name(scenario: Scenario) -> str:
     return f"{scenario.slug}.json"
 
 
+def typed(scenario: Scenario, results: Results) -> res.Run[Any]:
+    """A results file's data as its kind's typed Run (codec.ResultsFormatError where it does not fit)."""
+    return res.read_run(KINDS[scenario.kind].results, results, results_name(scenario))
+
+
 def page_titles(scenario: Scenario) -> dict[str, str]:
     return {language: scenario.title_in(language) for language in languages()}
 
@@ -115,23 +121,23 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     """Every file of one scenario from its results: pure, no torch. `results_bytes` is
     res.dumps(results) when the caller has it already (a long run's results are megabytes)."""
     kind = KINDS[scenario.kind]
-    view = kind.view(scenario, results)
-    printed, short = PrintedOutput.of(results["printed"]), PrintedOutput.of(results["printed"], 30, 10)
-    claims = claim_views(results)
+    run = typed(scenario, results)
+    printed, short = PrintedOutput.of(run.header.printed), PrintedOutput.of(run.header.printed, 30, 10)
+    claims = claim_views(run.claims)
     program = kind.program(scenario)
     script_name = f"{scenario.slug}.py"
-    context = PageContext(
-        scenario, view, program, printed, short, res.platform_text(results), results_name(scenario), claims, script=script_name
-    )
-    extra = kind.files(scenario, results)
-    values = downloads.expected(kind.printed(results), results)
+    extra = kind.files(scenario, run.body, default())
+    values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
     pages, notebooks = {}, {}
     for language, title in titles.items():
         notebook_name = page_name(scenario.slug, language, ".ipynb")
-        page = render_page(kind.template, replace(context, title=title, notebook=notebook_name), language)
+        context = PageContext(scenario, kind.view(scenario, run.body, language), program, printed, short,
+                              res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
+                              script=script_name, notebook=notebook_name)
+        page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
-        notebook_text = notebook(page, extra, program, results["printed"], values, language, scenario.source)
+        notebook_text = notebook(page, extra, program, run.header.printed, values, language, scenario.source)
         notebooks[notebook_name] = notebook_text.encode("utf-8")
     files = {
         **pages,
@@ -170,7 +176,8 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
         files[name] = content
     else:
         if files:
-            return Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(results))
+            run = typed(scenario, results)
+            return Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(run.claims))
     generated = render_scenario(scenario, results, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from generator.claims import ClaimRecord
 from generator.languages import TEMPLATES, Terms, default
 
 if TYPE_CHECKING:  # the kinds import this module: their scenario type is for the reader and mypy only
@@ -78,16 +80,12 @@ class ClaimView:
         return "right" if self.right else "wrong" + (f" at {self.wrong}" if self.wrong else "")
 
 
-def claim_view(claim: dict[str, Any]) -> ClaimView:
-    wrong = ", ".join("".join(f"[{i}]" for i in where) for where in claim["wrong"] if where)
-    from generator.results import claim_listing
+def claim_views(claims: Sequence[ClaimRecord]) -> tuple[ClaimView, ...]:
+    """The claims' verdicts as the pages, the errata and `claims` show them."""
+    def where(c: ClaimRecord) -> str:
+        return ", ".join("".join(f"[{i}]" for i in at) for at in c.wrong if at)
 
-    return ClaimView(claim["path"], claim_listing(claim["claimed"]), claim_listing(claim["exact"]), claim["verdict"] == "right", wrong,
-                     claim["note"])
-
-
-def claim_views(results: dict[str, Any]) -> tuple[ClaimView, ...]:
-    return tuple(claim_view(c) for c in results.get("claims", []))
+    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note) for c in claims)
 
 
 @dataclass(frozen=True)

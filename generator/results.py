@@ -4,47 +4,32 @@ generated page, plot and index entry is rendered from. Writing and reading it ne
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from generator import codec
+from generator.claims import ClaimRecord
+from generator.codec import OMIT, V
 from generator.render import MARKER
-from generator.values import fraction_text
 
 MARKER_KEY = "generated_by"
+R = TypeVar("R")
 Record = dict[str, Any]  # V = {"value": <torch float>, "exact": "<p/q>", "bound": <float> | null}
 
 
-def json_float(value: float) -> float | str:
-    """Finite floats as JSON numbers; inf, -inf and nan as the strings "inf", "-inf", "nan"."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+def row(torch: Sequence[float], exact: Sequence[Fraction], bounds: Sequence[float | None]) -> tuple[V, ...]:
+    """V of each value of a vector."""
+    return tuple(codec.v(value, e, bound) for value, e, bound in zip(torch, exact, bounds, strict=True))
 
 
-def record(value: float, exact: Fraction, bound: float | None) -> Record:
-    """V: torch's value, the exact value, and the verified bound on their distance (null where
-    nothing was compared: after torch's parameters became non-finite, or past the dtype's range)."""
-    shown_bound = bound if bound is not None and math.isfinite(bound) else None
-    return {"value": json_float(value), "exact": fraction_text(exact), "bound": shown_bound}
-
-
-def records(values: Sequence[float], exact: Sequence[Fraction], bounds: Sequence[float | None]) -> list[Record]:
-    return [record(v, e, b) for v, e, b in zip(values, exact, bounds, strict=True)]
-
-
-def matrix_records(
-    values: Sequence[Sequence[float]], exact: Sequence[Sequence[Fraction]], bounds: Sequence[Sequence[float | None]]
-) -> list[list[Record]]:
-    return [records(row, exact_row, bound_row) for row, exact_row, bound_row in zip(values, exact, bounds, strict=True)]
-
-
-def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> list[list[str]]:
-    return [[fraction_text(v) for v in row] for row in rows]
+def matrix(
+    torch: Sequence[Sequence[float]], exact: Sequence[Sequence[Fraction]], bounds: Sequence[Sequence[float | None]]
+) -> tuple[tuple[V, ...], ...]:
+    """V of each value of a matrix."""
+    return tuple(row(r, e, b) for r, e, b in zip(torch, exact, bounds, strict=True))
 
 
 def at(results: dict[str, Any], path: str) -> Any:
@@ -60,53 +45,89 @@ def is_record(node: object) -> bool:
 
 
 def value_of(v: Record) -> float:
-    """Torch's value of V as a float (the strings "inf", "-inf", "nan" included)."""
+    """Torch's value of a V in a parsed results file as a float (the strings "inf", "-inf", "nan" included)."""
     return float(v["value"])
 
 
-def exact_of(v: Record) -> Fraction:
-    return Fraction(v["exact"])
+def exacts_of(vs: Sequence[V]) -> tuple[Fraction, ...]:
+    return tuple(v.exact for v in vs)
 
 
-def values_of(vs: Sequence[Record]) -> tuple[float, ...]:
-    return tuple(value_of(v) for v in vs)
+def values_of(vs: Sequence[V]) -> tuple[float, ...]:
+    return tuple(v.value for v in vs)
 
 
-def exacts_of(vs: Sequence[Record]) -> tuple[Fraction, ...]:
-    return tuple(exact_of(v) for v in vs)
-
-
-def exact_matrix_of(rows: Sequence[Sequence[Record]]) -> tuple[tuple[Fraction, ...], ...]:
+def exact_matrix_of(rows: Sequence[Sequence[V]]) -> tuple[tuple[Fraction, ...], ...]:
     return tuple(exacts_of(row) for row in rows)
 
 
-def header(scenario: Any, platform: dict[str, str], printed: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Header:
+    """The keys every results file has, whatever its kind."""
+
+    generated_by: str  # the marker: which generator wrote it, from which scenario file
+    slug: str
+    kind: str
+    title: str
+    dtype: str
+    torch: str  # torch's version, as platform["torch"]
+    platform: dict[str, str]  # the machine whose floats these are: torch, python, machine, cpu_capability
+    printed: str  # what the shown program printed
+    titles: dict[str, str] | None = field(default=None, metadata=OMIT)  # the other editions' titles
+
+
+@dataclass(frozen=True)
+class Run(Generic[R]):
+    """One results file, typed: the header, the kind's record (kinds/*/results.py), the claims' verdicts."""
+
+    header: Header
+    body: R
+    claims: tuple[ClaimRecord, ...]
+
+    def data(self) -> dict[str, object]:
+        """The results file as JSON-ready data: the three parts' keys side by side."""
+        return codec.encode_fields(self.header) | codec.encode_fields(self.body) | {"claims": codec.encode(self.claims)}
+
+    def dumps(self) -> str:
+        """The results file's bytes, as res.dumps writes them."""
+        return dumps(self.data())
+
+
+HEADER_FIELDS = frozenset(item for item in Header.__dataclass_fields__)
+
+
+def read_run(body: type[R], data: object, file: str) -> Run[R]:
+    """A parsed results file as a Run of the kind's record type `body`, or codec.ResultsFormatError
+    naming `file` and the path of the first thing that does not fit."""
+    if not isinstance(data, dict):
+        raise codec.ResultsFormatError(f"{file}: top level: expected an object")
+    header = {key: value for key, value in data.items() if key in HEADER_FIELDS}
+    rest = {key: value for key, value in data.items() if key not in HEADER_FIELDS and key != "claims"}
+    return Run(codec.decode(Header, header, file), codec.decode(body, rest, file),
+               codec.decode(tuple[ClaimRecord, ...], data.get("claims", []), file, "claims"))
+
+
+def header(scenario: Any, platform: dict[str, str], printed: str) -> Header:
     """The keys every results file has."""
-    return {
-        MARKER_KEY: f"{MARKER} from {scenario.source}; do not edit",
-        "slug": scenario.slug,
-        "kind": scenario.kind,
-        "title": scenario.title,
-        **({"titles": dict(scenario.header.titles)} if scenario.header.titles else {}),
-        "dtype": scenario.dtype,
-        "torch": platform["torch"],
-        "platform": platform,
-        "printed": printed,
-    }
+    return Header(
+        generated_by=f"{MARKER} from {scenario.source}; do not edit",
+        slug=scenario.slug,
+        kind=scenario.kind,
+        title=scenario.title,
+        titles=dict(scenario.header.titles) if scenario.header.titles else None,
+        dtype=scenario.dtype,
+        torch=platform["torch"],
+        platform=platform,
+        printed=printed,
+    )
 
 
-def platform_text(results: dict[str, Any]) -> str:
+def platform_text(platform: dict[str, str]) -> str:
     """How a page names the machine its floats came from: "torch 2.13.0+cpu on x86_64, AVX2"."""
-    platform = results.get("platform") or {"torch": results["torch"]}
     where = ", ".join(platform[key] for key in ("machine", "cpu_capability") if platform.get(key))
-    return f"torch {platform['torch']}" + (f" on {where}" if where else "")
+    return f"torch {platform.get('torch', '?')}" + (f" on {where}" if where else "")
 
 
 def dumps(results: dict[str, Any]) -> str:
     """Deterministic JSON: sorted keys, two-space indent, no NaN literals, trailing newline."""
     return json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def claim_listing(value: Any) -> str:
-    """A claimed or exact value of a claim as text: 17/6, or [-1/3, 1/3] for an array."""
-    return "[" + ", ".join(claim_listing(v) for v in value) + "]" if isinstance(value, list) else str(value)

@@ -7,7 +7,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from generator import tightness
+from generator import codec, tightness
 from generator.kinds import KINDS
 from generator.kinds.base import Solved
 from generator.loading import scenario_from
@@ -54,4 +54,4 @@ def measured_ratios(table: dict[str, Any], slug: str = "random") -> list[float]:
     scenario = scenario_from(table, slug)
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
-    return tightness.ratios(kind.record(solved, kind.verify(solved)))
+    return tightness.ratios(codec.encode_fields(kind.record(solved, kind.verify(solved))))

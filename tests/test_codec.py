@@ -60,3 +60,37 @@ def test_a_file_of_the_wrong_shape_names_the_file_and_the_path(edit, message):
     with pytest.raises(ResultsFormatError) as caught:
         codec.decode(Outer, data, "f.json")
     assert str(caught.value) == message
+
+
+COMMITTED = sorted((ROOT / "docs" / "scenarios").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_every_committed_results_file_reads_into_its_type_and_writes_back_to_the_same_bytes(path):
+    from generator import results as res
+    from generator.kinds import KINDS
+
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    run = res.read_run(KINDS[data["kind"]].results, data, path.name)
+    assert type(run.body).__name__.endswith("Results")
+    assert run.dumps() == text
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda d: d["steps"][2]["loss"].update(exact="1/0"), "linreg-sgd.json: steps[2].loss.exact: expected a fraction"),
+    (lambda d: d["steps"][0].update(los=d["steps"][0].pop("loss")), "linreg-sgd.json: steps[0].los: unknown key"),
+    (lambda d: d["first_batch"].update(residual="3"), 'linreg-sgd.json: first_batch.residual: expected an array, got "3"'),
+    (lambda d: d["platform"].update(torch=2), "linreg-sgd.json: platform.torch: expected a string, got 2"),
+    (lambda d: d["claims"][0].update(wrong=[["x"]]), 'linreg-sgd.json: claims[0].wrong[0][0]: expected an integer, got "x"'),
+    (lambda d: d.pop("printed"), "linreg-sgd.json: printed: missing"),
+])
+def test_a_results_file_with_a_wrong_key_or_type_names_the_file_and_the_path(edit, where):
+    from generator import results as res
+    from generator.kinds import KINDS
+
+    data = json.loads((ROOT / "docs" / "scenarios" / "linreg-sgd.json").read_text(encoding="utf-8"))
+    edit(data)
+    with pytest.raises(ResultsFormatError) as caught:
+        res.read_run(KINDS["linreg-sgd"].results, data, "linreg-sgd.json")
+    assert str(caught.value).startswith(where)

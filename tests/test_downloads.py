@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT
 from test_pages import foreign_numbers
 
+from generator import codec
 from generator import results as res
 from generator.compare import PRINTED_FLOAT
 from generator.kinds import KINDS
@@ -23,12 +24,19 @@ AGREE = re.compile(r"^all (\d+) values agree with the exact derivation \(largest
 
 
 def test_each_kind_names_every_printed_value_in_order(results):
-    """The kind's `printed` paths pair with the floats the program printed, one to one and equal."""
+    """The kind's `printed` values pair with the floats the program printed, one to one and equal,
+    and each one's path names that value in the results file."""
     for slug, result in results.items():
-        paths = KINDS[result["kind"]].printed(result)
+        kind = KINDS[result["kind"]]
+        printed = kind.printed(res.read_run(kind.results, result, slug).body)
         found = PRINTED_FLOAT.findall(result["printed"])
-        assert len(paths) == len(found) > 5, slug
-        assert [repr(float(res.at(result, p)["value"])) for p in paths] == [repr(float(x)) for x in found], slug
+        assert len(printed) == len(found) > 5, slug
+        assert [repr(p.value.value) for p in printed] == [repr(float(x)) for x in found], slug
+        assert all(res.at(result, p.path) == codec.encode(p.value) for p in printed), slug
+
+
+def printed_values(kind: str, results: bytes) -> list:
+    return KINDS[kind].printed(res.read_run(KINDS[kind].results, json.loads(results), kind).body)
 
 
 def test_the_download_holds_the_program_the_page_shows(generated, pages):
@@ -57,7 +65,7 @@ def test_every_script_runs_and_agrees(generated):
         output = run_program(page.files[f"{slug}.py"].decode(), slug, slug)
         last = output.rstrip("\n").split("\n")[-1]
         assert AGREE.match(last), (slug, last)
-        assert int(AGREE.match(last).group(1)) == len(KINDS[page.kind].printed(json.loads(page.files[f"{slug}.json"]))), slug
+        assert int(AGREE.match(last).group(1)) == len(printed_values(page.kind, page.files[f"{slug}.json"])), slug
 
 
 def run_script(text: str, folder) -> subprocess.CompletedProcess[str]:

@@ -186,13 +186,14 @@ def test_a_bad_title_in_another_language_is_refused(tmp_path, line, message):
 
 
 def test_a_scenario_without_a_chinese_title_uses_its_title():
+    from generator import codec
     from generator import results as res
     from generator.loading import scenario_from
 
     table = {"kind": "mse", "title": "Only English", "reduction": "mean", "X": [[1]], "Y": [[2]]}
     scenario = scenario_from(table)
     assert scenario.title_in("zh") == "Only English"
-    assert "titles" not in res.header(scenario, {"torch": "2"}, "")
+    assert "titles" not in codec.encode_fields(res.header(scenario, {"torch": "2"}, ""))
     translated = scenario_from(table | {"titles": {"zh": "只有中文"}})
     assert translated.title_in("zh") == "只有中文" and translated.title_in("en") == "Only English"
-    assert res.header(translated, {"torch": "2"}, "")["titles"] == {"zh": "只有中文"}
+    assert codec.encode_fields(res.header(translated, {"torch": "2"}, ""))["titles"] == {"zh": "只有中文"}

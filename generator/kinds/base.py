@@ -9,11 +9,12 @@ view, from the results file alone) and its template. Its `__init__.py` declares 
     derive  S -> E, the same quantities exactly, gradients from sympy      (imports sympy)
     verify  Solved[S, T, E] -> B, a verified bound for every torch value; raises MismatchError
     program S -> the standalone PyTorch program the page shows (templates/programs/<kind>.py.j2)
-    record  Solved[S, T, E], B -> the kind's keys of the results file (JSON-ready)
-    view    S, Results -> the template's view; reads only the results file, never torch
-    printed Results -> the results paths ("grad[0][1]") of the floats the program prints, in order:
+    record  Solved[S, T, E], B -> R, the kind's part of the results file (kinds/<kind>/results.py,
+            frozen dataclasses; generator/codec.py writes and reads them)
+    view    S, R, language -> the template's view; reads only the results, never torch
+    printed R -> the values the program prints, in order, each with its results path ("grad[0][1]"):
             what the downloadable program's self-check compares with the exact values
-    files   S, Results -> extra files beside the page, such as plots (name -> bytes)
+    files   S, R, language -> extra files beside the page, such as plots (name -> bytes)
 
 Rendering (view, files, the template) is a pure function of the scenario and its results, so a
 page can be rebuilt from a committed results file on a machine without torch.
@@ -21,14 +22,15 @@ page can be rebuilt from a committed results file on a machine without torch.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
+from generator.codec import V
 from generator.reader import Reader
 
-Results = dict[str, Any]  # one parsed results file: the record every page is rendered from
 HEADER_KEYS = ("kind", "title", "titles", "dtype", "claims")  # the keys every scenario file has, read once by loading.py
 
 
@@ -107,6 +109,15 @@ S = TypeVar("S", bound=Scenario)
 T = TypeVar("T")
 E = TypeVar("E")
 B = TypeVar("B")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One value the shown program prints: where it is in the results, and the value."""
+
+    path: str  # "loss", "grad[0][1]", "steps[3].weight[0]"
+    value: V
 
 
 @dataclass(frozen=True)
@@ -118,12 +129,21 @@ class Solved(Generic[S, T, E]):
     exact: E
 
 
-def no_files(scenario: Any, results: Results) -> dict[str, bytes]:
+def no_files(scenario: Any, results: Any, language: str) -> dict[str, bytes]:
     return {}
 
 
+def claimable(results: type, *keys: str) -> tuple[str, ...]:
+    """The results keys a [claims] path may start with, each checked to be a field of `results`."""
+    fields = dataclasses.fields(results)
+    missing = [key for key in keys if key not in {item.name for item in fields}]
+    if missing:
+        raise TypeError(f"{results.__name__} has no field {missing[0]!r}")
+    return keys
+
+
 @dataclass(frozen=True)
-class Kind(Generic[S, T, E, B]):
+class Kind(Generic[S, T, E, B, R]):
     name: str  # the value of `kind` in a scenario file
     template: str  # the page template, in templates/
     keys: tuple[str, ...]  # the scenario file's keys besides HEADER_KEYS, as the README's table lists them
@@ -133,8 +153,9 @@ class Kind(Generic[S, T, E, B]):
     derive: Callable[[S], E]
     verify: Callable[[Solved[S, T, E]], B]
     program: Callable[[S], str]
-    record: Callable[[Solved[S, T, E], B], Results]
-    view: Callable[[S, Results], Any]
-    printed: Callable[[Results], list[str]]  # the results paths of the values the program prints, in its order
-    files: Callable[[S, Results], dict[str, bytes]] = field(default=no_files)
+    record: Callable[[Solved[S, T, E], B], R]
+    results: type[R]  # the type record returns, which the codec reads a results file back into
+    view: Callable[[S, R, str], object]
+    printed: Callable[[R], list[Printed]]  # the values the program prints, in its order
+    files: Callable[[S, R, str], dict[str, bytes]] = field(default=no_files)
     claimable: tuple[str, ...] = ()  # the results keys a [claims] path may start with

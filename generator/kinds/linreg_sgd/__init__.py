@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generator import results as res
-from generator.kinds.base import Kind, Results, Solved
+from generator.codec import v
+from generator.kinds.base import Kind, Solved, claimable
 from generator.kinds.linreg_sgd import analysis
-from generator.kinds.linreg_sgd.page import files, printed_paths, view
+from generator.kinds.linreg_sgd.page import files, printed, view
 from generator.kinds.linreg_sgd.program import program
+from generator.kinds.linreg_sgd.results import FirstBatch, LinregResults, StepResults, Twin
 from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
@@ -75,70 +77,71 @@ def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
     return RunBounds(main, exact.verify(twin, trace.with_zero_grad, exact_runs.with_zero_grad))
 
 
-def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> list[dict[str, Any]]:
+def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> tuple[StepResults, ...]:
     steps = []
     for step, want, bound in zip(trace.steps, exact.steps, bounds.steps, strict=True):
         d = len(step.weight)
         loss = bound.loss if bound else None
         grad: tuple[float | None, ...] = bound.grad if bound else (None,) * (d + 1)
         theta: tuple[float | None, ...] = bound.theta if bound else (None,) * (d + 1)
-        steps.append({
-            "epoch": step.epoch,
-            "batch": step.batch,
-            "indices": list(step.indices),
-            "loss": res.record(step.loss, want.loss, loss),
-            "grad_weight": res.records(step.grad_weight, want.grad_weight, grad[:d]),
-            "grad_bias": res.record(step.grad_bias, want.grad_bias, grad[d]),
-            "weight": res.records(step.weight, want.weight, theta[:d]),
-            "bias": res.record(step.bias, want.bias, theta[d]),
-        })
-    return steps
+        steps.append(StepResults(
+            epoch=step.epoch,
+            batch=step.batch,
+            indices=tuple(step.indices),
+            loss=v(step.loss, want.loss, loss),
+            grad_weight=res.row(step.grad_weight, want.grad_weight, grad[:d]),
+            grad_bias=v(step.grad_bias, want.grad_bias, grad[d]),
+            weight=res.row(step.weight, want.weight, theta[:d]),
+            bias=v(step.bias, want.bias, theta[d]),
+        ))
+    return tuple(steps)
 
 
-def first_batch(s: Scenario, step: ExactStep) -> Results:
+def first_batch(s: Scenario, step: ExactStep) -> FirstBatch:
     """The intermediate numbers of the first step, which the page works out by hand."""
     rows = step.indices
-    xt_residual = [sum((r * s.features[i][j] for r, i in zip(step.residual, rows)), Fraction(0)) for j in range(s.d)]
-    return {
-        "residual": [str(r) for r in step.residual],
-        "residual_sum": str(sum(step.residual, Fraction(0))),
-        "xt_residual": [str(v) for v in xt_residual],
-        "lr_grad_weight": [str(s.lr * g) for g in step.grad_weight],
-        "lr_grad_bias": str(s.lr * step.grad_bias),
-    }
+    xt_residual = tuple(sum((r * s.features[i][j] for r, i in zip(step.residual, rows)), Fraction(0)) for j in range(s.d))
+    return FirstBatch(
+        residual=tuple(step.residual),
+        residual_sum=sum(step.residual, Fraction(0)),
+        xt_residual=xt_residual,
+        lr_grad_weight=tuple(s.lr * g for g in step.grad_weight),
+        lr_grad_bias=s.lr * step.grad_bias,
+    )
 
 
-def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> Results:
+def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregResults:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
-    payload: Results = {
-        "features": res.exact_matrix(s.features),
-        "labels": [str(v) for v in s.labels],
-        "initial_weight": [str(v) for v in s.weight],
-        "initial_bias": str(s.bias),
-        "lr": str(s.lr),
-        "batch_size": s.batch_size,
-        "epochs": s.epochs,
-        "reduction": s.reduction,
-        "zero_grad": s.zero_grad,
-        "order": [list(p) for p in s.order] if s.order is not None else None,
-        "seed": None if s.order is not None else s.seed,
-        "see_also": s.see_also,
-        "steps": _steps(trace.main, exact.main, bounds.main),
-        "epoch_loss": res.records(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
-    }
-    payload["first_batch"] = first_batch(s, exact.main.steps[0])
     first_epoch = list(dict.fromkeys(step.indices for step in exact.main.steps[: s.batches_per_epoch]))
-    payload["stability"] = analysis.stability(s, first_epoch)
-    payload["least_squares"] = analysis.least_squares(s, exact.main.epoch_loss[-1])
+    twin = None
     if trace.with_zero_grad is not None and exact.with_zero_grad is not None and bounds.with_zero_grad is not None:
-        payload["with_zero_grad"] = {
-            "steps": _steps(trace.with_zero_grad, exact.with_zero_grad, bounds.with_zero_grad),
-            "epoch_loss": res.records(trace.with_zero_grad.epoch_loss, exact.with_zero_grad.epoch_loss, bounds.with_zero_grad.epoch_loss),
-        }
-    return payload
+        twin = Twin(
+            steps=_steps(trace.with_zero_grad, exact.with_zero_grad, bounds.with_zero_grad),
+            epoch_loss=res.row(trace.with_zero_grad.epoch_loss, exact.with_zero_grad.epoch_loss, bounds.with_zero_grad.epoch_loss),
+        )
+    return LinregResults(
+        features=s.features,
+        labels=s.labels,
+        initial_weight=s.weight,
+        initial_bias=s.bias,
+        lr=s.lr,
+        batch_size=s.batch_size,
+        epochs=s.epochs,
+        reduction=s.reduction,
+        zero_grad=s.zero_grad,
+        order=s.order,
+        seed=None if s.order is not None else s.seed,
+        see_also=s.see_also,
+        steps=_steps(trace.main, exact.main, bounds.main),
+        epoch_loss=res.row(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
+        first_batch=first_batch(s, exact.main.steps[0]),
+        stability=analysis.stability(s, first_epoch),
+        least_squares=analysis.least_squares(s, exact.main.epoch_loss[-1]),
+        with_zero_grad=twin,
+    )
 
 
-KIND: Kind[Scenario, Runs, Exacts, RunBounds] = Kind(
+KIND: Kind[Scenario, Runs, Exacts, RunBounds, LinregResults] = Kind(
     name=NAME,
     template="linreg-sgd.md.j2",
     keys=KEYS,
@@ -149,8 +152,9 @@ KIND: Kind[Scenario, Runs, Exacts, RunBounds] = Kind(
     verify=verify,
     program=program,
     record=record,
+    results=LinregResults,
     view=view,
-    printed=printed_paths,
+    printed=printed,
     files=files,
-    claimable=("steps", "epoch_loss", "with_zero_grad"),
+    claimable=claimable(LinregResults, "steps", "epoch_loss", "with_zero_grad"),
 )

@@ -5,8 +5,8 @@ least-squares minimum the training approaches (the normal equations, solved exac
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
+from generator.kinds.linreg_sgd.results import Curvature, LeastSquares, Stability
 from generator.kinds.linreg_sgd.scenario import Scenario, residual
 
 MAX_PARAMETERS = 11  # a characteristic polynomial of degree d + 1 past this is not worth its time
@@ -37,18 +37,17 @@ def largest_eigenvalue(matrix: list[list[Fraction]]) -> tuple[Fraction, Fraction
     return Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))
 
 
-def stability(s: Scenario, batches: list[tuple[int, ...]]) -> dict[str, Any] | None:
+def stability(s: Scenario, batches: list[tuple[int, ...]]) -> Stability | None:
     """lambda_max and the learning rate 2 / lambda_max below which gradient descent on the full
     data, and on each of the first epoch's batches, contracts."""
     if s.d + 1 > MAX_PARAMETERS:
         return None
 
-    def one(rows: tuple[int, ...]) -> dict[str, Any]:
+    def one(rows: tuple[int, ...]) -> Curvature:
         lo, hi = largest_eigenvalue(hessian(s, rows))
-        return {"indices": list(rows), "lambda_max": [str(lo), str(hi)],
-                "threshold": [str(2 / hi), str(2 / lo)] if lo > 0 else None}
+        return Curvature(rows, (lo, hi), (2 / hi, 2 / lo) if lo > 0 else None)
 
-    return {"full": one(tuple(range(s.n))), "batches": [one(rows) for rows in batches]}
+    return Stability(one(tuple(range(s.n))), tuple(one(rows) for rows in batches))
 
 
 def solve(matrix: list[list[Fraction]], vector: list[Fraction]) -> list[Fraction] | None:
@@ -67,7 +66,7 @@ def solve(matrix: list[list[Fraction]], vector: list[Fraction]) -> list[Fraction
     return [rows[i][size] / rows[i][i] for i in range(size)]
 
 
-def least_squares(s: Scenario, last_epoch_loss: Fraction) -> dict[str, Any] | None:
+def least_squares(s: Scenario, last_epoch_loss: Fraction) -> LeastSquares | None:
     """The parameters that minimise the loss on all data (normal equations A^T A theta = A^T y),
     that minimum, and how far the last epoch's loss is above it."""
     if s.d + 1 > MAX_PARAMETERS:
@@ -82,4 +81,4 @@ def least_squares(s: Scenario, last_epoch_loss: Fraction) -> dict[str, Any] | No
     weight, bias = tuple(theta[:-1]), theta[-1]
     r = residual(s, tuple(range(s.n)), weight, bias)
     minimum = s.loss_scale(s.n) * sum((v * v for v in r), Fraction(0))
-    return {"weight": [str(w) for w in weight], "bias": str(bias), "loss": str(minimum), "gap": str(last_epoch_loss - minimum)}
+    return LeastSquares(weight, bias, minimum, last_epoch_loss - minimum)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any
 
 from generator import formatting as fmt
 from generator import results as res
-from generator.kinds.base import Results
+from generator.codec import V
+from generator.kinds.base import Printed
 from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex
+from generator.kinds.linreg_sgd import results as typed
+from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
+from generator.languages import default
 from generator.render import labels, marker_line
 from generator.values import largest_finite
 
@@ -61,17 +63,17 @@ class FirstStep:
     bias_update: str
 
 
-def second_step(step: dict[str, Any]) -> Row:
+def second_step(step: StepResults) -> Row:
     """The second step's exact values, the answer to the page's exercise."""
     return Row(
-        epoch=step["epoch"],
-        batch=step["batch"],
-        indices=", ".join(str(i) for i in step["indices"]),
-        loss=fmt.exact_and_decimal(res.exact_of(step["loss"])),
-        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in res.exacts_of(step["grad_weight"])]),
-        grad_bias=fmt.exact_and_decimal(res.exact_of(step["grad_bias"])),
-        weight=fmt.column([fmt.exact_and_decimal(w) for w in res.exacts_of(step["weight"])]),
-        bias=fmt.exact_and_decimal(res.exact_of(step["bias"])),
+        epoch=step.epoch,
+        batch=step.batch,
+        indices=", ".join(str(i) for i in step.indices),
+        loss=fmt.exact_and_decimal(step.loss.exact),
+        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in res.exacts_of(step.grad_weight)]),
+        grad_bias=fmt.exact_and_decimal(step.grad_bias.exact),
+        weight=fmt.column([fmt.exact_and_decimal(w) for w in res.exacts_of(step.weight)]),
+        bias=fmt.exact_and_decimal(step.bias.exact),
     )
 
 
@@ -108,13 +110,13 @@ class Accumulation:
     final_with: str
 
 
-def _stability(s: Scenario, record: dict[str, Any] | None) -> Stability | None:
-    if record is None or record["full"]["threshold"] is None:
+def _stability(s: Scenario, record: typed.Stability | None) -> Stability | None:
+    if record is None or record.full.threshold is None:
         return None
-    thresholds = [(Fraction(b["threshold"][0]), Fraction(b["threshold"][1])) for b in record["batches"] if b["threshold"]]
-    every = [(Fraction(record["full"]["threshold"][0]), Fraction(record["full"]["threshold"][1])), *thresholds]
+    thresholds = [(b.threshold[0], b.threshold[1]) for b in record.batches if b.threshold]
+    every = [(record.full.threshold[0], record.full.threshold[1]), *thresholds]
     return Stability(
-        lambda_max=fmt.decimal_text(float(Fraction(record["full"]["lambda_max"][0]))),
+        lambda_max=fmt.decimal_text(float(record.full.lambda_max[0])),
         threshold=fmt.decimal_text(float(every[0][0])),
         batch_thresholds=tuple(fmt.decimal_text(float(lo)) for lo, _ in thresholds),
         above_all=all(s.lr > hi for _, hi in every),
@@ -122,36 +124,36 @@ def _stability(s: Scenario, record: dict[str, Any] | None) -> Stability | None:
     )
 
 
-def _least_squares(record: dict[str, Any] | None) -> LeastSquares | None:
+def _least_squares(record: typed.LeastSquares | None) -> LeastSquares | None:
     if record is None:
         return None
     return LeastSquares(
-        weight=_vector([Fraction(w) for w in record["weight"]]),
-        bias=fmt.exact_and_decimal(Fraction(record["bias"])),
-        loss=fmt.exact_and_decimal(Fraction(record["loss"])),
-        gap=fmt.fraction_text(Fraction(record["gap"])),
+        weight=_vector(record.weight),
+        bias=fmt.exact_and_decimal(record.bias),
+        loss=fmt.exact_and_decimal(record.loss),
+        gap=fmt.fraction_text(record.gap),
     )
 
 
-def _accumulation(results: Results) -> Accumulation | None:
-    twin = results.get("with_zero_grad")
-    steps = results["steps"]
+def _accumulation(results: LinregResults) -> Accumulation | None:
+    twin = results.with_zero_grad
+    steps = results.steps
     if twin is None or len(steps) < 2:
         return None
 
-    def column(step: dict[str, Any]) -> str:
-        return fmt.column([fmt.fraction_latex(g) for g in (*res.exacts_of(step["grad_weight"]), res.exact_of(step["grad_bias"]))])
+    def column(step: StepResults) -> str:
+        return fmt.column([fmt.fraction_latex(g) for g in (*res.exacts_of(step.grad_weight), step.grad_bias.exact)])
 
     return Accumulation(
-        accumulated=column(steps[1]), first=column(steps[0]), fresh=column(twin["steps"][1]),
-        final_without=fmt.decimal_text(res.value_of(results["epoch_loss"][-1])),
-        final_with=fmt.decimal_text(res.value_of(twin["epoch_loss"][-1])),
+        accumulated=column(steps[1]), first=column(steps[0]), fresh=column(twin.steps[1]),
+        final_without=fmt.decimal_text(results.epoch_loss[-1].value),
+        final_with=fmt.decimal_text(twin.epoch_loss[-1].value),
     )
 
 
-def _flips(steps: list[dict[str, Any]]) -> str:
+def _flips(steps: tuple[StepResults, ...]) -> str:
     """w[0] at the start and after the first steps, while it keeps flipping sign: 1 → -4.3333 → ..."""
-    values = [res.exact_of(step["weight"][0]) for step in steps[:5]]
+    values = [step.weight[0].exact for step in steps[:5]]
     return " → ".join(fmt.fraction_text(v) for v in values)
 
 
@@ -188,15 +190,15 @@ class Page:
 _vector = exact_column_latex
 
 
-def _floats(values: list[dict[str, Any]]) -> str:
+def _floats(values: tuple[V, ...]) -> str:
     return "[" + ", ".join(fmt.decimal_text(v) for v in res.values_of(values)) + "]"
 
 
-def first_step(s: Scenario, step: dict[str, Any], first: dict[str, Any]) -> FirstStep:
+def first_step(s: Scenario, step: StepResults, first: typed.FirstBatch) -> FirstStep:
     """The first batch worked by hand, from its exact values and the results' "first_batch"."""
-    rows = tuple(step["indices"])
-    r = tuple(Fraction(v) for v in first["residual"])
-    grad_weight, weight = res.exacts_of(step["grad_weight"]), res.exacts_of(step["weight"])
+    rows = step.indices
+    r = first.residual
+    grad_weight, weight = res.exacts_of(step.grad_weight), res.exacts_of(step.weight)
     X = [s.features[i] for i in rows]
     products = [
         " + ".join(f"{fmt.signed(fmt.fraction_latex(x))} \\cdot {fmt.signed(fmt.fraction_latex(w))}" for x, w in zip(row, s.weight))
@@ -213,38 +215,38 @@ def first_step(s: Scenario, step: dict[str, Any], first: dict[str, Any]) -> Firs
         products=fmt.column(products),
         residual=_vector(r),
         loss_terms=" + ".join(f"{fmt.signed(fmt.fraction_latex(v))}^2" for v in r),
-        loss=fmt.exact_and_decimal(res.exact_of(step["loss"])),
+        loss=fmt.exact_and_decimal(step.loss.exact),
         scale=fmt.fraction_latex(scale),
         grad_factor=fmt.fraction_latex(2 * scale),
         grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in grad_weight]),
-        grad_bias=fmt.exact_and_decimal(res.exact_of(step["grad_bias"])),
+        grad_bias=fmt.exact_and_decimal(step.grad_bias.exact),
         lr=fmt.fraction_latex(s.lr),
         size=len(rows),
         XT=exact_matrix_latex(list(zip(*X))),
-        xt_residual=_vector([Fraction(v) for v in first["xt_residual"]]),
-        residual_sum=fmt.fraction_latex(Fraction(first["residual_sum"])),
+        xt_residual=_vector(first.xt_residual),
+        residual_sum=fmt.fraction_latex(first.residual_sum),
         residual_terms=" + ".join(fmt.signed(fmt.fraction_latex(v)) for v in r),
-        lr_grad_weight=_vector([Fraction(v) for v in first["lr_grad_weight"]]),
-        lr_grad_bias=fmt.fraction_latex(Fraction(first["lr_grad_bias"])),
+        lr_grad_weight=_vector(first.lr_grad_weight),
+        lr_grad_bias=fmt.fraction_latex(first.lr_grad_bias),
         weight_update=fmt.column([fmt.exact_and_decimal(w) for w in weight]),
-        bias_update=fmt.exact_and_decimal(res.exact_of(step["bias"])),
+        bias_update=fmt.exact_and_decimal(step.bias.exact),
     )
 
 
-def _loss(step: dict[str, Any]) -> float:
-    return res.value_of(step["loss"])
+def _loss(step: StepResults) -> float:
+    return step.loss.value
 
 
-def _row(step: dict[str, Any]) -> Row:
+def _row(step: StepResults) -> Row:
     return Row(
-        step["epoch"], step["batch"], ", ".join(str(i) for i in step["indices"]), fmt.decimal_text(_loss(step)),
-        _floats(step["grad_weight"]), fmt.decimal_text(res.value_of(step["grad_bias"])),
-        _floats(step["weight"]), fmt.decimal_text(res.value_of(step["bias"])),
+        step.epoch, step.batch, ", ".join(str(i) for i in step.indices), fmt.decimal_text(_loss(step)),
+        _floats(step.grad_weight), fmt.decimal_text(step.grad_bias.value),
+        _floats(step.weight), fmt.decimal_text(step.bias.value),
     )
 
 
-def _finite(step: dict[str, Any]) -> bool:
-    values = (step["loss"], step["grad_bias"], step["bias"], *step["grad_weight"], *step["weight"])
+def _finite(step: StepResults) -> bool:
+    values = (step.loss, step.grad_bias, step.bias, *step.grad_weight, *step.weight)
     return all(math.isfinite(v) for v in res.values_of(values))
 
 
@@ -252,17 +254,17 @@ def plot_file(s: Scenario) -> str:
     return f"{s.slug}-loss.svg"
 
 
-def view(s: Scenario, results: Results) -> Page:
-    steps = results["steps"]
-    twin = results.get("with_zero_grad")
+def view(s: Scenario, results: LinregResults, language: str) -> Page:
+    steps = results.steps
+    twin = results.with_zero_grad
     overflow = next((step for step in steps if not _finite(step)), None)
-    losses = res.values_of(results["epoch_loss"])
+    losses = res.values_of(results.epoch_loss)
     baseline = losses[0] if len(losses) > 1 else _loss(steps[0])
     diverges = not all(math.isfinite(v) for v in losses) or losses[-1] > baseline
     twin_rows: tuple[tuple[int, int, str, str], ...] = ()
     if twin is not None:
         twin_rows = tuple(
-            (a["epoch"], a["batch"], fmt.decimal_text(_loss(a)), fmt.decimal_text(_loss(b))) for a, b in zip(steps, twin["steps"])
+            (a.epoch, a.batch, fmt.decimal_text(_loss(a)), fmt.decimal_text(_loss(b))) for a, b in zip(steps, twin.steps)
         )
     return Page(
         features=fmt.bmatrix([[fmt.fraction_latex(v) for v in row] for row in s.features]),
@@ -272,7 +274,7 @@ def view(s: Scenario, results: Results) -> Page:
         lr=fmt.exact_and_decimal(s.lr),
         n=s.n,
         d=s.d,
-        first=first_step(s, steps[0], results["first_batch"]),
+        first=first_step(s, steps[0], results.first_batch),
         second=second_step(steps[1]) if len(steps) > 1 else None,
         rows=elide([_row(step) for step in steps]),
         rows_short=elide([_row(step) for step in steps], SHORT_ROWS, SHORT_KEPT),
@@ -284,48 +286,51 @@ def view(s: Scenario, results: Results) -> Page:
         baseline_is_epoch=len(losses) > 1,
         last_epoch_loss=fmt.decimal_text(losses[-1]),
         diverges=diverges,
-        overflow_at=(overflow["epoch"], overflow["batch"]) if overflow else None,
+        overflow_at=(overflow.epoch, overflow.batch) if overflow else None,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
-        stability=_stability(s, results.get("stability")),
-        least_squares=_least_squares(results.get("least_squares")),
+        stability=_stability(s, results.stability),
+        least_squares=_least_squares(results.least_squares),
         accumulation=_accumulation(results),
         weight_path=" → ".join([fmt.fraction_text(s.weight[0]), _flips(steps)]),
     )
 
 
-def files(s: Scenario, results: Results) -> dict[str, bytes]:
+def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes]:
     """The loss plot: batch loss per step, the loss on all data at each epoch's end, and the
-    with-zero_grad twin's batch loss when there is one."""
+    with-zero_grad twin's batch loss when there is one. One plot serves every edition, labelled in
+    the default language: Chinese labels would need a CJK font on every machine that builds the site."""
     from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
 
-    words = labels(NAME)["plot"]
-    steps = results["steps"]
+    words = labels(NAME, default())["plot"]
+    steps = results.steps
     numbers = list(range(1, len(steps) + 1))
     epoch_ends = [e * s.batches_per_epoch for e in range(1, s.epochs + 1)]
     first = words["batch"] if s.zero_grad else words["without_zero_grad"]
     series = [Series(first, numbers, [_loss(step) for step in steps], "o-")]
     epoch_label = words["epoch"] if s.zero_grad else words["epoch_without_zero_grad"]
-    series.append(Series(epoch_label, epoch_ends, list(res.values_of(results["epoch_loss"])), "s--"))
-    if "with_zero_grad" in results:
-        twin_losses = [_loss(step) for step in results["with_zero_grad"]["steps"]]
+    series.append(Series(epoch_label, epoch_ends, list(res.values_of(results.epoch_loss)), "s--"))
+    if results.with_zero_grad is not None:
+        twin_losses = [_loss(step) for step in results.with_zero_grad.steps]
         series.append(Series(words["with_zero_grad"], numbers, twin_losses, "^-"))
-    minimum = results.get("least_squares")
+    minimum = results.least_squares
     if minimum is not None:
-        series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(Fraction(minimum["loss"]))] * 2, "k:"))
+        series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(minimum.loss)] * 2, "k:"))
     axes = Axes(words["x"], words["y"], words["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
 
 
-def printed_paths(results: Results) -> list[str]:
+def printed(results: LinregResults) -> list[Printed]:
     """What templates/programs/linreg-sgd.py.j2 prints: each step's loss, gradients and parameters,
     and after each epoch's last step the loss on all data."""
-    paths: list[str] = []
-    steps = results["steps"]
+    values: list[Printed] = []
+    steps = results.steps
     for i, step in enumerate(steps):
-        d = len(step["weight"])
-        paths += [f"steps[{i}].loss", *(f"steps[{i}].grad_weight[{j}]" for j in range(d)), f"steps[{i}].grad_bias"]
-        paths += [*(f"steps[{i}].weight[{j}]" for j in range(d)), f"steps[{i}].bias"]
-        if i + 1 == len(steps) or steps[i + 1]["epoch"] != step["epoch"]:
-            paths.append(f"epoch_loss[{step['epoch'] - 1}]")
-    return paths
+        values.append(Printed(f"steps[{i}].loss", step.loss))
+        values += [Printed(f"steps[{i}].grad_weight[{j}]", g) for j, g in enumerate(step.grad_weight)]
+        values.append(Printed(f"steps[{i}].grad_bias", step.grad_bias))
+        values += [Printed(f"steps[{i}].weight[{j}]", w) for j, w in enumerate(step.weight)]
+        values.append(Printed(f"steps[{i}].bias", step.bias))
+        if i + 1 == len(steps) or steps[i + 1].epoch != step.epoch:
+            values.append(Printed(f"epoch_loss[{step.epoch - 1}]", results.epoch_loss[step.epoch - 1]))
+    return values

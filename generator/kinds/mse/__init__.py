@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import results as res
-from generator.kinds.base import Kind, Results, Solved
-from generator.kinds.mse.page import printed_paths, view
+from generator.codec import v
+from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.mse.page import printed, view
 from generator.kinds.mse.program import program
+from generator.kinds.mse.results import MseResults, OtherReduction
 from generator.kinds.mse.scenario import KEYS, NAME, REDUCTIONS, Scenario, parse
 
 if TYPE_CHECKING:
@@ -41,26 +43,26 @@ def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
     return exact.verify(solved.scenario, solved.trace, solved.exact)
 
 
-def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Results:
+def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
-    return {
-        "reduction": s.reduction,
-        "X": res.exact_matrix(s.X),
-        "Y": res.exact_matrix(s.Y),
-        "residual": res.matrix_records(trace.residual, exact.residual, bounds.residual),
-        "squares": res.matrix_records(trace.squares, exact.squares, bounds.squares),
-        "sum_squares": res.record(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
-        "loss": res.record(trace.loss, exact.loss, bounds.loss),
-        "grad": res.matrix_records(trace.grad, exact.grad, bounds.grad),
-        "other_reduction": {
-            "reduction": s.other_reduction,
-            "loss": res.record(trace.other_loss, exact.other_loss, bounds.other_loss),
-            "grad": res.matrix_records(trace.other_grad, exact.other_grad, bounds.other_grad),
-        },
-    }
+    return MseResults(
+        reduction=s.reduction,
+        X=s.X,
+        Y=s.Y,
+        residual=res.matrix(trace.residual, exact.residual, bounds.residual),
+        squares=res.matrix(trace.squares, exact.squares, bounds.squares),
+        sum_squares=v(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
+        loss=v(trace.loss, exact.loss, bounds.loss),
+        grad=res.matrix(trace.grad, exact.grad, bounds.grad),
+        other_reduction=OtherReduction(
+            reduction=s.other_reduction,
+            loss=v(trace.other_loss, exact.other_loss, bounds.other_loss),
+            grad=res.matrix(trace.other_grad, exact.other_grad, bounds.other_grad),
+        ),
+    )
 
 
-KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
+KIND: Kind[Scenario, Trace, Exact, Bounds, MseResults] = Kind(
     name=NAME,
     template="mse.md.j2",
     keys=KEYS,
@@ -71,7 +73,8 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     verify=verify,
     program=program,
     record=record,
+    results=MseResults,
     view=view,
-    printed=printed_paths,
-    claimable=("loss", "sum_squares", "grad", "residual", "squares", "other_reduction"),
+    printed=printed,
+    claimable=claimable(MseResults, "loss", "sum_squares", "grad", "residual", "squares", "other_reduction"),
 )

@@ -7,8 +7,10 @@ from fractions import Fraction
 
 from generator import formatting as fmt
 from generator import results as res
-from generator.kinds.base import Results
+from generator.codec import V
+from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex
+from generator.kinds.mse.results import MseResults
 from generator.kinds.mse.scenario import Scenario
 from generator.values import nearest_float
 
@@ -30,8 +32,8 @@ class Rounding:
     distance: str  # |torch - exact|, as text
 
 
-def rounding(record: dict[str, object], dtype: str) -> Rounding:
-    value, exact = res.value_of(record), res.exact_of(record)
+def rounding(record: V, dtype: str) -> Rounding:
+    value, exact = record.value, record.exact
     distance = abs(Fraction(value) - exact)
     return Rounding(repr(value), fmt.fraction_latex(exact), distance == 0, nearest_float(exact, dtype) == value,
                     fmt.decimal_text(float(distance)))
@@ -64,10 +66,10 @@ class Page:
     entries: int  # n·d
 
 
-def view(s: Scenario, results: Results) -> Page:
-    residual = res.exact_matrix_of(results["residual"])
-    squares = res.exact_matrix_of(results["squares"])
-    grad = res.exact_matrix_of(results["grad"])
+def view(s: Scenario, results: MseResults, language: str) -> Page:
+    residual = res.exact_matrix_of(results.residual)
+    squares = res.exact_matrix_of(results.squares)
+    grad = res.exact_matrix_of(results.grad)
     n, d = s.shape
     return Page(
         n=n,
@@ -80,21 +82,23 @@ def view(s: Scenario, results: Results) -> Page:
         squares_terms=fmt.bmatrix([[f"{fmt.signed(fmt.fraction_latex(r))}^2" for r in row] for row in residual]),
         squares=exact_matrix_latex(squares),
         sum_lines=tuple(" + ".join(chunk) for chunk in chunks([fmt.fraction_latex(v) for row in squares for v in row], TERMS_PER_LINE)),
-        sum_squares=fmt.fraction_latex(res.exact_of(results["sum_squares"])),
-        loss=fmt.exact_and_decimal(res.exact_of(results["loss"])),
+        sum_squares=fmt.fraction_latex(results.sum_squares.exact),
+        loss=fmt.exact_and_decimal(results.loss.exact),
         grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
         if any(v.denominator != 1 for row in grad for v in row) else "",
-        loss_rounding=rounding(results["loss"], s.dtype),
+        loss_rounding=rounding(results.loss, s.dtype),
         other_reduction=s.other_reduction,
-        other_loss=fmt.exact_and_decimal(res.exact_of(results["other_reduction"]["loss"])),
+        other_loss=fmt.exact_and_decimal(results.other_reduction.loss.exact),
         other_factor=fmt.fraction_latex(Fraction(2, s.divisor_of(s.other_reduction))),
-        other_grad=exact_matrix_latex(res.exact_matrix_of(results["other_reduction"]["grad"])),
+        other_grad=exact_matrix_latex(res.exact_matrix_of(results.other_reduction.grad)),
         entries=n * d,
     )
 
 
-def printed_paths(results: Results) -> list[str]:
+def printed(results: MseResults) -> list[Printed]:
     """What templates/programs/mse.py.j2 prints: the loss, then X.grad row by row."""
-    return ["loss"] + [f"grad[{i}][{j}]" for i, row in enumerate(results["grad"]) for j in range(len(row))]
+    return [Printed("loss", results.loss)] + [
+        Printed(f"grad[{i}][{j}]", value) for i, row in enumerate(results.grad) for j, value in enumerate(row)
+    ]

@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator import results as res
-from generator.kinds.base import Kind, Results, Solved
-from generator.kinds.regression_losses.page import files, printed_paths, view
+from generator.codec import v
+from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.regression_losses.page import files, printed, view
 from generator.kinds.regression_losses.program import program
+from generator.kinds.regression_losses.results import Losses, LossResults, RegressionResults
 from generator.kinds.regression_losses.scenario import KEYS, LOSSES, NAME, REDUCTIONS, Scenario, parse
 
 if TYPE_CHECKING:
@@ -42,30 +44,31 @@ def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
     return exact.verify(solved.scenario, solved.trace, solved.exact)
 
 
-def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Results:
+def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> RegressionResults:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
-    losses = {}
-    for key in LOSSES:
+
+    def loss(key: str) -> LossResults:
         got, want, bound = trace.losses[key], exact.losses[key], bounds.losses[key]
-        losses[key] = {
-            "elementwise": res.matrix_records(got.elementwise, want.elementwise, bound.elementwise),
-            "case": [list(row) for row in want.case],
-            "sum": res.record(got.sum, want.sum, bound.sum),
-            "loss": res.record(got.loss, want.loss, bound.loss),
-            "grad": res.matrix_records(got.grad, want.grad, bound.grad),
-        }
-    return {
-        "reduction": s.reduction,
-        "beta": str(s.beta),
-        "delta": str(s.delta),
-        "X": res.exact_matrix(s.X),
-        "Y": res.exact_matrix(s.Y),
-        "residual": res.matrix_records(trace.residual, exact.residual, bounds.residual),
-        "losses": losses,
-    }
+        return LossResults(
+            elementwise=res.matrix(got.elementwise, want.elementwise, bound.elementwise),
+            case=want.case,
+            sum=v(got.sum, want.sum, bound.sum),
+            loss=v(got.loss, want.loss, bound.loss),
+            grad=res.matrix(got.grad, want.grad, bound.grad),
+        )
+
+    return RegressionResults(
+        reduction=s.reduction,
+        beta=s.beta,
+        delta=s.delta,
+        X=s.X,
+        Y=s.Y,
+        residual=res.matrix(trace.residual, exact.residual, bounds.residual),
+        losses=Losses(l1=loss("l1"), smooth_l1=loss("smooth_l1"), huber=loss("huber"), mse=loss("mse")),
+    )
 
 
-KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
+KIND: Kind[Scenario, Trace, Exact, Bounds, RegressionResults] = Kind(
     name=NAME,
     template="regression-losses.md.j2",
     keys=KEYS,
@@ -76,8 +79,9 @@ KIND: Kind[Scenario, Trace, Exact, Bounds] = Kind(
     verify=verify,
     program=program,
     record=record,
+    results=RegressionResults,
     view=view,
-    printed=printed_paths,
+    printed=printed,
     files=files,
-    claimable=("residual", "losses"),
+    claimable=claimable(RegressionResults, "residual", "losses"),
 )

@@ -4,13 +4,14 @@ the results file alone (no torch)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from generator import formatting as fmt
 from generator import results as res
-from generator.kinds.base import Results
+from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex
+from generator.kinds.regression_losses.results import LossResults, RegressionResults
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
+from generator.languages import default
 from generator.reader import Matrix
 from generator.render import labels, marker_line
 
@@ -53,19 +54,19 @@ def plot_file(s: Scenario) -> str:
     return f"{s.slug}-losses.svg"
 
 
-def _loss_view(s: Scenario, key: str, record: dict[str, Any], residual: Matrix) -> LossView:
-    words = labels(NAME)
-    elementwise, grad = res.exact_matrix_of(record["elementwise"]), res.exact_matrix_of(record["grad"])
-    cases = record["case"]
+def _loss_view(key: str, record: LossResults, residual: Matrix, language: str) -> LossView:
+    words = labels(NAME, language)
+    elementwise, grad = res.exact_matrix_of(record.elementwise), res.exact_matrix_of(record.grad)
+    cases = record.case
     return LossView(
         key=key,
         name=words["names"][key],
         elementwise=exact_matrix_latex(elementwise),
         cases=fmt.bmatrix([[words["cases"][c] for c in row] for row in cases]),
         quadratic=sum(1 for row in cases for c in row if c == "quadratic"),
-        sum=fmt.fraction_latex(res.exact_of(record["sum"])),
-        loss=fmt.exact_and_decimal(res.exact_of(record["loss"])),
-        torch_loss=repr(res.value_of(record["loss"])),
+        sum=fmt.fraction_latex(record.sum.exact),
+        loss=fmt.exact_and_decimal(record.loss.exact),
+        torch_loss=repr(record.loss.value),
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
         zero_residuals=tuple(f"[{i}][{j}]" for i, row in enumerate(residual) for j, r in enumerate(row) if r == 0),
@@ -73,8 +74,8 @@ def _loss_view(s: Scenario, key: str, record: dict[str, Any], residual: Matrix) 
     )
 
 
-def view(s: Scenario, results: Results) -> Page:
-    residual = res.exact_matrix_of(results["residual"])
+def view(s: Scenario, results: RegressionResults, language: str) -> Page:
+    residual = res.exact_matrix_of(results.residual)
     n, d = s.shape
     return Page(
         n=n,
@@ -87,7 +88,7 @@ def view(s: Scenario, results: Results) -> Page:
         first_residual=fmt.fraction_latex(residual[0][0]),
         beta=fmt.fraction_latex(s.beta),
         delta=fmt.fraction_latex(s.delta),
-        losses=tuple(_loss_view(s, key, results["losses"][key], residual) for key in LOSSES),
+        losses=tuple(_loss_view(key, results.losses.of(key), residual, language) for key in LOSSES),
         plot_file=plot_file(s),
     )
 
@@ -104,30 +105,33 @@ def entry_loss(key: str, r: float, beta: float, delta: float) -> float:
     return r * r
 
 
-def files(s: Scenario, results: Results) -> dict[str, bytes]:
-    """The four losses of one entry as curves over the residual, this scenario's entries marked on them."""
+def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, bytes]:
+    """The four losses of one entry as curves over the residual, this scenario's entries marked on them.
+    One plot serves every edition, labelled in the default language: Chinese labels would need a CJK
+    font on every machine that builds the site."""
     from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
 
-    words = labels(NAME)
+    words = labels(NAME, default())
     beta, delta = float(s.beta), float(s.delta)
-    residuals = [res.value_of(v) for row in results["residual"] for v in row]
+    residuals = [v.value for row in results.residual for v in row]
     reach = max([1.5 * abs(r) for r in residuals] + [2 * beta, 2 * delta, 1.0])
     grid = [-reach + 2 * reach * k / (CURVE_POINTS - 1) for k in range(CURVE_POINTS)]
     series = []
     for number, key in enumerate(LOSSES):
         color = f"C{number}"
         series.append(Series(words["names"][key], grid, [entry_loss(key, r, beta, delta) for r in grid], f"{color}-"))
-        marked = [res.value_of(v) for row in results["losses"][key]["elementwise"] for v in row]
+        marked = [v.value for row in results.losses.of(key).elementwise for v in row]
         series.append(Series("", residuals, marked, f"{color}o"))
     series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
     axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
 
 
-def printed_paths(results: Results) -> list[str]:
+def printed(results: RegressionResults) -> list[Printed]:
     """What templates/programs/regression-losses.py.j2 prints: each loss, then its X.grad row by row."""
-    paths = []
+    values = []
     for key in LOSSES:
-        grad = results["losses"][key]["grad"]
-        paths += [f"losses.{key}.loss"] + [f"losses.{key}.grad[{i}][{j}]" for i, row in enumerate(grad) for j in range(len(row))]
-    return paths
+        loss = results.losses.of(key)
+        values.append(Printed(f"losses.{key}.loss", loss.loss))
+        values += [Printed(f"losses.{key}.grad[{i}][{j}]", v) for i, row in enumerate(loss.grad) for j, v in enumerate(row)]
+    return values
