@@ -78,3 +78,19 @@ class Terms:
         first = key not in self.used
         self.used.add(key)
         return f"{word}（{term.en}）" if first else word
+
+
+def words(name: str, language: str) -> dict[str, Any]:
+    """A words file of one edition: templates/<language>/<name> (TOML)."""
+    with (TEMPLATES / language / name).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def labels(kind: str, language: str | None = None) -> dict[str, Any]:
+    """A kind's words outside its page template (section heading, plot labels): templates/<language>/labels/<kind>.toml."""
+    return words(f"labels/{kind}.toml", language or default())
+
+
+def site_words(language: str) -> dict[str, Any]:
+    """An edition's words outside its pages: the navigation's, the errata page's title (templates/<language>/site.toml)."""
+    return words("site.toml", language)

@@ -55,7 +55,7 @@ def scenario_nav(docs: Path, language: str, kinds: dict[str, str], broken: list[
     under `make serve`, the pages of scenarios that do not build last."""
     _generator()
     from generator.kinds import KINDS
-    from generator.render import labels, site_words
+    from generator.languages import labels, site_words
 
     words = site_words(language)
     by_kind: dict[str, list[str]] = {}
@@ -155,7 +155,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         docs = Path(config["docs_dir"]).resolve().relative_to(Path(config.config_file_path).resolve().parent)
         folder = (docs / Path(page.file.src_uri).parent).as_posix()
         _generator()
-        from generator.render import site_words
+        from generator.languages import site_words
 
         markdown = colab_links(markdown, config.get("repo_url"), folder, site_words(edition(config))["colab"])
     return markdown

@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 from generator.downloads import Expected, check_output, expected_literal, program_source
-from generator.render import MARKER, words
+from generator.languages import words
+from generator.render import MARKER
 
 PROGRAM_START = "<!-- program:start -->"  # where a page's program section begins: the notebook's derivation ends there
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) (\w+)(?: "([^"]*)")?$')

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +13,7 @@ from urllib.parse import quote
 import jinja2
 
 from generator.claims import ClaimRecord
-from generator.languages import TEMPLATES, Terms, default
+from generator.languages import TEMPLATES, Terms, default, labels, site_words, words
 
 if TYPE_CHECKING:  # the kinds import this module: their scenario type is for the reader and mypy only
     from generator.kinds.base import Scenario
@@ -134,22 +133,6 @@ def render_page(template: str, context: PageContext, language: str) -> str:
 def render_program(kind: str, **context: Any) -> str:
     """A kind's shown program from templates/programs/<kind>.py.j2: the same in every edition."""
     return environment(default()).get_template(f"programs/{kind}.py.j2").render(**context)
-
-
-def words(name: str, language: str) -> dict[str, Any]:
-    """A words file of one edition: templates/<language>/<name> (TOML)."""
-    with (TEMPLATES / language / name).open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def labels(kind: str, language: str | None = None) -> dict[str, Any]:
-    """A kind's words outside its page template (section heading, plot labels): templates/<language>/labels/<kind>.toml."""
-    return words(f"labels/{kind}.toml", language or default())
-
-
-def site_words(language: str) -> dict[str, Any]:
-    """An edition's words outside its pages: the navigation's, the errata page's title (templates/<language>/site.toml)."""
-    return words("site.toml", language)
 
 
 ERRATA = "errata"  # the generated page of the claims of every scenario

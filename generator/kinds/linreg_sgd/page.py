@@ -14,8 +14,8 @@ from generator.kinds.common import Elided, elide, exact_column_latex, exact_matr
 from generator.kinds.linreg_sgd import results as typed
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
-from generator.languages import default
-from generator.render import labels, marker_line
+from generator.languages import default, labels
+from generator.render import marker_line
 from generator.values import largest_finite
 
 

@@ -11,9 +11,9 @@ from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex
 from generator.kinds.regression_losses.results import LossResults, RegressionResults
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
-from generator.languages import default
+from generator.languages import default, labels
 from generator.reader import Matrix
-from generator.render import labels, marker_line
+from generator.render import marker_line
 
 CURVE_POINTS = 241
 
