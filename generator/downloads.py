@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from generator import results as res
+from generator.errors import ProgramError
 from generator.languages import TEMPLATES
 from generator.render import MARKER
 
@@ -39,6 +40,23 @@ def expected(paths: list[str], results: dict[str, Any]) -> Expected:
         finite = math.isfinite(res.value_of(record))
         values.append((path, str(record["exact"]), record["bound"] if finite else None))
     return values
+
+
+def program_template(kind: str) -> str:
+    """A kind's shown program, as an error names it."""
+    return f"templates/programs/{kind}.py.j2"
+
+
+def self_check_run(kind: str, source: str, printed: str, values: Expected) -> None:
+    """The downloads' self-check on the run's own output, before the run is kept or cached. It fails
+    when the program template prints values its kind's `printed` does not pair (an edit that added,
+    dropped or moved a printed number): ProgramError (exit 6) naming the template."""
+    status, line = check_output(printed, values)
+    if status != 0:
+        raise ProgramError(
+            f"{source}: {program_template(kind)}: the shown program's output fails its own self-check: {line.strip().removeprefix('self-check: ')} "
+            "(the template must print the values its kind's `printed` lists, in that order)"
+        )
 
 
 def expected_literal(values: Expected) -> str:

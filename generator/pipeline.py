@@ -72,13 +72,15 @@ def platform() -> dict[str, str]:
 
 
 def run_scenario(scenario: Scenario) -> Results:
-    """Torch, the exact twin, the check of one against the other, the shown program: the results."""
+    """Torch, the exact twin, the check of one against the other, the shown program and the self-check
+    of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     single_threaded_torch()
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     results = res.header(scenario, platform(), printed) | kind.record(solved, bounds)
+    downloads.self_check_run(kind.name, scenario.source, printed, downloads.expected(kind.printed(results), results))
     verdicts, problems = judge(scenario.source, scenario.header.claims, results)
     if problems:
         raise ScenarioError(problems)
