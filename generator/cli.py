@@ -116,7 +116,7 @@ def claims(paths: list[Path]) -> int:
     holds one for the same scenario and code). Exit 5 when any claim is wrong."""
     scenarios = load_scenarios(paths)
     runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
-    verdicts = [(scenario, claim) for scenario, results in zip(scenarios, runs) for claim in claim_views(results)]
+    verdicts = [(scenario, claim) for scenario, run in zip(scenarios, runs) for claim in claim_views(run.results)]
     for scenario, claim in verdicts:
         detail = claim.claimed if claim.right else f"claimed {claim.claimed}, exact {claim.exact}"
         print(f"{scenario.source}: {claim.path}: {claim.verdict}: {detail}")

@@ -53,8 +53,9 @@ def self_check_run(kind: str, source: str, printed: str, values: Expected) -> No
     dropped or moved a printed number): ProgramError (exit 6) naming the template."""
     status, line = check_output(printed, values)
     if status != 0:
+        failure = line.strip().removeprefix("self-check: ")
         raise ProgramError(
-            f"{source}: {program_template(kind)}: the shown program's output fails its own self-check: {line.strip().removeprefix('self-check: ')} "
+            f"{source}: {program_template(kind)}: the shown program's output fails its own self-check: {failure} "
             "(the template must print the values its kind's `printed` lists, in that order)"
         )
 

@@ -206,27 +206,53 @@ class Record:
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
 
-def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Results:
-    """This machine's run: from the cache when it holds one for the same inputs and code (unless
-    `rerun`), else run now and remembered."""
-    fresh = None if rerun else cache.get(scenario)
-    if fresh is None:
-        start_server()
-        fresh = run_scenario(scenario)
-        cache.put(scenario, fresh)
-    return fresh
+@dataclass(frozen=True)
+class Run:
+    """This machine's run of a scenario, and whether it came from the build cache."""
+
+    results: Results
+    cached: bool
 
 
-def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
+def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Run:
+    """This machine's run: from the cache when it holds a verified one under this scenario's key
+    (unless `rerun`), else run now and remembered."""
+    stored = None if rerun else cache.get(scenario)
+    if stored is not None:
+        return Run(stored, cached=True)
+    start_server()
+    fresh = run_scenario(scenario)
+    cache.put(scenario, fresh)
+    return Run(fresh, cached=False)
+
+
+def reproduced(scenario: Scenario, committed: Results | None, results: Results) -> Record | None:
+    """The committed results as the record, when `results` (this machine's run) reproduces them."""
+    if committed is None:
+        return None
+    comparison = compare(committed, results)
+    return Record(scenario, committed, True, comparison.rounded) if comparison.reproduced else None
+
+
+def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, confirm: bool = True) -> Record:
     """This machine's run (`cached_run`), and the committed results instead whenever that run
-    reproduces them, unless `refresh`."""
-    fresh = cached_run(scenario, cache, rerun)
+    reproduces them, unless `refresh`. With `confirm` (a build, which writes), a cache entry may
+    confirm the committed results but never replace them: then the scenario runs again, and an
+    entry that differs from that run is replaced, with one line saying so."""
+    run = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
-    if committed is not None:
-        comparison = compare(committed, fresh)
-        if comparison.reproduced:
-            return Record(scenario, committed, True, comparison.rounded)
-    return Record(scenario, fresh, False, 0)
+    kept = reproduced(scenario, committed, run.results)
+    if kept is not None:
+        return kept
+    if confirm and run.cached:
+        fresh = cached_run(scenario, cache, rerun=True)
+        if res.dumps(fresh.results) != res.dumps(run.results):
+            cache.report(scenario, "it differs from a run of the same scenario (replaced)")
+        run = fresh
+        kept = reproduced(scenario, committed, run.results)
+        if kept is not None:
+            return kept
+    return Record(scenario, run.results, False, 0)
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
