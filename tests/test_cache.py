@@ -107,6 +107,23 @@ def test_an_entry_is_keyed_by_the_bytes_that_were_run(project, monkeypatch):
     assert main(["check"]) == 0
 
 
+def test_a_run_during_which_a_program_template_changed_is_not_stored(project, monkeypatch):
+    original = PROGRAM.read_text(encoding="utf-8")
+    run_scenario = pipeline.run_scenario
+
+    def edit_then_run(s):  # the template is saved after the build hashed it, before the program is rendered
+        edit_program(PRINT_LOSS, 'print("MSELoss:", loss.item())\n')
+        return run_scenario(s)
+
+    monkeypatch.setattr(pipeline, "run_scenario", edit_then_run)
+    assert main(["build", "--rerun"]) == 0
+    monkeypatch.setattr(pipeline, "run_scenario", run_scenario)
+    PROGRAM.write_text(original, encoding="utf-8")
+    assert main(["build"]) == 0
+    assert json.loads((OUT / "mse-mean.json").read_text())["printed"].startswith("loss: 2.83")
+    assert main(["check"]) == 0
+
+
 def tamper(change: str) -> None:
     """Edit the entry's loss: `next-float` (within its bound) without fixing the digest;
     `beyond-bound` with a digest that matches; `forgery` exact and value together, digest matching."""
