@@ -36,7 +36,8 @@ DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 5 a claim is wrong (claims), "
-    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 6 a page's program failed, "
+    "3 torch and exact disagree, 4 output folder holds files the generator does not own, "
+    "6 a page's program failed or fails its self-check, "
     "70 internal error, 130 interrupted. When several scenarios fail, each is listed and the code is the first one's."
 )
 
