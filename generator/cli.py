@@ -37,7 +37,8 @@ DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 5 a claim is wrong (claims), "
-    "3 torch and exact disagree, 4 output folder holds files the generator does not own, 6 a page's program failed, "
+    "3 torch and exact disagree, 4 output folder holds files the generator does not own, "
+    "6 a page's program failed or fails its self-check, "
     "70 internal error, 130 interrupted. When several scenarios fail, each is listed and the code is the first one's."
 )
 
@@ -117,7 +118,7 @@ def claims(paths: list[Path]) -> int:
     holds one for the same scenario and code). Exit 5 when any claim is wrong."""
     scenarios = load_scenarios(paths)
     runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
-    verdicts = [(scenario, claim) for scenario, results in zip(scenarios, runs) for claim in claim_views(typed(scenario, results).claims)]
+    verdicts = [(scenario, claim) for scenario, run in zip(scenarios, runs) for claim in claim_views(typed(scenario, run.results).claims)]
     for scenario, claim in verdicts:
         detail = claim.claimed if claim.right else f"claimed {claim.claimed}, exact {claim.exact}"
         print(f"{scenario.source}: {claim.path}: {claim.verdict}: {detail}")

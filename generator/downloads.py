@@ -17,6 +17,7 @@ import math
 from typing import Any
 from urllib.parse import quote
 
+from generator.errors import ProgramError
 from generator.kinds.base import Printed
 from generator.languages import TEMPLATES
 from generator.render import MARKER
@@ -34,6 +35,24 @@ def expected(printed: list[Printed]) -> Expected:
     nan (an overflow the run verified was possible), or has no bound (after torch's parameters went
     non-finite), the bound is None: the value is not compared."""
     return [(p.path, str(p.value.exact), p.value.bound if math.isfinite(p.value.value) else None) for p in printed]
+
+
+def program_template(kind: str) -> str:
+    """A kind's shown program, as an error names it."""
+    return f"templates/programs/{kind}.py.j2"
+
+
+def self_check_run(kind: str, source: str, printed: str, values: Expected) -> None:
+    """The downloads' self-check on the run's own output, before the run is kept or cached. It fails
+    when the program template prints values its kind's `printed` does not pair (an edit that added,
+    dropped or moved a printed number): ProgramError (exit 6) naming the template."""
+    status, line = check_output(printed, values)
+    if status != 0:
+        failure = line.strip().removeprefix("self-check: ")
+        raise ProgramError(
+            f"{source}: {program_template(kind)}: the shown program's output fails its own self-check: {failure} "
+            "(the template must print the values its kind's `printed` lists, in that order)"
+        )
 
 
 def expected_literal(values: Expected) -> str:

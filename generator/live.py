@@ -70,7 +70,7 @@ def regenerate(scenarios: Path, out: Path) -> Live:
         slug = path.stem
         try:
             scenario = load_scenarios([path])[0]
-            record = choose_record(scenario, out, cache, refresh=False, rerun=False)
+            record = choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
             generated.append(render_cached(record.scenario, record.results, out, cache))
             live.kinds[slug] = scenario.kind
         except GeneratorError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -80,10 +81,8 @@ def read_bytes(path: Path, source: str, problems: list[Problem]) -> bytes | None
     return data
 
 
-def read_table(path: Path, source: str, problems: list[Problem]) -> dict[str, Any] | None:
-    data = read_bytes(path, source, problems)
-    if data is None:
-        return None
+def read_table(data: bytes, source: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The TOML table of a scenario file's bytes, or None with its problem recorded."""
     if data.startswith(BYTE_ORDER_MARK):
         data = data[len(BYTE_ORDER_MARK) :]  # a byte-order mark some editors write: not part of the TOML
     try:
@@ -122,9 +121,9 @@ def parse_titles(reader: Reader) -> tuple[tuple[str, str], ...]:
     return tuple(titles)
 
 
-def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, list[Problem]]:
+def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "") -> tuple[Any, list[Problem]]:
     """One scenario from its TOML table: the header once, then the kind's own keys; the scenario,
-    or None and every problem found."""
+    or None and every problem found. `digest` is the SHA-256 of the bytes the table was read from."""
     reader = Reader(source, table)
     kind_name = reader.choice("kind", tuple(sorted(KINDS)))
     title = reader.text("title")
@@ -135,7 +134,7 @@ def parse_table(table: dict[str, Any], source: str, slug: str) -> tuple[Any, lis
     reader.reject_unknown(HEADER_KEYS + kind.keys)
     claims = parse_claims(reader, kind.claimable)
     titles = parse_titles(reader)
-    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles))
+    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles, digest))
     if reader.problems or title is None or dtype is None:
         return None, reader.problems
     return scenario, []
@@ -165,10 +164,11 @@ def load_scenarios(paths: list[Path]) -> list[Any]:
             problems.append(Problem(source, "", f"slug {slug!r} is also produced by {slugs[slug]}"))
             continue
         slugs[slug] = source
-        table = read_table(path, source, problems)
-        if table is None:
+        data = read_bytes(path, source, problems)  # read once: parsed, run and keyed from these bytes
+        table = None if data is None else read_table(data, source, problems)
+        if data is None or table is None:
             continue
-        scenario, found = parse_table(table, source, slug)
+        scenario, found = parse_table(table, source, slug, hashlib.sha256(data).hexdigest())
         problems.extend(found)
         if scenario is not None:
             scenarios.append(scenario)

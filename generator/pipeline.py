@@ -73,13 +73,15 @@ def platform() -> dict[str, str]:
 
 
 def run_scenario(scenario: Scenario) -> Results:
-    """Torch, the exact twin, the check of one against the other, the shown program: the results."""
+    """Torch, the exact twin, the check of one against the other, the shown program and the self-check
+    of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     single_threaded_torch()
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     run = res.Run(res.header(scenario, platform(), printed), kind.record(solved, bounds), ())
+    downloads.self_check_run(kind.name, scenario.source, printed, downloads.expected(kind.printed(run.body)))
     verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
     if problems:
         raise ScenarioError(problems)
@@ -211,27 +213,53 @@ class Record:
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
 
-def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Results:
-    """This machine's run: from the cache when it holds one for the same inputs and code (unless
-    `rerun`), else run now and remembered."""
-    fresh = None if rerun else cache.get(scenario)
-    if fresh is None:
-        start_server()
-        fresh = run_scenario(scenario)
-        cache.put(scenario, fresh)
-    return fresh
+@dataclass(frozen=True)
+class Run:
+    """This machine's run of a scenario, and whether it came from the build cache."""
+
+    results: Results
+    cached: bool
 
 
-def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
+def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Run:
+    """This machine's run: from the cache when it holds a verified one under this scenario's key
+    (unless `rerun`), else run now and remembered."""
+    stored = None if rerun else cache.get(scenario)
+    if stored is not None:
+        return Run(stored, cached=True)
+    start_server()
+    fresh = run_scenario(scenario)
+    cache.put(scenario, fresh)
+    return Run(fresh, cached=False)
+
+
+def reproduced(scenario: Scenario, committed: Results | None, results: Results) -> Record | None:
+    """The committed results as the record, when `results` (this machine's run) reproduces them."""
+    if committed is None:
+        return None
+    comparison = compare(committed, results)
+    return Record(scenario, committed, True, comparison.rounded) if comparison.reproduced else None
+
+
+def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, confirm: bool = True) -> Record:
     """This machine's run (`cached_run`), and the committed results instead whenever that run
-    reproduces them, unless `refresh`."""
-    fresh = cached_run(scenario, cache, rerun)
+    reproduces them, unless `refresh`. With `confirm` (a build, which writes), a cache entry may
+    confirm the committed results but never replace them: then the scenario runs again, and an
+    entry that differs from that run is replaced, with one line saying so."""
+    run = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
-    if committed is not None:
-        comparison = compare(committed, fresh)
-        if comparison.reproduced:
-            return Record(scenario, committed, True, comparison.rounded)
-    return Record(scenario, fresh, False, 0)
+    kept = reproduced(scenario, committed, run.results)
+    if kept is not None:
+        return kept
+    if confirm and run.cached:
+        fresh = cached_run(scenario, cache, rerun=True)
+        if res.dumps(fresh.results) != res.dumps(run.results):
+            cache.report(scenario, "it differs from a run of the same scenario (replaced)")
+        run = fresh
+        kept = reproduced(scenario, committed, run.results)
+        if kept is not None:
+            return kept
+    return Record(scenario, run.results, False, 0)
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:

@@ -45,6 +45,7 @@ class ScenarioHeader:
     dtype: str  # "float32" or "float64": what torch computes in
     claims: tuple[Any, ...] = ()  # claims.Claim: values a person stated, judged against the run
     titles: tuple[tuple[str, str], ...] = ()  # (language, title) for the other editions: (("zh", "…"),)
+    digest: str = ""  # SHA-256 of the file's bytes this was parsed from ("" when not read from a file): the cache's key
 
 
 @dataclass(frozen=True)
