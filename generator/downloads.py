@@ -15,12 +15,11 @@ import contextlib
 import io
 import math
 from typing import Any
-from urllib.parse import quote
 
+from generator import marker
 from generator.errors import ProgramError
 from generator.kinds.base import Printed
 from generator.languages import TEMPLATES
-from generator.render import MARKER
 
 Expected = list[tuple[str, str, float | None]]  # (quantity, exact value, verified bound), in print order
 
@@ -72,7 +71,7 @@ def check_output(printed: str, values: Expected) -> tuple[int, str]:
 
 def header(source: str, slug: str) -> str:
     return (
-        f"# {MARKER} from {quote(source, safe='/')}; do not edit\n"
+        f"{marker.comment(source)}\n"
         f"# The program of the page {slug}, exactly as shown there, then a self-check: every value it prints is\n"
         "# compared with the exact derivation, within the verified bound of torch's error. Needs only torch (2.0 or\n"
         "# later). Prints one line and exits 0 when all agree; exits 1 naming the first value that does not.\n\n"

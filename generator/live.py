@@ -19,13 +19,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import marker
 from generator.cache import Cache
 from generator.cli import all_files, index_texts
 from generator.errors import GeneratorError, problem_lines
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.pipeline import Generated, choose_record, render_cached
-from generator.render import environment, marker_line
+from generator.render import environment
 
 SERVING = False  # set by the site's hook when MkDocs starts `serve`; survives the hook's reloads
 
@@ -57,7 +58,7 @@ def broken_page(slug: str, source: str, lines: list[str], language: str) -> str:
     """The page a failing scenario owns while it fails: its problems, in an admonition."""
     fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
     template = environment(language).get_template("broken.md.j2")
-    return template.render(slug=slug, source=source, lines=lines, fence=fence, marker=marker_line(source))
+    return template.render(slug=slug, source=source, lines=lines, fence=fence, marker=marker.html(source))
 
 
 def regenerate(scenarios: Path, out: Path) -> Live:

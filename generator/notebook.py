@@ -9,9 +9,9 @@ import json
 import re
 from typing import Any
 
+from generator import marker
 from generator.downloads import Expected, check_output, expected_literal, program_source
 from generator.languages import words
-from generator.render import MARKER
 
 PROGRAM_START = "<!-- program:start -->"  # where a page's program section begins: the notebook's derivation ends there
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) (\w+)(?: "([^"]*)")?$')
@@ -67,7 +67,7 @@ def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]
     attached to their cell, links to other pages pointed at the site's page."""
     body = page.split("\n---\n", 1)[1] if page.startswith("---\n") else page
     body = body.split(PROGRAM_START, 1)[0]
-    body = "\n".join(line for line in body.split("\n") if not line.startswith(f"<!-- {MARKER}"))
+    body = marker.strip_page_marker(body)
     cells = []
     for section in re.split(r"\n(?=## )", body.strip("\n")):
         attachments = {}
@@ -113,7 +113,7 @@ def notebook(page: str, files: dict[str, bytes], program: str, printed: str, val
     document = {
         "cells": cells,
         "metadata": {
-            "generated_by": f"{MARKER} from {source}; do not edit",
+            marker.KEY: marker.text(source),
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
         },

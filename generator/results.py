@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
-from generator import codec
+from generator import codec, marker
 from generator.claims import ClaimRecord
 from generator.codec import OMIT, V
-from generator.render import MARKER
 
-MARKER_KEY = "generated_by"
 R = TypeVar("R")
 Record = dict[str, Any]  # V = {"value": <torch float>, "exact": "<p/q>", "bound": <float> | null}
 
@@ -110,7 +108,7 @@ def read_run(body: type[R], data: object, file: str) -> Run[R]:
 def header(scenario: Any, platform: dict[str, str], printed: str) -> Header:
     """The keys every results file has."""
     return Header(
-        generated_by=f"{MARKER} from {scenario.source}; do not edit",
+        generated_by=marker.text(scenario.source),
         slug=scenario.slug,
         kind=scenario.kind,
         title=scenario.title,

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from generator.errors import OwnershipError, UsageError
-from generator.render import MARKER
+from generator.marker import is_owned
 
 PAGES_START = "<!-- pages:start -->"
 PAGES_END = "<!-- pages:end -->"
-_FROM = re.escape(MARKER) + r" from \S.*; do not edit"
-PAGE_MARKER = re.compile(f"<!-- {_FROM} -->")  # the line after the front matter
-PLOT_MARKER = re.compile(rf"\s*<dc:description>&lt;!-- {_FROM} --&gt;</dc:description>")  # in the SVG's metadata
-RESULTS_MARKER = re.compile(_FROM, re.S)  # the results file's and the notebooks' "generated_by"
-SCRIPT_MARKER = re.compile(f"# {_FROM}")  # the first line of a downloadable program
 PENDING_INDEX = ".generator-index.pending"  # the new index.md, beside DIR, until the swap is done
-
-
-def is_owned(path: Path) -> bool:
-    """A file the generator wrote carries its marker exactly where the generator puts it: a
-    hand-written file that merely quotes the marker is not the generator's."""
-    try:
-        if not path.is_file() or path.is_symlink():
-            return False
-        if path.suffix == ".md":
-            lines = path.read_text(encoding="utf-8").split("\n")
-            end = lines.index("---", 1) if lines[:1] == ["---"] else -1
-            return end > 0 and len(lines) > end + 1 and bool(PAGE_MARKER.fullmatch(lines[end + 1]))
-        if path.suffix == ".svg":
-            head = path.read_text(encoding="utf-8").split("\n")[:40]
-            return any(PLOT_MARKER.fullmatch(line) for line in head)
-        if path.suffix in (".json", ".ipynb"):  # the results file's key, a notebook's metadata key
-            data = json.loads(path.read_text(encoding="utf-8"))
-            marker = (data.get("metadata", {}) if path.suffix == ".ipynb" else data).get("generated_by")
-            return isinstance(marker, str) and bool(RESULTS_MARKER.fullmatch(marker))
-        if path.suffix == ".py":
-            return bool(SCRIPT_MARKER.fullmatch(path.read_text(encoding="utf-8").split("\n", 1)[0]))
-    except (OSError, ValueError, AttributeError):
-        return False
-    return False
 
 
 def foreign_files(out: Path) -> list[Path]:

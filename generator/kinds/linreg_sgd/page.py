@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 from generator import formatting as fmt
+from generator import marker
 from generator import results as res
 from generator.codec import V
 from generator.kinds.base import Printed
@@ -15,7 +16,6 @@ from generator.kinds.linreg_sgd import results as typed
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
 from generator.languages import default, labels
-from generator.render import marker_line
 from generator.values import largest_finite
 
 
@@ -317,7 +317,7 @@ def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes
     if minimum is not None:
         series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(minimum.loss)] * 2, "k:"))
     axes = Axes(words["x"], words["y"], words["y_log"])
-    return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
+    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug)}
 
 
 def printed(results: LinregResults) -> list[Printed]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import formatting as fmt
+from generator import marker
 from generator import results as res
 from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex
@@ -13,7 +14,6 @@ from generator.kinds.regression_losses.results import LossResults, RegressionRes
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
 from generator.languages import default, labels
 from generator.reader import Matrix
-from generator.render import marker_line
 
 CURVE_POINTS = 241
 
@@ -124,7 +124,7 @@ def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, b
         series.append(Series("", residuals, marked, f"{color}o"))
     series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
     axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
-    return {plot_file(s): loss_plot(series, axes, marker_line(s.source), s.slug)}
+    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug)}
 
 
 def printed(results: RegressionResults) -> list[Printed]:
