@@ -22,8 +22,9 @@ from generator import downloads
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
-from generator.compare import compare
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError
+from generator.compare import compare, forgery_lines
+from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError
+from generator.fingerprint import fingerprint, single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Results, Scenario, Solved
 from generator.languages import TEMPLATES, default, languages, page_name
@@ -51,16 +52,8 @@ class Generated:
         return self.titles[default()]
 
 
-def single_threaded_torch() -> None:
-    """One intra-op thread, as the shown programs run (OMP_NUM_THREADS=1): the same summation order."""
-    import torch
-
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-
-
 def platform() -> dict[str, str]:
-    """The machine whose floats a run records."""
+    """The machine whose floats a run records: in words, and its rounding fingerprint (fingerprint.py)."""
     import torch
 
     return {
@@ -68,6 +61,7 @@ def platform() -> dict[str, str]:
         "python": host.python_version(),
         "machine": host.machine(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "fingerprint": fingerprint(),
     }
 
 
@@ -217,14 +211,24 @@ def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Results
 
 def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool) -> Record:
     """This machine's run (`cached_run`), and the committed results instead whenever that run
-    reproduces them, unless `refresh`."""
-    fresh = cached_run(scenario, cache, rerun)
+    reproduces them, unless `refresh`. Committed results with this machine's rounding fingerprint
+    that are not bit-identical to its run are forged: ForgeryError, and nothing is written."""
+    here = fingerprint()
+    fresh = stamped(cached_run(scenario, cache, rerun), here)
     committed = None if refresh else committed_results(scenario, out)
     if committed is not None:
-        comparison = compare(committed, fresh)
+        comparison = compare(committed, fresh, here)
+        if comparison.forged:
+            raise ForgeryError("\n".join(forgery_lines(f"{out / results_name(scenario)}: {scenario.source}", comparison, here)))
         if comparison.reproduced:
             return Record(scenario, committed, True, comparison.rounded)
     return Record(scenario, fresh, False, 0)
+
+
+def stamped(results: Results, here: str) -> Results:
+    """A run with this machine's fingerprint as measured now (a cached run keeps the one of its day)."""
+    platform = results.get("platform")
+    return results | {"platform": platform | {"fingerprint": here}} if isinstance(platform, dict) else results
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
