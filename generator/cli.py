@@ -12,8 +12,9 @@ from typing import Any
 
 from generator import results as res
 from generator.cache import Cache
-from generator.compare import compare
+from generator.compare import EXACT, REFRESH, Comparison, compare, forgery_lines
 from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError, problem_lines
+from generator.fingerprint import fingerprint
 from generator.languages import languages, page_name
 from generator.loading import load_scenarios
 from generator.pipeline import (
@@ -134,19 +135,24 @@ def check(paths: list[Path], out: Path) -> int:
     refuse_foreign(out)  # the same refusal, and advice, as build's
     scenarios = load_scenarios(paths)
     fresh_runs = each_scenario(run_scenario, scenarios)
+    here = fingerprint()
     problems: list[str] = []
-    rounded = 0
+    comparisons: list[tuple[str, Comparison]] = []
     generated = []
     committed_platforms: set[str] = set()
+    forged = False
     for scenario, fresh in zip(scenarios, fresh_runs):
         committed = committed_results(scenario, out)
         record = fresh
+        name = f"{out / results_name(scenario)}: {scenario.source}"
         if committed is None:
-            problems.append(f"{out / results_name(scenario)}: {scenario.source}: missing or not JSON")
+            problems.append(f"{name}: missing or not JSON")
         else:
-            comparison = compare(committed, fresh)
-            problems += [f"{out / results_name(scenario)}: {scenario.source}: {line}" for line in comparison.differences]
-            rounded += comparison.rounded
+            comparison = compare(committed, fresh, here)
+            problems += [f"{name}: {line}" for line in comparison.differences]
+            problems += forgery_lines(name, comparison, here) if comparison.forged else [f"{name}: {m}" for m in comparison.mismatches]
+            comparisons.append((str(out / results_name(scenario)), comparison))
+            forged = forged or comparison.forged
             committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
             if comparison.reproduced:
                 record = committed
@@ -166,9 +172,11 @@ def check(paths: list[Path], out: Path) -> int:
         print(
             f"\n{out} is not what the scenarios give: {len(problems)} results difference(s) beyond torch's rounding, "
             f"{sum(1 for d in diffs if d.startswith('--- '))} file(s) differing from a render of the committed results. "
-            "Run `python -m generator build` (or `make docs`) and commit the result."
+            "Run `python -m generator build` (or `make docs`) and commit the result"
+            + (f"; where values were forged or torch is nondeterministic, `{REFRESH}` records this machine's run." if forged else ".")
         )
         return 1
+    rounded = sum(c.rounded for _, c in comparisons)
     where = f" (committed: {', '.join(sorted(committed_platforms))}; here: {platform_here(fresh_runs)})"
     if rounded:
         print(
@@ -177,7 +185,29 @@ def check(paths: list[Path], out: Path) -> int:
         )
     else:
         print(f"{len(generated)} scenarios current; every torch value equals the committed run's{where}")
+    print("\n".join(explanation(comparisons, here)))
     return 0
+
+
+def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[str]:
+    """How check compared (bit for bit, or within the bounds, and why) and how close any value came to its bound."""
+    exact = sum(1 for _, c in comparisons if c.mode == EXACT)
+    lines = []
+    if exact:
+        lines.append(f"compared bit for bit: {exact} scenario(s) whose committed rounding fingerprint is this machine's ({here})")
+    if exact < len(comparisons):
+        lines.append(
+            f"compared within the verified bounds: {len(comparisons) - exact} scenario(s) whose committed rounding fingerprint "
+            f"is not this machine's ({here}) or that have none; their platform text cannot be verified here"
+        )
+    closest = [(c.largest, name) for name, c in comparisons if c.largest is not None]
+    if closest:
+        largest, name = max(closest, key=lambda pair: pair[0].ratio)
+        lines.append(
+            f"largest |torch - exact| / bound: {largest.ratio:.3g} ({name}: {largest.path}): how close any torch value came "
+            "to its bound (1: the bound is that value's own rounding error)"
+        )
+    return lines
 
 
 def platform_here(runs: list[dict[str, Any]]) -> str:

@@ -1,7 +1,14 @@
 """Does a fresh run reproduce a committed results file? Exactly in everything that is not a float
-torch computed (inputs, exact values, settings, structure, the program's text around its numbers),
-and each torch float within its verified bound of the exact value. Torch's last bits differ
-between processors; the exact value and the bound do not."""
+torch computed (inputs, exact values, settings, structure, the program's text around its numbers).
+Torch's own floats are compared in one of two modes:
+
+- **exact**, where the committed results carry this machine's rounding fingerprint (fingerprint.py):
+  this machine rounds as the committed run's did, so every torch value and every printed line must
+  be bit-identical, and the committed platform text must be this machine's; any other value is
+  forged, or torch was not deterministic here;
+- **bounds**, where the fingerprints differ (or the file has none): each torch float within its
+  verified bound of the exact value. Torch's last bits differ between processors; the exact value
+  and the bound do not."""
 
 from __future__ import annotations
 
@@ -15,30 +22,87 @@ from typing import Any
 from generator.results import is_record
 
 PLATFORM_KEYS = ("torch", "platform")  # which machine ran it: differs between machines by design
+PLATFORM_TEXT = ("torch", "machine", "cpu_capability")  # what the page names; equal wherever the fingerprints are
 BOUND_RELATIVE = 1e-9  # bounds are float64 estimates (LAPACK eigenvalues): equal up to this
 PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|inf|nan)(?![\w.])")
+EXACT, BOUNDS = "exact", "bounds"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """How close a torch value came to its bound: |torch - exact| / bound, and where."""
+
+    ratio: float
+    path: str
 
 
 @dataclass
 class Comparison:
-    differences: list[str] = field(default_factory=list)  # one readable line each
-    rounded: int = 0  # torch values that differ from the committed run, every one within its bound
+    mode: str  # EXACT (same rounding fingerprint: bit for bit) or BOUNDS (within the verified bounds)
+    differences: list[str] = field(default_factory=list)  # the committed file is not this run: one readable line each
+    mismatches: list[str] = field(default_factory=list)  # EXACT: a torch value, printed line or platform text not this machine's
+    rounded: int = 0  # BOUNDS: torch values that differ from the committed run, every one within its bound
+    largest: Ratio | None = None  # the largest |error| / bound among the compared values
 
     @property
     def reproduced(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.mismatches
+
+    @property
+    def forged(self) -> bool:
+        """This scenario's run in every exact value, but with torch floats or a platform this
+        machine, which rounds alike, does not give: a forgery, or torch nondeterministic here."""
+        return self.mode == EXACT and bool(self.mismatches) and not self.differences
 
 
-def compare(committed: dict[str, Any], fresh: dict[str, Any]) -> Comparison:
-    """Compare two results files of one scenario; `fresh` is this machine's verified run."""
-    outcome = Comparison()
+REFRESH = "python -m generator build --refresh"
+
+
+def forgery_lines(name: str, comparison: Comparison, here: str) -> list[str]:
+    """What build and check say of a forged results file: every value that differs, then why it fails."""
+    return [f"{name}: {line}" for line in comparison.mismatches] + [
+        f"{name}: the committed results carry this machine's rounding fingerprint {here}, so this machine's run must "
+        f"reproduce them bit for bit, and {len(comparison.mismatches)} difference(s) remain: they were forged, or torch is not "
+        f"deterministic here. To record this machine's run instead: {REFRESH}"
+    ]
+
+
+def committed_fingerprint(committed: dict[str, Any]) -> str | None:
+    platform = committed.get("platform")
+    value = platform.get("fingerprint") if isinstance(platform, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def mode_of(committed: dict[str, Any], here: str) -> str:
+    """EXACT where the committed results carry `here`, this machine's measured fingerprint."""
+    return EXACT if committed_fingerprint(committed) == here else BOUNDS
+
+
+def compare(committed: dict[str, Any], fresh: dict[str, Any], here: str) -> Comparison:
+    """Compare two results files of one scenario; `fresh` is this machine's verified run, `here`
+    this machine's rounding fingerprint (measured, never read from a file)."""
+    outcome = Comparison(mode_of(committed, here))
     skip = {*PLATFORM_KEYS, "printed"}
     _keys(committed, fresh, "", outcome)
     for key in sorted(set(committed) & set(fresh) - skip):
         _walk(committed[key], fresh[key], key, outcome)
     if isinstance(committed.get("printed"), str) and isinstance(fresh.get("printed"), str):
         _printed(committed["printed"], fresh["printed"], committed, fresh, outcome)
+    if outcome.mode == EXACT:
+        _platform(committed, fresh, outcome)
     return outcome
+
+
+def _platform(committed: dict[str, Any], fresh: dict[str, Any], outcome: Comparison) -> None:
+    """Equal fingerprints, so the words must be this machine's too."""
+    pairs = [("torch", committed.get("torch"), fresh.get("torch"))]
+    pairs += [(f"platform.{key}", committed["platform"].get(key), fresh["platform"].get(key)) for key in PLATFORM_TEXT]
+    for path, a, b in pairs:
+        if a != b:
+            outcome.mismatches.append(
+                f"{path}: committed {_short(a)}, here {_short(b)}: the committed fingerprint is this machine's, "
+                "so the platform text must be too (a forged platform)"
+            )
 
 
 def _keys(a: dict[str, Any], b: dict[str, Any], path: str, outcome: Comparison) -> None:
@@ -72,10 +136,20 @@ def _record(a: dict[str, Any], b: dict[str, Any], path: str, outcome: Comparison
     if not _same_bound(a.get("bound"), b.get("bound")):
         outcome.differences.append(f"{path}: bound: committed {a.get('bound')!r}, fresh {b.get('bound')!r}")
         return
-    if a["value"] == b["value"] and type(a["value"]) is type(b["value"]):
-        return
     bound, exact = b.get("bound"), Fraction(b["exact"])
     both = f"committed {a['value']!r}, fresh {b['value']!r}, exact {b['exact']}"
+    if outcome.mode == EXACT:
+        _note_ratio(a["value"], exact, bound, path, outcome)
+        if not _identical(a["value"], b["value"]):
+            where = "no bound" if bound is None else f"bound {bound:.3e}"
+            if bound is not None and not _within(a["value"], exact, bound):
+                where += ", the committed value is outside the bound"
+            outcome.mismatches.append(f"{path}: torch value: {both}, {where}; not bit-identical, though this machine rounds alike")
+        return
+    for value in (a["value"], b["value"]):
+        _note_ratio(value, exact, bound, path, outcome)
+    if a["value"] == b["value"] and type(a["value"]) is type(b["value"]):
+        return
     if bound is None:
         outcome.differences.append(f"{path}: torch value: {both}; no bound applies here, so they must be equal")
         return
@@ -84,6 +158,19 @@ def _record(a: dict[str, Any], b: dict[str, Any], path: str, outcome: Comparison
         outcome.differences.append(f"{path}: torch value: {both}; the {' and '.join(outside)} value is outside the bound {bound:.3e}")
         return
     outcome.rounded += 1
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Bit for bit: the same type and the same repr (which tells -0.0 from 0.0 and round-trips a float)."""
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+def _note_ratio(value: Any, exact: Fraction, bound: float | None, path: str, outcome: Comparison) -> None:
+    if bound is None or bound <= 0 or not isinstance(value, float | int) or not math.isfinite(value):
+        return
+    ratio = float(abs(Fraction(value) - exact) / Fraction(bound))
+    if outcome.largest is None or ratio > outcome.largest.ratio:
+        outcome.largest = Ratio(ratio, path)
 
 
 def _within(value: Any, exact: Fraction, bound: float) -> bool:
@@ -100,10 +187,18 @@ def _same_bound(a: Any, b: Any) -> bool:
 
 def _printed(a: str, b: str, committed: dict[str, Any], fresh: dict[str, Any], outcome: Comparison) -> None:
     """The program's output: identical text around the numbers; where a printed float differs, it
-    must be the same quantity's torch value in each run (that value was compared above)."""
+    must be the same quantity's torch value in each run (that value was compared above), and in
+    EXACT mode it may not differ at all."""
     if PRINTED_FLOAT.split(a) != PRINTED_FLOAT.split(b):
         line = next((f"{x!r} / {y!r}" for x, y in zip(a.splitlines(), b.splitlines()) if x != y), "(line count)")
         outcome.differences.append(f"printed: the program's output differs beyond torch's floats: committed / fresh {line}")
+        return
+    if outcome.mode == EXACT:
+        for number, (x, y) in enumerate(zip(a.splitlines(), b.splitlines()), start=1):
+            if x != y:
+                outcome.mismatches.append(
+                    f"printed: line {number}: committed {x!r}, fresh {y!r}; not bit-identical, though this machine rounds alike"
+                )
         return
     where_a, where_b = _value_paths(committed), _value_paths(fresh)
     for x, y in zip(PRINTED_FLOAT.findall(a), PRINTED_FLOAT.findall(b)):

@@ -51,6 +51,13 @@ class OwnershipError(GeneratorError):
     exit_code = 4
 
 
+class ForgeryError(GeneratorError):
+    """Committed results that carry this machine's rounding fingerprint but are not bit-identical
+    to this machine's run: forged, or torch nondeterministic here (exit 1, like a drift)."""
+
+    exit_code = 1
+
+
 class ProgramError(GeneratorError):
     """The program a page shows failed or hung when the generator ran it (exit 6)."""
 

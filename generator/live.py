@@ -45,7 +45,7 @@ def warm_up() -> None:
     """Import torch and start the program server in the background, so that the first edit is fast."""
 
     def start() -> None:
-        from generator.pipeline import single_threaded_torch
+        from generator.fingerprint import single_threaded_torch
         from generator.program import server
 
         single_threaded_torch()

@@ -18,12 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator import downloads
+from generator import downloads, fingerprint
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
-from generator.compare import compare
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError
+from generator.compare import Comparison, compare, forgery_lines
+from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError
+from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Scenario, Solved
 from generator.languages import TEMPLATES, default, languages, page_name
@@ -52,16 +53,8 @@ class Generated:
         return self.titles[default()]
 
 
-def single_threaded_torch() -> None:
-    """One intra-op thread, as the shown programs run (OMP_NUM_THREADS=1): the same summation order."""
-    import torch
-
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-
-
 def platform() -> dict[str, str]:
-    """The machine whose floats a run records."""
+    """The machine whose floats a run records: in words, and its rounding fingerprint (fingerprint.py)."""
     import torch
 
     return {
@@ -69,6 +62,7 @@ def platform() -> dict[str, str]:
         "python": host.python_version(),
         "machine": host.machine(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "fingerprint": fingerprint.fingerprint(),
     }
 
 
@@ -233,33 +227,43 @@ def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Run:
     return Run(fresh, cached=False)
 
 
-def reproduced(scenario: Scenario, committed: Results | None, results: Results) -> Record | None:
-    """The committed results as the record, when `results` (this machine's run) reproduces them."""
-    if committed is None:
-        return None
-    comparison = compare(committed, results)
-    return Record(scenario, committed, True, comparison.rounded) if comparison.reproduced else None
-
-
 def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, confirm: bool = True) -> Record:
     """This machine's run (`cached_run`), and the committed results instead whenever that run
-    reproduces them, unless `refresh`. With `confirm` (a build, which writes), a cache entry may
-    confirm the committed results but never replace them: then the scenario runs again, and an
-    entry that differs from that run is replaced, with one line saying so."""
+    reproduces them, unless `refresh`. Committed results with the rounding fingerprint of the
+    machine that ran are bit-identical to its run, or forged: ForgeryError, and nothing is written.
+    With `confirm` (a build, which writes), a cache entry may confirm the committed results but never
+    replace them: then the scenario runs again, and an entry that differs from that run is replaced,
+    with one line saying so."""
     run = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
-    kept = reproduced(scenario, committed, run.results)
-    if kept is not None:
-        return kept
-    if confirm and run.cached:
+    results = stamped(run.results)
+    comparison = _compared(committed, results)
+    if confirm and run.cached and not (comparison is not None and comparison.reproduced):
         fresh = cached_run(scenario, cache, rerun=True)
         if res.dumps(fresh.results) != res.dumps(run.results):
             cache.report(scenario, "it differs from a run of the same scenario (replaced)")
-        run = fresh
-        kept = reproduced(scenario, committed, run.results)
-        if kept is not None:
-            return kept
-    return Record(scenario, run.results, False, 0)
+        results = stamped(fresh.results)
+        comparison = _compared(committed, results)
+    if committed is None or comparison is None:
+        return Record(scenario, results, False, 0)
+    if comparison.forged:
+        lines = forgery_lines(f"{out / results_name(scenario)}: {scenario.source}", comparison, results["platform"]["fingerprint"])
+        raise ForgeryError("\n".join(lines))
+    return Record(scenario, committed, True, comparison.rounded) if comparison.reproduced else Record(scenario, results, False, 0)
+
+
+def _compared(committed: Results | None, results: Results) -> Comparison | None:
+    """The committed results against a stamped run, compared bit for bit where the fingerprints agree."""
+    return None if committed is None else compare(committed, results, results["platform"]["fingerprint"])
+
+
+def stamped(results: Results) -> Results:
+    """A run with the rounding fingerprint of the machine that ran it: GENERATOR_FINGERPRINT when
+    set (it stands for this machine), else the one the run recorded (a cached run was this
+    machine's, under a key that covers torch's version), measured now only when it has none."""
+    platform = results["platform"]
+    here = fingerprint.override() or platform.get("fingerprint") or fingerprint.fingerprint()
+    return results if platform.get("fingerprint") == here else results | {"platform": platform | {"fingerprint": here}}
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:

@@ -48,7 +48,7 @@ def test_results_file_has_the_contract_keys(results):
         assert {"slug", "kind", "dtype", "torch", "reduction", "loss", "grad"} <= set(result)
         assert set(result["loss"]) == {"value", "exact", "bound"}
         assert {"printed", "platform"} <= set(result)
-        assert set(result["platform"]) == {"torch", "python", "machine", "cpu_capability"}
+        assert set(result["platform"]) == {"torch", "python", "machine", "cpu_capability", "fingerprint"}
         assert result["torch"].startswith("2.13.0")
 
 
