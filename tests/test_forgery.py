@@ -26,7 +26,7 @@ from generator.fingerprint import OVERRIDE, fingerprint, measure
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.pipeline import render_scenario
-from generator.results import at, dumps
+from generator.results import at, dumps, read_run
 
 OUT = "docs/scenarios"
 SLUGS = ("mse-mean", "regression-losses", "linreg-sgd-stable")  # one of each kind
@@ -82,7 +82,9 @@ def forge(project: Path, past_bound: bool = False, pages: bool = False) -> tuple
 
 def candidate(results: dict, past_bound: bool, slug: str) -> tuple[int, str, float, float]:
     """The first printed torch value that can be moved so: its place in the output, path, value and forged value."""
-    for index, where in enumerate(KINDS[results["kind"]].printed(results)):
+    kind = KINDS[results["kind"]]
+    for index, printed in enumerate(kind.printed(read_run(kind.results, results, slug).body)):
+        where = printed.path
         v = at(results, where)
         old, bound = v["value"], v["bound"]
         if not isinstance(old, float) or not bound or old == 0:
