@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from generator.kinds.base import Scenario
-from generator.results import Record as Results
+from generator.results import Data as Results
 from generator.results import is_record
 
 GENERATOR = Path(__file__).resolve().parent

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import traceback
-from functools import partial
 from pathlib import Path
-from typing import Any
 
-from generator import results as res
-from generator.cache import Cache
-from generator.compare import EXACT, REFRESH, Comparison, compare, forgery_lines
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError, UsageError, problem_lines
-from generator.fingerprint import fingerprint
-from generator.languages import languages, page_name
-from generator.loading import load_scenarios
-from generator.pipeline import (
-    Generated,
-    build_records,
-    cached_run,
-    committed_results,
-    each_scenario,
-    errata_files,
-    render_cached,
-    render_scenario,
-    results_name,
-    run_scenario,
-    typed,
-)
-from generator.render import IndexEntry, claim_views, render_index
+from generator import pipeline
+from generator.compare import EXACT, REFRESH, Comparison
+from generator.errors import GeneratorError, RunFailuresError, ScenarioError, problem_lines
 from generator.values import int_digits
-from generator.write import check_out, recover, refuse_foreign, replace_region, write_output
 
 DEFAULT_SCENARIOS = Path("scenarios")
 DEFAULT_OUT = Path("docs/scenarios")
@@ -72,54 +50,22 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def index_paths(out: Path) -> list[tuple[Path, str]]:
-    """The hand-written pages whose marked region lists the generated pages: index.md beside DIR,
-    and index.<language>.md for each other edition, those that exist (with their language)."""
-    paths = [(out.parent / page_name("index", language), language) for language in languages()]
-    return [(path, language) for path, language in paths if path.exists()]
-
-
-def index_texts(out: Path, generated: list[Generated]) -> list[tuple[Path, str]]:
-    """Each index page with its generated region filled in, in its language."""
-    texts = []
-    for index, language in index_paths(out):
-        entries = [IndexEntry(g.slug, g.kind, g.titles[language], bool(g.claims)) for g in generated]
-        lines = render_index(entries, out.name, language)
-        texts.append((index, replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())))
-    return texts
-
-
-def all_files(generated: list[Generated]) -> dict[str, bytes]:
-    """Every generated file of the output folder: each scenario's, and the errata page."""
-    return {name: content for page in generated for name, content in page.files.items()} | errata_files(generated)
-
-
 def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
-    check_out(out, paths)  # before the slow part: say at once that nothing will be written
-    recover(out, [path for path, _ in index_paths(out)])
-    refuse_foreign(out)
-    cache = Cache()
-    records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-    generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
-    try:
-        changed = write_output(all_files(generated), out, index_texts(out, generated))
-    except OSError as error:
-        raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
-    kept = [r for r in records if r.kept]
+    built = pipeline.build(paths, out, refresh=refresh, rerun=rerun)
+    kept = [r for r in built.records if r.kept]
     rounded = sum(r.rounded for r in kept)
     note = f"; {len(kept)} kept their committed run" if kept else ""
     if rounded:
         note += f" ({rounded} torch values round differently here, all within their bounds)"
-    print(f"{len(generated)} scenarios, {len(changed)} files changed in {out}{note}" + "".join(f"\n  {name}" for name in changed))
+    changed = "".join(f"\n  {name}" for name in built.changed)
+    print(f"{len(built.generated)} scenarios, {len(built.changed)} files changed in {out}{note}{changed}")
     return 0
 
 
 def claims(paths: list[Path]) -> int:
     """One line per claim: right or wrong, by the exact values of a run (the build cache's when it
     holds one for the same scenario and code). Exit 5 when any claim is wrong."""
-    scenarios = load_scenarios(paths)
-    runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
-    verdicts = [(scenario, claim) for scenario, run in zip(scenarios, runs) for claim in claim_views(typed(scenario, run.results).claims)]
+    verdicts = pipeline.claim_verdicts(paths)
     for scenario, claim in verdicts:
         detail = claim.claimed if claim.right else f"claimed {claim.claimed}, exact {claim.exact}"
         print(f"{scenario.source}: {claim.path}: {claim.verdict}: {detail}")
@@ -129,63 +75,30 @@ def claims(paths: list[Path]) -> int:
 
 
 def check(paths: list[Path], out: Path) -> int:
-    """Rerun every scenario; the committed results must be reproduced (compare.py), and every
-    committed page, plot and index region must be what rendering the committed results gives."""
-    check_out(out, paths)
-    refuse_foreign(out)  # the same refusal, and advice, as build's
-    scenarios = load_scenarios(paths)
-    fresh_runs = each_scenario(run_scenario, scenarios)
-    here = fingerprint()
-    problems: list[str] = []
-    comparisons: list[tuple[str, Comparison]] = []
-    generated = []
-    committed_platforms: set[str] = set()
-    forged = False
-    for scenario, fresh in zip(scenarios, fresh_runs):
-        committed = committed_results(scenario, out)
-        record = fresh
-        name = f"{out / results_name(scenario)}: {scenario.source}"
-        if committed is None:
-            problems.append(f"{name}: missing or not JSON")
-        else:
-            comparison = compare(committed, fresh, here)
-            problems += [f"{name}: {line}" for line in comparison.differences]
-            problems += forgery_lines(name, comparison, here) if comparison.forged else [f"{name}: {m}" for m in comparison.mismatches]
-            comparisons.append((str(out / results_name(scenario)), comparison))
-            forged = forged or comparison.forged
-            committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
-            if comparison.reproduced:
-                record = committed
-        generated.append(render_scenario(scenario, record))
-    expected = all_files(generated)
-    diffs: list[str] = []
-    committed_names = {p.name for p in out.glob("*")} if out.exists() else set()
-    for name in sorted(committed_names | set(expected)):
-        if name.endswith(".json") and name in expected and name in committed_names:
-            continue  # compared above, semantically
-        diffs += _diff(out / name, expected[name].decode("utf-8") if name in expected else "")
-    for index, text in index_texts(out, generated):
-        diffs += _diff(index, text)
-    if problems or diffs:
-        sys.stdout.writelines(line + "\n" for line in problems)
-        sys.stdout.writelines(diffs)
+    """Rerun every scenario and compare (pipeline.check); print what was found, and how."""
+    checked = pipeline.check(paths, out)
+    if checked.problems or checked.diffs:
+        sys.stdout.writelines(line + "\n" for line in checked.problems)
+        sys.stdout.writelines(checked.diffs)
         print(
-            f"\n{out} is not what the scenarios give: {len(problems)} results difference(s) beyond torch's rounding, "
-            f"{sum(1 for d in diffs if d.startswith('--- '))} file(s) differing from a render of the committed results. "
+            f"\n{out} is not what the scenarios give: {len(checked.problems)} results difference(s) beyond torch's rounding, "
+            f"{sum(1 for d in checked.diffs if d.startswith('--- '))} file(s) differing from a render of the committed results. "
             "Run `python -m generator build` (or `make docs`) and commit the result"
-            + (f"; where values were forged or torch is nondeterministic, `{REFRESH}` records this machine's run." if forged else ".")
+            + (f"; where values were forged or torch is nondeterministic, `{REFRESH}` records this machine's run."
+               if checked.forged else ".")
         )
         return 1
-    rounded = sum(c.rounded for _, c in comparisons)
-    where = f" (committed: {', '.join(sorted(committed_platforms))}; here: {platform_here(fresh_runs)})"
+    rounded = sum(c.rounded for _, c in checked.comparisons)
+    where = f" (committed: {', '.join(sorted(checked.committed_platforms))}; here: {checked.platform_here})"
+    count = len(checked.comparisons)
     if rounded:
         print(
-            f"{len(generated)} scenarios current; {rounded} torch values differ from the committed run in the last bits{where}, "
+            f"{count} scenarios current; {rounded} torch values differ from the committed run in the last bits{where}, "
             "all within their verified bounds"
         )
     else:
-        print(f"{len(generated)} scenarios current; every torch value equals the committed run's{where}")
-    print("\n".join(explanation(comparisons, here)))
+        print(f"{count} scenarios current; every torch value equals the committed run's{where}")
+    print("\n".join(explanation(checked.comparisons, checked.here)))
     return 0
 
 
@@ -208,17 +121,6 @@ def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[st
             "to its bound (1: the bound is that value's own rounding error)"
         )
     return lines
-
-
-def platform_here(runs: list[dict[str, Any]]) -> str:
-    return res.platform_text(runs[0]["platform"]) if runs else "?"
-
-
-def _diff(path: Path, expected: str) -> list[str]:
-    actual = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-    if actual == expected:
-        return []
-    return list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), f"{path} (committed)", f"{path} (expected)"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from generator import marker
 from generator.cache import Cache
-from generator.cli import all_files, index_texts
 from generator.errors import GeneratorError, problem_lines
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
-from generator.pipeline import Generated, choose_record, render_cached
+from generator.overview import Generated, all_files, index_texts
+from generator.pipeline import choose_record, render_cached
 from generator.render import environment
 
 SERVING = False  # set by the site's hook when MkDocs starts `serve`; survives the hook's reloads

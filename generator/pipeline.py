@@ -9,11 +9,12 @@ reproduces them (compare.py), so a page shows the run that was committed, on any
 
 from __future__ import annotations
 
+import difflib
 import json
 import platform as host
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,34 +24,21 @@ from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
 from generator.compare import Comparison, compare, forgery_lines
-from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError
+from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError
 from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Scenario, Solved
 from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
 from generator.notebook import notebook
+from generator.overview import Generated, all_files, index_paths, index_texts
 from generator.program import run_program, start_server
-from generator.render import ERRATA, ClaimView, ErrataPage, PageContext, PrintedOutput, claim_views, render_errata, render_page
-from generator.results import Record as Results
+from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
+from generator.results import Data as Results
+from generator.write import check_out, recover, refuse_foreign, write_output
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
-
-
-@dataclass(frozen=True)
-class Generated:
-    """One scenario's output files (name -> bytes) and what the index lists of it."""
-
-    slug: str
-    kind: str
-    titles: dict[str, str]  # language -> the page's title
-    files: dict[str, bytes]
-    claims: tuple[ClaimView, ...] = ()
-
-    @property
-    def title(self) -> str:
-        return self.titles[default()]
 
 
 def platform() -> dict[str, str]:
@@ -145,18 +133,6 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
-def errata_files(generated: list[Generated]) -> dict[str, bytes]:
-    """errata.md (and errata.<language>.md) when any scenario has claims: every claim with its verdict, from the results."""
-    if not any(g.claims for g in generated):
-        return {}
-    built = {g.slug for g in generated}
-    files = {}
-    for language in languages():
-        pages = [ErrataPage(g.slug, g.titles[language], g.claims) for g in generated if g.claims]
-        files[page_name(ERRATA, language)] = render_errata(pages, built, language).encode("utf-8")
-    return files
-
-
 def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
@@ -208,23 +184,23 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Run:
+class CachedRun:
     """This machine's run of a scenario, and whether it came from the build cache."""
 
     results: Results
     cached: bool
 
 
-def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> Run:
+def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> CachedRun:
     """This machine's run: from the cache when it holds a verified one under this scenario's key
     (unless `rerun`), else run now and remembered."""
     stored = None if rerun else cache.get(scenario)
     if stored is not None:
-        return Run(stored, cached=True)
+        return CachedRun(stored, cached=True)
     start_server()
     fresh = run_scenario(scenario)
     cache.put(scenario, fresh)
-    return Run(fresh, cached=False)
+    return CachedRun(fresh, cached=False)
 
 
 def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, confirm: bool = True) -> Record:
@@ -268,3 +244,100 @@ def stamped(results: Results) -> Results:
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
     return each_scenario(partial(choose_record, out=out, cache=cache, refresh=refresh, rerun=rerun), load_scenarios(paths))
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build wrote: every scenario's record and files, and the names that changed."""
+
+    records: list[Record]
+    generated: list[Generated]
+    changed: list[str]
+
+
+def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> Built:
+    """Run (or take from the cache) every scenario, keep the committed results where this machine's
+    run reproduces them, render, and replace the output folder and the index regions atomically."""
+    check_out(out, paths)  # before the slow part: say at once that nothing will be written
+    recover(out, [path for path, _ in index_paths(out)])
+    refuse_foreign(out)
+    cache = Cache()
+    records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
+    generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
+    try:
+        changed = write_output(all_files(generated), out, index_texts(out, generated))
+    except OSError as error:
+        raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
+    return Built(records, generated, changed)
+
+
+def claim_verdicts(paths: list[Path]) -> list[tuple[Scenario, ClaimView]]:
+    """Every claim of the scenarios with its verdict, by the exact values of a run (the build
+    cache's when it holds a verified one for the same scenario and code)."""
+    scenarios = load_scenarios(paths)
+    runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
+    return [(scenario, claim) for scenario, run in zip(scenarios, runs) for claim in claim_views(typed(scenario, run.results).claims)]
+
+
+@dataclass
+class Checked:
+    """What check found: the results' differences (compare.py), the files that differ from a
+    render of the committed results (unified diffs), and how each scenario was compared."""
+
+    here: str  # this machine's rounding fingerprint
+    problems: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+    comparisons: list[tuple[str, Comparison]] = field(default_factory=list)  # (results file, comparison)
+    committed_platforms: set[str] = field(default_factory=set)
+    platform_here: str = "?"
+
+    @property
+    def forged(self) -> bool:
+        return any(c.forged for _, c in self.comparisons)
+
+
+def check(paths: list[Path], out: Path) -> Checked:
+    """Rerun every scenario; the committed results must be reproduced (compare.py), and every
+    committed page, plot and index region must be what rendering the committed results gives."""
+    check_out(out, paths)
+    refuse_foreign(out)  # the same refusal, and advice, as build's
+    scenarios = load_scenarios(paths)
+    fresh_runs = each_scenario(run_scenario, scenarios)
+    checked = Checked(fingerprint.fingerprint())
+    generated = []
+    for scenario, fresh in zip(scenarios, fresh_runs):
+        committed = committed_results(scenario, out)
+        record = fresh
+        name = f"{out / results_name(scenario)}: {scenario.source}"
+        if committed is None:
+            checked.problems.append(f"{name}: missing or not JSON")
+        else:
+            comparison = compare(committed, fresh, checked.here)
+            checked.problems += [f"{name}: {line}" for line in comparison.differences]
+            if comparison.forged:
+                checked.problems += forgery_lines(name, comparison, checked.here)
+            else:
+                checked.problems += [f"{name}: {line}" for line in comparison.mismatches]
+            checked.comparisons.append((str(out / results_name(scenario)), comparison))
+            checked.committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
+            if comparison.reproduced:
+                record = committed
+        generated.append(render_scenario(scenario, record))
+    if fresh_runs:
+        checked.platform_here = res.platform_text(fresh_runs[0]["platform"])
+    expected = all_files(generated)
+    committed_names = {p.name for p in out.glob("*")} if out.exists() else set()
+    for file in sorted(committed_names | set(expected)):
+        if file.endswith(".json") and file in expected and file in committed_names:
+            continue  # compared above, semantically
+        checked.diffs += _diff(out / file, expected[file].decode("utf-8") if file in expected else "")
+    for index, text in index_texts(out, generated):
+        checked.diffs += _diff(index, text)
+    return checked
+
+
+def _diff(path: Path, expected: str) -> list[str]:
+    actual = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    if actual == expected:
+        return []
+    return list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True), f"{path} (committed)", f"{path} (expected)"))

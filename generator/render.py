@@ -13,7 +13,7 @@ import jinja2
 
 from generator import marker
 from generator.claims import ClaimRecord
-from generator.languages import TEMPLATES, Terms, default, labels, site_words, words
+from generator.languages import TEMPLATES, Terms, default
 
 if TYPE_CHECKING:  # the kinds import this module: their scenario type is for the reader and mypy only
     from generator.kinds.base import Scenario
@@ -126,45 +126,3 @@ def render_page(template: str, context: PageContext, language: str) -> str:
 def render_program(kind: str, **context: Any) -> str:
     """A kind's shown program from templates/programs/<kind>.py.j2: the same in every edition."""
     return environment(default()).get_template(f"programs/{kind}.py.j2").render(**context)
-
-
-ERRATA = "errata"  # the generated page of the claims of every scenario
-
-
-@dataclass(frozen=True)
-class ErrataPage:
-    slug: str
-    title: str
-    claims: tuple[ClaimView, ...]
-
-
-def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:
-    """The errata page: every claim of every scenario, and the post's other errors whose page is built."""
-    items = [item for item in words("errata.toml", language)["item"] if item["slug"] in built]
-    template = environment(language).get_template("errata.md.j2")
-    title = site_words(language)["errata_title"]
-    return template.render(title=title, pages=pages, items=items, marker=marker.html("the claims of every scenario"), t=Terms(language))
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """A page as an index lists it, in one language."""
-
-    slug: str
-    kind: str
-    title: str
-    claims: bool
-
-
-def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[str]:
-    """The generated list of pages for a hand-written index, grouped by kind in registry order."""
-    from generator.kinds import KINDS
-
-    reading = words("reading-order.toml", language)["page"]
-    sections = {name: labels(name, language)["section"] for name in KINDS}
-    template = environment(language).get_template("_index-pages.md.j2")
-    errata = site_words(language)["errata_title"] if any(page.claims for page in pages) else None
-    text = template.render(
-        pages=pages, sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
-    )
-    return text.rstrip("\n").split("\n")

@@ -15,7 +15,7 @@ from generator.claims import ClaimRecord
 from generator.codec import OMIT, V
 
 R = TypeVar("R")
-Record = dict[str, Any]  # V = {"value": <torch float>, "exact": "<p/q>", "bound": <float> | null}
+Data = dict[str, Any]  # one results file as parsed JSON, for what stays generic over it: compare, claims, the cache
 
 
 def row(torch: Sequence[float], exact: Sequence[Fraction], bounds: Sequence[float | None]) -> tuple[V, ...]:
@@ -42,7 +42,7 @@ def is_record(node: object) -> bool:
     return isinstance(node, dict) and "value" in node and "exact" in node
 
 
-def value_of(v: Record) -> float:
+def value_of(v: Data) -> float:
     """Torch's value of a V in a parsed results file as a float (the strings "inf", "-inf", "nan" included)."""
     return float(v["value"])
 

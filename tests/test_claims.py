@@ -117,7 +117,7 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
 def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
     from test_pages import NUMBER, allowed_numbers, text_of
 
-    from generator.pipeline import errata_files
+    from generator.overview import errata_files
 
     page = errata_files(list(generated.values()))["errata.md"].decode()
     for slug, result in results.items():

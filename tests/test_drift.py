@@ -215,7 +215,8 @@ sys.path.insert(0, {str(ROOT)!r})
 import json
 from pathlib import Path
 from generator.loading import load_scenarios
-from generator.pipeline import errata_files, render_scenario
+from generator.overview import errata_files
+from generator.pipeline import render_scenario
 out = Path({str(tmp_path)!r})
 generated = []
 for scenario in load_scenarios([Path("scenarios")]):

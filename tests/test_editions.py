@@ -42,7 +42,7 @@ def differences(english: str, chinese: str) -> dict[str, Counter[str]]:
 
 @pytest.fixture(scope="module")
 def files(generated):
-    from generator.pipeline import errata_files
+    from generator.overview import errata_files
 
     everything = {name: content for page in generated.values() for name, content in page.files.items()}
     return everything | errata_files(list(generated.values()))

@@ -1,0 +1,102 @@
+"""The pages over all scenarios, rendered from every scenario's generated files: the errata page
+(every claim with its verdict) and the generated list of pages in each hand-written index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import marker
+from generator.kinds import KINDS
+from generator.languages import Terms, default, labels, languages, page_name, site_words, words
+from generator.render import ClaimView, environment
+from generator.write import replace_region
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One scenario's output files (name -> bytes) and what the index lists of it."""
+
+    slug: str
+    kind: str
+    titles: dict[str, str]  # language -> the page's title
+    files: dict[str, bytes]
+    claims: tuple[ClaimView, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.titles[default()]
+
+
+ERRATA = "errata"  # the generated page of the claims of every scenario
+
+
+@dataclass(frozen=True)
+class ErrataPage:
+    slug: str
+    title: str
+    claims: tuple[ClaimView, ...]
+
+
+def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:
+    """The errata page: every claim of every scenario, and the post's other errors whose page is built."""
+    items = [item for item in words("errata.toml", language)["item"] if item["slug"] in built]
+    template = environment(language).get_template("errata.md.j2")
+    title = site_words(language)["errata_title"]
+    return template.render(title=title, pages=pages, items=items, marker=marker.html("the claims of every scenario"), t=Terms(language))
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A page as an index lists it, in one language."""
+
+    slug: str
+    kind: str
+    title: str
+    claims: bool
+
+
+def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[str]:
+    """The generated list of pages for a hand-written index, grouped by kind in registry order."""
+    reading = words("reading-order.toml", language)["page"]
+    sections = {name: labels(name, language)["section"] for name in KINDS}
+    template = environment(language).get_template("_index-pages.md.j2")
+    errata = site_words(language)["errata_title"] if any(page.claims for page in pages) else None
+    text = template.render(
+        pages=pages, sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
+    )
+    return text.rstrip("\n").split("\n")
+
+
+def errata_files(generated: list[Generated]) -> dict[str, bytes]:
+    """errata.md (and errata.<language>.md) when any scenario has claims: every claim with its verdict, from the results."""
+    if not any(g.claims for g in generated):
+        return {}
+    built = {g.slug for g in generated}
+    files = {}
+    for language in languages():
+        pages = [ErrataPage(g.slug, g.titles[language], g.claims) for g in generated if g.claims]
+        files[page_name(ERRATA, language)] = render_errata(pages, built, language).encode("utf-8")
+    return files
+
+
+def index_paths(out: Path) -> list[tuple[Path, str]]:
+    """The hand-written pages whose marked region lists the generated pages: index.md beside DIR,
+    and index.<language>.md for each other edition, those that exist (with their language)."""
+    paths = [(out.parent / page_name("index", language), language) for language in languages()]
+    return [(path, language) for path, language in paths if path.exists()]
+
+
+def index_texts(out: Path, generated: list[Generated]) -> list[tuple[Path, str]]:
+    """Each index page with its generated region filled in, in its language."""
+    texts = []
+    for index, language in index_paths(out):
+        entries = [IndexEntry(g.slug, g.kind, g.titles[language], bool(g.claims)) for g in generated]
+        lines = render_index(entries, out.name, language)
+        texts.append((index, replace_region(index.read_text(encoding="utf-8"), lines, index.as_posix())))
+    return texts
+
+
+def all_files(generated: list[Generated]) -> dict[str, bytes]:
+    """Every generated file of the output folder: each scenario's, and the errata page."""
+    return {name: content for page in generated for name, content in page.files.items()} | errata_files(generated)
