@@ -72,7 +72,7 @@ def regenerate(scenarios: Path, out: Path) -> Live:
         try:
             scenario = load_scenarios([path])[0]
             record = choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
-            generated.append(render_cached(record.scenario, record.results, out, cache))
+            generated.append(render_cached(record.scenario, record.run, out, cache))
             live.kinds[slug] = scenario.kind
         except GeneratorError as error:
             live.failures[slug] = problem_lines(error)

@@ -23,6 +23,7 @@ from generator import downloads, fingerprint
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
+from generator.codec import ResultsFormatError
 from generator.compare import Comparison, compare, forgery_lines
 from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError
 from generator.fingerprint import single_threaded_torch
@@ -54,7 +55,7 @@ def platform() -> dict[str, str]:
     }
 
 
-def run_scenario(scenario: Scenario) -> Results:
+def run_scenario(scenario: Scenario) -> res.Run[Any]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     single_threaded_torch()
@@ -67,7 +68,7 @@ def run_scenario(scenario: Scenario) -> Results:
     verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
     if problems:
         raise ScenarioError(problems)
-    return replace(run, claims=tuple(verdicts)).data()
+    return replace(run, claims=tuple(verdicts))
 
 
 def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) -> list[R]:
@@ -101,11 +102,10 @@ def page_titles(scenario: Scenario) -> dict[str, str]:
     return {language: scenario.title_in(language) for language in languages()}
 
 
-def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes | None = None) -> Generated:
+def render_scenario(scenario: Scenario, run: res.Run[Any], results_bytes: bytes | None = None) -> Generated:
     """Every file of one scenario from its results: pure, no torch. `results_bytes` is
-    res.dumps(results) when the caller has it already (a long run's results are megabytes)."""
+    run.dumps() when the caller has it already (a long run's results are megabytes)."""
     kind = KINDS[scenario.kind]
-    run = typed(scenario, results)
     printed, short = PrintedOutput.of(run.header.printed), PrintedOutput.of(run.header.printed, 30, 10)
     claims = claim_views(run.claims)
     program = kind.program(scenario)
@@ -125,7 +125,7 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
         notebooks[notebook_name] = notebook_text.encode("utf-8")
     files = {
         **pages,
-        results_name(scenario): results_bytes if results_bytes is not None else res.dumps(results).encode("utf-8"),
+        results_name(scenario): results_bytes if results_bytes is not None else run.dumps().encode("utf-8"),
         **extra,
         script_name: downloads.script(scenario.source, scenario.slug, program, values).encode("utf-8"),
         **notebooks,
@@ -133,10 +133,10 @@ def render_scenario(scenario: Scenario, results: Results, results_bytes: bytes |
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
-def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache) -> Generated:
+def render_cached(scenario: Scenario, run: res.Run[Any], out: Path, cache: Cache) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
-    results_bytes = res.dumps(results).encode("utf-8")
+    results_bytes = run.dumps().encode("utf-8")
     key = cache.render_key(scenario, results_bytes, TEMPLATES)
     digests = cache.rendered(scenario, key) or {}
     files = {}
@@ -148,9 +148,8 @@ def render_cached(scenario: Scenario, results: Results, out: Path, cache: Cache)
         files[name] = content
     else:
         if files:
-            run = typed(scenario, results)
             return Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(run.claims))
-    generated = render_scenario(scenario, results, results_bytes)
+    generated = render_scenario(scenario, run, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated
 
@@ -178,7 +177,7 @@ class Record:
     """The results a build renders from, and whether they are the committed ones."""
 
     scenario: Scenario
-    results: Results
+    run: res.Run[Any]
     kept: bool  # the committed results, reproduced by this machine's run
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
@@ -187,7 +186,7 @@ class Record:
 class CachedRun:
     """This machine's run of a scenario, and whether it came from the build cache."""
 
-    results: Results
+    run: res.Run[Any]
     cached: bool
 
 
@@ -196,10 +195,13 @@ def cached_run(scenario: Scenario, cache: Cache, rerun: bool = False) -> CachedR
     (unless `rerun`), else run now and remembered."""
     stored = None if rerun else cache.get(scenario)
     if stored is not None:
-        return CachedRun(stored, cached=True)
+        try:
+            return CachedRun(typed(scenario, stored), cached=True)
+        except ResultsFormatError as error:
+            cache.report(scenario, f"{error} (discarded)")
     start_server()
     fresh = run_scenario(scenario)
-    cache.put(scenario, fresh)
+    cache.put(scenario, fresh.data())
     return CachedRun(fresh, cached=False)
 
 
@@ -210,36 +212,40 @@ def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, re
     With `confirm` (a build, which writes), a cache entry may confirm the committed results but never
     replace them: then the scenario runs again, and an entry that differs from that run is replaced,
     with one line saying so."""
-    run = cached_run(scenario, cache, rerun)
+    found = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
-    results = stamped(run.results)
-    comparison = _compared(committed, results)
-    if confirm and run.cached and not (comparison is not None and comparison.reproduced):
+    run = stamped(found.run)
+    comparison = _compared(committed, run)
+    if confirm and found.cached and not (comparison is not None and comparison.reproduced):
         fresh = cached_run(scenario, cache, rerun=True)
-        if res.dumps(fresh.results) != res.dumps(run.results):
+        if fresh.run.dumps() != found.run.dumps():
             cache.report(scenario, "it differs from a run of the same scenario (replaced)")
-        results = stamped(fresh.results)
-        comparison = _compared(committed, results)
+        run = stamped(fresh.run)
+        comparison = _compared(committed, run)
     if committed is None or comparison is None:
-        return Record(scenario, results, False, 0)
+        return Record(scenario, run, False, 0)
     if comparison.forged:
-        lines = forgery_lines(f"{out / results_name(scenario)}: {scenario.source}", comparison, results["platform"]["fingerprint"])
+        lines = forgery_lines(f"{out / results_name(scenario)}: {scenario.source}", comparison, run.header.platform["fingerprint"])
         raise ForgeryError("\n".join(lines))
-    return Record(scenario, committed, True, comparison.rounded) if comparison.reproduced else Record(scenario, results, False, 0)
+    if comparison.reproduced:
+        return Record(scenario, typed(scenario, committed), True, comparison.rounded)
+    return Record(scenario, run, False, 0)
 
 
-def _compared(committed: Results | None, results: Results) -> Comparison | None:
+def _compared(committed: Results | None, run: res.Run[Any]) -> Comparison | None:
     """The committed results against a stamped run, compared bit for bit where the fingerprints agree."""
-    return None if committed is None else compare(committed, results, results["platform"]["fingerprint"])
+    return None if committed is None else compare(committed, run.data(), run.header.platform["fingerprint"])
 
 
-def stamped(results: Results) -> Results:
+def stamped(run: res.Run[Any]) -> res.Run[Any]:
     """A run with the rounding fingerprint of the machine that ran it: GENERATOR_FINGERPRINT when
     set (it stands for this machine), else the one the run recorded (a cached run was this
     machine's, under a key that covers torch's version), measured now only when it has none."""
-    platform = results["platform"]
+    platform = run.header.platform
     here = fingerprint.override() or platform.get("fingerprint") or fingerprint.fingerprint()
-    return results if platform.get("fingerprint") == here else results | {"platform": platform | {"fingerprint": here}}
+    if platform.get("fingerprint") == here:
+        return run
+    return replace(run, header=replace(run.header, platform=platform | {"fingerprint": here}))
 
 
 def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
@@ -263,7 +269,7 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
     refuse_foreign(out)
     cache = Cache()
     records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-    generated = [render_cached(r.scenario, r.results, out, cache) for r in records]
+    generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
     try:
         changed = write_output(all_files(generated), out, index_texts(out, generated))
     except OSError as error:
@@ -276,7 +282,7 @@ def claim_verdicts(paths: list[Path]) -> list[tuple[Scenario, ClaimView]]:
     cache's when it holds a verified one for the same scenario and code)."""
     scenarios = load_scenarios(paths)
     runs = each_scenario(partial(cached_run, cache=Cache()), scenarios)
-    return [(scenario, claim) for scenario, run in zip(scenarios, runs) for claim in claim_views(typed(scenario, run.results).claims)]
+    return [(scenario, claim) for scenario, found in zip(scenarios, runs) for claim in claim_views(found.run.claims)]
 
 
 @dataclass
@@ -312,7 +318,7 @@ def check(paths: list[Path], out: Path) -> Checked:
         if committed is None:
             checked.problems.append(f"{name}: missing or not JSON")
         else:
-            comparison = compare(committed, fresh, checked.here)
+            comparison = compare(committed, fresh.data(), checked.here)
             checked.problems += [f"{name}: {line}" for line in comparison.differences]
             if comparison.forged:
                 checked.problems += forgery_lines(name, comparison, checked.here)
@@ -321,10 +327,10 @@ def check(paths: list[Path], out: Path) -> Checked:
             checked.comparisons.append((str(out / results_name(scenario)), comparison))
             checked.committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
             if comparison.reproduced:
-                record = committed
+                record = typed(scenario, committed)
         generated.append(render_scenario(scenario, record))
     if fresh_runs:
-        checked.platform_here = res.platform_text(fresh_runs[0]["platform"])
+        checked.platform_here = res.platform_text(fresh_runs[0].header.platform)
     expected = all_files(generated)
     committed_names = {p.name for p in out.glob("*")} if out.exists() else set()
     for file in sorted(committed_names | set(expected)):

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.kinds import KINDS  # noqa: E402
 from generator.kinds.base import Solved  # noqa: E402
+from generator.languages import default, languages  # noqa: E402
 from generator.loading import load_scenarios  # noqa: E402
 from generator.program import run_program  # noqa: E402
 
@@ -47,8 +48,8 @@ def shown_program(kind, scenario) -> str:
     return run_program(kind.program(scenario), scenario.slug, scenario.source)
 
 
-def page_and_files(kind, scenario, results):
-    return kind.view(scenario, results), kind.files(scenario, results)
+def page_and_files(kind, scenario, run):
+    return [kind.view(scenario, run.body, language) for language in languages()], kind.files(scenario, run.body, default())
 
 
 def stages(paths: list[Path]) -> None:

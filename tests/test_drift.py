@@ -23,7 +23,7 @@ from generator.cli import main
 from generator.compare import compare
 from generator.fingerprint import OVERRIDE, fingerprint
 from generator.loading import load_scenarios
-from generator.pipeline import render_scenario, run_scenario
+from generator.pipeline import render_scenario, run_scenario, typed
 from generator.results import dumps, is_record
 
 OUT = "docs/scenarios"
@@ -73,7 +73,7 @@ def regenerate_elsewhere(project: Path, ulps: int = 2) -> int:
         total += perturb(results, ulps, scenario.dtype, changed)
         results["printed"] = re.sub(r"-?\d+\.\d+(?:e[-+]\d+)?", partial(replacement, changed), results["printed"])
         results["platform"].update(cpu_capability="ELSEWHERE", fingerprint="e15e3e7e00000000")  # another machine's
-        for name, content in render_scenario(scenario, results).files.items():
+        for name, content in render_scenario(scenario, typed(scenario, results)).files.items():
             (project / OUT / name).write_bytes(content)
     return total
 
@@ -116,7 +116,7 @@ def test_a_real_avx2_run_is_reproduced_here():
     bounds were recorded): grafted onto this machine's run, every value is within its bound."""
     data = ROOT / "tests/data/avx2"
     scenario = load_scenarios([data / "linreg-sgd-stable.toml"])[0]
-    fresh = run_scenario(scenario)
+    fresh = run_scenario(scenario).data()
     avx2 = json.loads((data / "linreg-sgd-stable.json").read_text())
 
     def graft(node, old):
@@ -216,12 +216,12 @@ import json
 from pathlib import Path
 from generator.loading import load_scenarios
 from generator.overview import errata_files
-from generator.pipeline import render_scenario
+from generator.pipeline import render_scenario, typed
 out = Path({str(tmp_path)!r})
 generated = []
 for scenario in load_scenarios([Path("scenarios")]):
     results = json.loads(Path("docs/scenarios", scenario.slug + ".json").read_text(encoding="utf-8"))
-    generated.append(render_scenario(scenario, results))
+    generated.append(render_scenario(scenario, typed(scenario, results)))
 for name, content in [item for page in generated for item in page.files.items()] + list(errata_files(generated).items()):
     (out / name).write_bytes(content)
 assert "torch" not in {{name.split(".")[0] for name in sys.modules if sys.modules[name] is not None}}

@@ -25,7 +25,7 @@ from generator.compare import PRINTED_FLOAT
 from generator.fingerprint import OVERRIDE, fingerprint, measure
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
-from generator.pipeline import render_scenario
+from generator.pipeline import render_scenario, typed
 from generator.results import at, dumps, read_run
 
 OUT = "docs/scenarios"
@@ -75,7 +75,7 @@ def forge(project: Path, past_bound: bool = False, pages: bool = False) -> tuple
     results["printed"] = results["printed"][: number.start()] + repr(new) + results["printed"][number.end() :]
     path.write_text(dumps(results), encoding="utf-8")
     if pages:
-        for name, content in render_scenario(scenario, results).files.items():
+        for name, content in render_scenario(scenario, typed(scenario, results)).files.items():
             (project / OUT / name).write_bytes(content)
     return where, old, new
 
