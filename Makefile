@@ -1,7 +1,7 @@
 # Worked-solutions site generator. `make help` lists the targets.
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
-STAMP   := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
+STAMP   := $(VENV)/.installed-$(shell (cat requirements.txt constraints.txt; echo generator.pth) | cksum | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
@@ -15,6 +15,8 @@ all: docs test ## build the site, then run every test
 $(STAMP): requirements.txt constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
+	# the checkout on the venv's path (a .pth file), so MkDocs' hook imports `generator` from any folder
+	$(PYTHON) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "generator.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

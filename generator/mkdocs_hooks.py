@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-ROOT = Path(__file__).resolve().parent.parent
+from generator import live
+from generator.kinds import KINDS
+from generator.languages import default, edition_of, labels, languages, site_words
+
 MATHJAX_FILE = "tex-svg.js"  # SVG output: no web fonts to fetch
 SITE_PATH = f"assets/mathjax/{MATHJAX_FILE}"
 SCENARIOS = "scenarios"
@@ -32,11 +34,6 @@ def mathjax_source() -> Path:
 
 
 NavEntry = dict[str, Any]  # {"Home": "index.md"} or {section: [pages]}
-
-
-def _generator() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
 
 
 def committed_kinds(docs: Path) -> dict[str, str]:
@@ -53,10 +50,6 @@ def scenario_nav(docs: Path, language: str, kinds: dict[str, str], broken: list[
                  errata: bool | None = None) -> list[NavEntry]:
     """[{"Home": "index.md"}, {section: [pages]}, ...] from the scenarios' kinds, in `language`;
     under `make serve`, the pages of scenarios that do not build last."""
-    _generator()
-    from generator.kinds import KINDS
-    from generator.languages import labels, site_words
-
     words = site_words(language)
     by_kind: dict[str, list[str]] = {}
     for slug, kind in sorted(kinds.items()):
@@ -74,21 +67,15 @@ def scenario_nav(docs: Path, language: str, kinds: dict[str, str], broken: list[
 
 def edition(config: MkDocsConfig) -> str:
     """The edition a config builds: its theme language, when it is one of the site's languages."""
-    _generator()
-    from generator.languages import default, languages
-
     language = str(config.theme["language"])
     return language if language in languages() else default()
 
 
-_LIVE: Any = None  # under `make serve`: this rebuild's generator.live.Live
+_LIVE: live.Live | None = None  # under `make serve`: this rebuild's output, generated in memory
 
 
 def on_startup(command: str, dirty: bool) -> None:
     """Under `mkdocs serve`, generate the pages live (generator/live.py), torch warmed up at once."""
-    _generator()
-    from generator import live
-
     live.SERVING = command == "serve"
     if live.SERVING:
         live.warm_up()
@@ -102,9 +89,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         jieba.setLogLevel(logging.WARNING)
     except ImportError:
         pass
-    _generator()
-    from generator import live
-
     docs = Path(config["docs_dir"])
     _LIVE = live.regenerate(Path(config.config_file_path).parent / "scenarios", docs / SCENARIOS) if live.SERVING else None
     if config["nav"] is None:
@@ -117,14 +101,14 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def live_files(files: Files, config: MkDocsConfig) -> None:
+def live_files(files: Files, config: MkDocsConfig, generated: live.Live) -> None:
     """Under `make serve`: the output folder's files and the index pages as generated now, from memory."""
     for file in list(files):
-        if file.src_uri.startswith(f"{SCENARIOS}/") or file.src_uri in _LIVE.indexes:
+        if file.src_uri.startswith(f"{SCENARIOS}/") or file.src_uri in generated.indexes:
             files.remove(file)
-    for name, content in sorted(_LIVE.files.items()):
+    for name, content in sorted(generated.files.items()):
         files.append(File.generated(config, f"{SCENARIOS}/{name}", content=content))
-    for name, text in sorted(_LIVE.indexes.items()):
+    for name, text in sorted(generated.indexes.items()):
         files.append(File.generated(config, name, content=text))
 
 
@@ -154,9 +138,6 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if "<!-- colab: " in markdown:
         docs = Path(config["docs_dir"]).resolve().relative_to(Path(config.config_file_path).resolve().parent)
         folder = (docs / Path(page.file.src_uri).parent).as_posix()
-        _generator()
-        from generator.languages import site_words
-
         markdown = colab_links(markdown, config.get("repo_url"), folder, site_words(edition(config))["colab"])
     return markdown
 
@@ -164,10 +145,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """MathJax, and this edition's pages: `a.md` in the default edition; `a.zh.md` as `a.md` in the
     zh edition (a page without a twin stays in the default language)."""
-    from generator.languages import default, edition_of
-
     if _LIVE is not None:
-        live_files(files, config)
+        live_files(files, config, _LIVE)
     language = edition(config)
     pages = [(file, *edition_of(file.src_uri)) for file in files if file.src_uri.endswith(".md")]
     translated = {stem: file for file, stem, page_language in pages if page_language == language != default()}

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from samples import measured_ratios, random_tables
 
 from generator import tightness
 from generator.errors import MismatchError
@@ -32,7 +33,6 @@ from generator.kinds.mse import exact as mse_exact
 from generator.kinds.regression_losses import exact as losses_exact
 from generator.loading import scenario_from
 from generator.values import nearest_float
-from tests.samples import measured_ratios, random_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ("forward", "reversed", "pairwise", "two accumulators")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_project
+from helpers import tree_digest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_validation import tree_digest
 
 from generator.claims import Number, _number, is_right, round_half_away
 from generator.cli import main
@@ -115,7 +115,7 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
 
 
 def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
-    from test_pages import NUMBER, allowed_numbers, text_of
+    from helpers import NUMBER, allowed_numbers, text_of
 
     from generator.overview import errata_files
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, run_cli
-from test_validation import tree_digest
+from helpers import tree_digest
 
 from generator.cli import main
 from generator.errors import MismatchError

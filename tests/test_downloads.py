@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from conftest import ROOT
-from test_pages import foreign_numbers
+from helpers import foreign_numbers
 
 from generator import codec
 from generator import results as res

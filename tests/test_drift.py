@@ -13,10 +13,9 @@ from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import ROOT, copy_project
-from test_validation import tree_digest
+from helpers import moved, tree_digest
 
 from generator import render
 from generator.cli import main
@@ -27,15 +26,6 @@ from generator.pipeline import render_scenario, run_scenario, typed
 from generator.results import dumps, is_record
 
 OUT = "docs/scenarios"
-
-
-def moved(value: float, ulps: int, dtype: str) -> float:
-    """`value` moved by `ulps` units in the last place of `dtype`."""
-    kind = np.float32 if dtype == "float32" else np.float64
-    x = kind(value)
-    for _ in range(abs(ulps)):
-        x = np.nextafter(x, kind(np.inf if ulps > 0 else -np.inf))
-    return float(x)
 
 
 def perturb(node, ulps: int, dtype: str, changed: dict[str, str]) -> int:

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 from conftest import ROOT, run_cli
-from test_pages import foreign_numbers
+from helpers import foreign_numbers
 
 from generator.languages import glossary, languages, page_name
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT, copy_project
-from test_drift import moved
-from test_validation import tree_digest
+from helpers import moved, tree_digest
 
 from generator.cli import main
 from generator.compare import PRINTED_FLOAT

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, mkdocs_build
+from helpers import MSE, SGD, edit, tree_digest, write_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_validation import MSE, SGD, edit, tree_digest, write_case
 
 from generator import write
 from generator.cli import main

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, mkdocs_build, run_cli
-from test_validation import MSE, SGD, edit, tree_digest
+from helpers import MSE, SGD, edit, tree_digest
 
 from generator import write
 from generator.cli import main

@@ -2,84 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import math
 import re
-from fractions import Fraction
 
 import pytest
-
-from generator.formatting import decimal_text
-from generator.kinds import KINDS
-
-FRACTION = re.compile(r"\\d?frac\{(\d+)\}\{(\d+)\}")
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]\d+)?(?![\w.])")
-
-
-def walk(node):
-    """Every exact value and torch value in a results file."""
-    if isinstance(node, dict):
-        if {"value", "exact"} <= set(node):
-            yield Fraction(node["exact"]), node["value"]
-        else:
-            for value in node.values():
-                yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
-
-
-def allowed_numbers(result) -> set[str]:
-    """The strings a page may show: the inputs, every exact value and its 4-decimal form."""
-    allowed = set()
-    for exact, value in walk(result):
-        allowed |= {str(abs(exact.numerator)), str(exact.denominator), decimal_text(float(exact)).lstrip("-")}
-        if isinstance(value, float) and math.isfinite(value):
-            allowed |= {decimal_text(value).lstrip("-"), repr(value).lstrip("-")}  # rounded, or torch's own repr
-            allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
-    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims"]:  # inputs, intermediates, analysis, claims
-        for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
-            fraction = Fraction(text)
-            allowed |= {str(abs(fraction.numerator)), str(fraction.denominator), decimal_text(float(fraction)).lstrip("-")}
-    allowed |= {m.lstrip("-") for m in NUMBER.findall(result["title"])}  # the author's own words
-    for claim in result.get("claims", []):
-        allowed |= {m.lstrip("-") for m in NUMBER.findall(claim["note"])}  # where a claim came from, in the author's words
-    return allowed
-
-
-def text_of(page: str) -> str:
-    """What a reader sees as prose and formulas: no front matter, marker, code blocks or links."""
-    body = page.split("\n---\n", 1)[1]
-    body = re.sub(r"```.*?```", "", body, flags=re.S)
-    body = re.sub(r"<!--.*?-->|<small.*?</small>|\]\([^)]*\)", "", body, flags=re.S)
-    return FRACTION.sub(r" \1 \2 ", html.unescape(body))
-
-
-def small_integers(result) -> set[str]:
-    """Counters a page may show beside the results: epochs, batches, rows, sizes, the seed."""
-    steps = len(result.get("steps", []))
-    rows = len(result.get("X", result.get("features", [])))
-    limit = max(steps, rows, result.get("epochs", 0), result.get("batch_size", 0)) + 1
-    extra = {str(result["seed"])} if result.get("seed") is not None else set()
-    return {str(i) for i in range(limit)} | extra
-
-
-def foreign_numbers(page: str, result) -> list[str]:
-    """Numbers on the page that are neither a result, an input, a counter nor a formula constant."""
-    allowed = allowed_numbers(result) | FORMULA_CONSTANTS | small_integers(result)
-    if "X" in result:
-        n, d = len(result["X"]), len(result["X"][0])
-        allowed |= {str(n * d)}
-    allowed |= {decimal_text(float(v)).lstrip("-") for v in LARGEST_FINITE}
-    shown = [m.group(0).lstrip("-") for m in NUMBER.finditer(text_of(page))]
-    assert shown, "the page shows no numbers at all"
-    return [s for s in shown if s not in allowed]
-
-
-# Numbers a formula may hold that are not results: sum bounds (i = 1), the 2 of a square and of
-# the derivative's closed form.
-FORMULA_CONSTANTS = {"1", "2"}
-LARGEST_FINITE = (3.4028234663852886e38, 1.7976931348623157e308)  # named on overflow warnings
+from helpers import foreign_numbers
 
 
 def test_every_number_on_a_page_comes_from_the_results(pages, results):

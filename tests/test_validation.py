@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import copy_project, run_cli
+from helpers import MSE, SGD, edit, tree_digest, write_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.errors import ScenarioError
 from generator.loading import load_scenarios
-
-MSE = 'kind = "mse"\ntitle = "t"\nX = [[3, 1], [4, 2]]\nY = [[2, 2], [1, 4]]\n'
-SGD = (
-    'kind = "linreg-sgd"\ntitle = "t"\nfeatures = [[1, 2], [4, 2], [8, 1]]\nlabels = [1, 6, 2]\n'
-    'weight = [1, 2]\nbias = 0\nlr = "0.1"\nbatch_size = 2\nepochs = 2\n'
-)
-
-
-def edit(base: str, key: str, value: str | None) -> str:
-    """`base` with `key` set to `value` (a TOML literal), or removed when value is None."""
-    lines = [line for line in base.splitlines() if not line.startswith(f"{key} =")]
-    if value is not None:
-        lines.append(f"{key} = {value}")
-    return "\n".join(lines) + "\n"
-
 
 # (case id, file name, file content, text the message must contain)
 CASES = [
@@ -80,21 +65,6 @@ CASES = [
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path)
-
-
-def tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def write_case(folder: Path, name: str, content: str | bytes) -> Path:
-    path = folder / name
-    path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return path
 
 
 @pytest.mark.parametrize("case, name, content, expected", CASES, ids=[c[0] for c in CASES])
