@@ -14,7 +14,7 @@ from typing import Any
 from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
-from generator.kinds.base import HEADER_KEYS, ScenarioHeader
+from generator.kinds.base import HEADER_KEYS, Scenario, ScenarioHeader
 from generator.languages import languages
 from generator.reader import Reader, did_you_mean
 from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
@@ -121,7 +121,7 @@ def parse_titles(reader: Reader) -> tuple[tuple[str, str], ...]:
     return tuple(titles)
 
 
-def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "") -> tuple[Any, list[Problem]]:
+def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "") -> tuple[Scenario | None, list[Problem]]:
     """One scenario from its TOML table: the header once, then the kind's own keys; the scenario,
     or None and every problem found. `digest` is the SHA-256 of the bytes the table was read from."""
     reader = Reader(source, table)
@@ -140,7 +140,7 @@ def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "")
     return scenario, []
 
 
-def scenario_from(table: dict[str, Any], slug: str = "t") -> Any:
+def scenario_from(table: dict[str, Any], slug: str = "t") -> Scenario:
     """A scenario from a table, or ScenarioError: for tests and tools that hold a table, not a file."""
     scenario, problems = parse_table(table, f"{slug}.toml", slug)
     if scenario is None:
@@ -148,7 +148,7 @@ def scenario_from(table: dict[str, Any], slug: str = "t") -> Any:
     return scenario
 
 
-def load_scenarios(paths: list[Path]) -> list[Any]:
+def load_scenarios(paths: list[Path]) -> list[Scenario]:
     """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files."""
     problems: list[Problem] = []
     scenarios = []

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from generator import downloads, fingerprint
 from generator import results as res
@@ -55,7 +55,7 @@ def platform() -> dict[str, str]:
     }
 
 
-def run_scenario(scenario: Scenario) -> res.Run[Any]:
+def run_scenario(scenario: Scenario) -> res.Run[object]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     single_threaded_torch()
@@ -93,7 +93,7 @@ def results_name(scenario: Scenario) -> str:
     return f"{scenario.slug}.json"
 
 
-def typed(scenario: Scenario, results: Results) -> res.Run[Any]:
+def typed(scenario: Scenario, results: Results) -> res.Run[object]:
     """A results file's data as its kind's typed Run (codec.ResultsFormatError where it does not fit)."""
     return res.read_run(KINDS[scenario.kind].results, results, results_name(scenario))
 
@@ -102,7 +102,7 @@ def page_titles(scenario: Scenario) -> dict[str, str]:
     return {language: scenario.title_in(language) for language in languages()}
 
 
-def render_scenario(scenario: Scenario, run: res.Run[Any], results_bytes: bytes | None = None) -> Generated:
+def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: bytes | None = None) -> Generated:
     """Every file of one scenario from its results: pure, no torch. `results_bytes` is
     run.dumps() when the caller has it already (a long run's results are megabytes)."""
     kind = KINDS[scenario.kind]
@@ -133,7 +133,7 @@ def render_scenario(scenario: Scenario, run: res.Run[Any], results_bytes: bytes 
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
-def render_cached(scenario: Scenario, run: res.Run[Any], out: Path, cache: Cache) -> Generated:
+def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
     results_bytes = run.dumps().encode("utf-8")
@@ -177,7 +177,7 @@ class Record:
     """The results a build renders from, and whether they are the committed ones."""
 
     scenario: Scenario
-    run: res.Run[Any]
+    run: res.Run[object]
     kept: bool  # the committed results, reproduced by this machine's run
     rounded: int  # torch values this machine's run rounded differently, all within their bounds
 
@@ -186,7 +186,7 @@ class Record:
 class CachedRun:
     """This machine's run of a scenario, and whether it came from the build cache."""
 
-    run: res.Run[Any]
+    run: res.Run[object]
     cached: bool
 
 
@@ -232,12 +232,12 @@ def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, re
     return Record(scenario, run, False, 0)
 
 
-def _compared(committed: Results | None, run: res.Run[Any]) -> Comparison | None:
+def _compared(committed: Results | None, run: res.Run[object]) -> Comparison | None:
     """The committed results against a stamped run, compared bit for bit where the fingerprints agree."""
     return None if committed is None else compare(committed, run.data(), run.header.platform["fingerprint"])
 
 
-def stamped(run: res.Run[Any]) -> res.Run[Any]:
+def stamped(run: res.Run[object]) -> res.Run[object]:
     """A run with the rounding fingerprint of the machine that ran it: GENERATOR_FINGERPRINT when
     set (it stands for this machine), else the one the run recorded (a cached run was this
     machine's, under a key that covers torch's version), measured now only when it has none."""

@@ -13,8 +13,9 @@ from typing import Any, Generic, TypeVar
 from generator import codec, marker
 from generator.claims import ClaimRecord
 from generator.codec import OMIT, V
+from generator.kinds.base import Scenario
 
-R = TypeVar("R")
+R = TypeVar("R", covariant=True)  # a Run of a kind's results is a Run of object
 Data = dict[str, Any]  # one results file as parsed JSON, for what stays generic over it: compare, claims, the cache
 
 
@@ -105,7 +106,7 @@ def read_run(body: type[R], data: object, file: str) -> Run[R]:
                codec.decode(tuple[ClaimRecord, ...], data.get("claims", []), file, "claims"))
 
 
-def header(scenario: Any, platform: dict[str, str], printed: str) -> Header:
+def header(scenario: Scenario, platform: dict[str, str], printed: str) -> Header:
     """The keys every results file has."""
     return Header(
         generated_by=marker.text(scenario.source),

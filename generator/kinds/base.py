@@ -130,7 +130,7 @@ class Solved(Generic[S, T, E]):
     exact: E
 
 
-def no_files(scenario: Any, results: Any, language: str) -> dict[str, bytes]:
+def no_files(scenario: object, results: object, language: str) -> dict[str, bytes]:
     return {}
 
 
