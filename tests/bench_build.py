@@ -230,8 +230,9 @@ def serve_edits() -> None:
 
 def bound_tightness() -> None:
     """bound ÷ |torch − exact| (issue 20's targets: median <= 50, p90 <= 500, p99 <= 5,000)."""
-    from generator import tightness
     from samples import measured_ratios, random_tables
+
+    from generator import tightness
 
     print("bound tightness, bound / |torch - exact| over values with an error (targets: median <= 50, p90 <= 500, p99 <= 5,000):")
     committed = []
