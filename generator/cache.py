@@ -28,9 +28,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
-from generator.kinds.base import Scenario
 from generator.results import Data as Results
 from generator.results import is_record
+from generator.scenario import Scenario
 
 GENERATOR = Path(__file__).resolve().parent
 TEMPLATES = GENERATOR.parent / "templates"

@@ -22,10 +22,12 @@ from pathlib import Path
 from generator import marker
 from generator.cache import Cache
 from generator.errors import GeneratorError, problem_lines
+from generator.fingerprint import single_threaded_torch
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.overview import Generated, all_files, index_texts
 from generator.pipeline import choose_record, render_cached
+from generator.program import server
 from generator.render import environment
 
 SERVING = False  # set by the site's hook when MkDocs starts `serve`; survives the hook's reloads
@@ -45,9 +47,6 @@ def warm_up() -> None:
     """Import torch and start the program server in the background, so that the first edit is fast."""
 
     def start() -> None:
-        from generator.fingerprint import single_threaded_torch
-        from generator.program import server
-
         single_threaded_torch()
         server()
 

@@ -14,9 +14,9 @@ from typing import Any
 from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
-from generator.kinds.base import HEADER_KEYS, Scenario, ScenarioHeader
 from generator.languages import languages
 from generator.reader import Reader, did_you_mean
+from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
 from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through

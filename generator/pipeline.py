@@ -28,7 +28,7 @@ from generator.compare import Comparison, compare, forgery_lines
 from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError
 from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
-from generator.kinds.base import Scenario, Solved
+from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
 from generator.notebook import notebook
@@ -36,6 +36,7 @@ from generator.overview import Generated, all_files, index_paths, index_texts
 from generator.program import run_program, start_server
 from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
 from generator.results import Data as Results
+from generator.scenario import Scenario
 from generator.write import check_out, recover, refuse_foreign, write_output
 
 R = TypeVar("R")

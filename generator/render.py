@@ -7,16 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 
 from generator import marker
 from generator.claims import ClaimRecord
 from generator.languages import TEMPLATES, Terms, default
-
-if TYPE_CHECKING:  # the kinds import this module: their scenario type is for the reader and mypy only
-    from generator.kinds.base import Scenario
+from generator.scenario import Scenario
 
 INERT = " ,.:;?=/'\"-"  # punctuation that cannot start markup inside a line of text
 

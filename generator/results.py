@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from generator import codec, marker
 from generator.claims import ClaimRecord
 from generator.codec import OMIT, V
-from generator.kinds.base import Scenario
+from generator.scenario import Scenario
 
 R = TypeVar("R", covariant=True)  # a Run of a kind's results is a Run of object
 Data = dict[str, Any]  # one results file as parsed JSON, for what stays generic over it: compare, claims, the cache

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.kinds import base
+from generator import scenario as base
 from generator.reader import Matrix, Reader, Vector
 
 NAME = "linreg-sgd"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.kinds import base
+from generator import scenario as base
 from generator.reader import Matrix, Reader
 
 NAME = "mse"

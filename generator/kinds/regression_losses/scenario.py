@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.kinds import base
+from generator import scenario as base
 from generator.reader import Matrix, Reader
 
 NAME = "regression-losses"
