@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
@@ -28,6 +29,11 @@ ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS":
 PRELOAD = ["__main__", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
 _SERVER: ForkServerContext | None = None
 _SERVER_LOCK = threading.Lock()
+# Starting a Process polls every live child of this process (multiprocessing's _cleanup). Two threads
+# polling one forkserver child both read its status pipe: one gets the status, the other EOF, which
+# multiprocessing reports as exit 255. So a child is started and reaped under this lock only; its
+# run is waited for outside it.
+_CHILDREN_LOCK = threading.Lock()
 
 
 def server() -> ForkServerContext:
@@ -94,11 +100,14 @@ def run_program(source: str, name: str, scenario_file: str) -> str:
         script.write_text(source, encoding="utf-8")
         stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
         process = context.Process(target=_execute, args=(str(script), str(stdout), str(stderr)))
-        process.start()
-        process.join(TIMEOUT_SECONDS)
-        if process.is_alive():
-            process.kill()
+        with _CHILDREN_LOCK:
+            process.start()
+        finished = wait([process.sentinel], TIMEOUT_SECONDS)
+        with _CHILDREN_LOCK:
+            if not finished:
+                process.kill()
             process.join()
+        if not finished:
             raise ProgramError(f"{scenario_file}: the page's program ran past {TIMEOUT_SECONDS} s")
         printed = stdout.read_text(encoding="utf-8") if stdout.exists() else ""
         errors = stderr.read_text(encoding="utf-8") if stderr.exists() else ""
