@@ -93,6 +93,7 @@ class PageContext:
     title: str = ""  # the scenario's title in this page's language
     script: str = ""  # the downloads beside the page: the program with its self-check,
     notebook: str = ""  # and the notebook in this page's language
+    facts: object = None  # the run's facts (generator/facts.py): `f` in the template
 
 
 def environment(language: str) -> jinja2.Environment:
@@ -118,7 +119,7 @@ def _environment(templates: Path, language: str) -> jinja2.Environment:
 def render_page(template: str, context: PageContext, language: str) -> str:
     line = marker.html(context.scenario.source)
     page_template = environment(language).get_template(template)
-    return page_template.render(page=context, s=context.scenario, v=context.view, marker=line, t=Terms(language))
+    return page_template.render(page=context, s=context.scenario, v=context.view, f=context.facts, marker=line, t=Terms(language))
 
 
 def render_program(kind: str, **context: Any) -> str:
