@@ -25,8 +25,8 @@ class Fact:
 
 @dataclass(frozen=True)
 class At:
-    """A statement about where something happens: `at` the steps, epochs or entries (1-based
-    steps and epochs; 0-based [row, column] entries), `holds` when there is any."""
+    """A statement about where something happens: `at` the steps or epochs (counted from 1) where
+    it does, `holds` when there is any."""
 
     holds: bool
     at: tuple[int, ...]
@@ -71,3 +71,12 @@ def entries(places: list[tuple[int, int]]) -> Entries:
 def is_torch_fact(node: object) -> bool:
     """A results node that is a fact about torch's floats: {"holds": ..., "torch": true, ...}."""
     return isinstance(node, dict) and node.get("torch") is True and "holds" in node
+
+
+@dataclass(frozen=True)
+class TorchAt:
+    """Where a statement about torch's floats first holds: `at` as the fact documents it, () when never."""
+
+    holds: bool
+    torch: bool  # always true: marks the fact for check (compare.py)
+    at: tuple[int, ...]

@@ -28,6 +28,7 @@ ALLOWED = {
         "solves the normal equations",  # a definition, decided exactly by construction
         "the results file holds every step",
         "is exactly `nn.MSELoss(reduction=\"mean\")`",  # an identity of the two formulas
+        "Each comparison below is decided exactly",  # the method, not the run
     ],
     "zh": [
         "在每一步与 autograd",
@@ -37,6 +38,8 @@ ALLOWED = {
         "结果文件保存了每一步",
         "每一步与每个周期的损失",
         "精确地满足正规方程",
+        "下面的每个比较都由特征多项式精确判定",
+        "梯度下降",  # gradient descent, the method's name
         "下面的每一步都由 torch 计算",
     ],
 }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
-from generator.kinds.linreg_sgd import analysis
+from generator.kinds.linreg_sgd import analysis, facts
 from generator.kinds.linreg_sgd.page import files, printed, view
 from generator.kinds.linreg_sgd.program import program
 from generator.kinds.linreg_sgd.results import FirstBatch, LinregResults, StepResults, Twin
@@ -119,6 +119,9 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
             steps=_steps(trace.with_zero_grad, exact.with_zero_grad, bounds.with_zero_grad),
             epoch_loss=res.row(trace.with_zero_grad.epoch_loss, exact.with_zero_grad.epoch_loss, bounds.with_zero_grad.epoch_loss),
         )
+    steps = _steps(trace.main, exact.main, bounds.main)
+    epoch_loss = res.row(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss)
+    initial = facts.initial_loss(s)
     return LinregResults(
         features=s.features,
         labels=s.labels,
@@ -132,11 +135,13 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
         order=s.order,
         seed=None if s.order is not None else s.seed,
         see_also=s.see_also,
-        steps=_steps(trace.main, exact.main, bounds.main),
-        epoch_loss=res.row(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss),
+        steps=steps,
+        epoch_loss=epoch_loss,
         first_batch=first_batch(s, exact.main.steps[0]),
         stability=analysis.stability(s, first_epoch),
         least_squares=analysis.least_squares(s, exact.main.epoch_loss[-1]),
+        initial_loss=initial,
+        facts=facts.of(s, steps, epoch_loss, initial, first_epoch, twin.epoch_loss if twin else None),
         with_zero_grad=twin,
     )
 

@@ -82,3 +82,19 @@ def least_squares(s: Scenario, last_epoch_loss: Fraction) -> LeastSquares | None
     r = residual(s, tuple(range(s.n)), weight, bias)
     minimum = s.loss_scale(s.n) * sum((v * v for v in r), Fraction(0))
     return LeastSquares(weight, bias, minimum, last_epoch_loss - minimum)
+
+
+def versus_largest_eigenvalue(matrix: list[list[Fraction]], t: Fraction) -> int:
+    """The sign of lambda_max - t for a symmetric matrix, decided exactly: -1 when every eigenvalue
+    is below t, 0 when the largest equals t, 1 when some eigenvalue is above t. The characteristic
+    polynomial's distinct real roots in [t, oo) are counted with sympy (Sturm sequences)."""
+    import sympy
+
+    exact = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in row] for row in matrix])
+    polynomial = exact.charpoly()
+    poly = sympy.Poly(polynomial.as_expr(), polynomial.gen)
+    point = sympy.Rational(t.numerator, t.denominator)
+    at_or_above = poly.count_roots(inf=point)
+    if at_or_above == 0:
+        return -1
+    return 0 if at_or_above == 1 and poly.eval(point) == 0 else 1

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from generator import formatting as fmt
@@ -87,8 +86,6 @@ class Stability:
     lambda_max: str
     threshold: str
     batch_thresholds: tuple[str, ...]
-    above_all: bool  # this run's learning rate is above every threshold
-    below_all: bool
 
 
 @dataclass(frozen=True)
@@ -119,8 +116,6 @@ def _stability(s: Scenario, record: typed.Stability | None) -> Stability | None:
         lambda_max=fmt.decimal_text(float(record.full.lambda_max[0])),
         threshold=fmt.decimal_text(float(every[0][0])),
         batch_thresholds=tuple(fmt.decimal_text(float(lo)) for lo, _ in thresholds),
-        above_all=all(s.lr > hi for _, hi in every),
-        below_all=all(s.lr < lo for lo, _ in every),
     )
 
 
@@ -174,11 +169,11 @@ class Page:
     epoch_loss: Elided[tuple[int, str]]  # epoch, loss on all data
     epoch_loss_short: Elided[tuple[int, str]]
     twin_rows: Elided[tuple[int, int, str, str]]  # epoch, batch, loss without / with zero_grad
-    baseline: str  # the loss the last epoch's is compared with: epoch 1's on all data, or the first batch's
-    baseline_is_epoch: bool
-    last_epoch_loss: str
-    diverges: bool
-    overflow_at: tuple[int, int] | None  # the epoch and batch where torch's values first leave the dtype's range
+    initial_loss: str  # the loss on all data before the first step (exact, as a decimal)
+    last_epoch_loss: str  # torch's, after the last epoch
+    rises_at: str  # the epochs whose loss on all data is above the epoch before's: "2, 3 and 5"
+    flips_at: str  # the steps after which w_1 changed sign
+    batch_rises: int  # how many steps' batch loss is above the step before's
     largest: str
     plot_file: str
     stability: Stability | None
@@ -245,9 +240,13 @@ def _row(step: StepResults) -> Row:
     )
 
 
-def _finite(step: StepResults) -> bool:
-    values = (step.loss, step.grad_bias, step.bias, *step.grad_weight, *step.weight)
-    return all(math.isfinite(v) for v in res.values_of(values))
+def _listing(numbers: tuple[int, ...], language: str) -> str:
+    """1, 2 and 3 (en) or 1、2 和 3 (zh): the places a fact names, for a sentence."""
+    words = [str(n) for n in numbers]
+    if len(words) < 2:
+        return "".join(words)
+    words_of = labels(NAME, language)
+    return f"{str(words_of['comma']).join(words[:-1])}{words_of['and']}{words[-1]}"
 
 
 def plot_file(s: Scenario) -> str:
@@ -257,10 +256,7 @@ def plot_file(s: Scenario) -> str:
 def view(s: Scenario, results: LinregResults, language: str) -> Page:
     steps = results.steps
     twin = results.with_zero_grad
-    overflow = next((step for step in steps if not _finite(step)), None)
     losses = res.values_of(results.epoch_loss)
-    baseline = losses[0] if len(losses) > 1 else _loss(steps[0])
-    diverges = not all(math.isfinite(v) for v in losses) or losses[-1] > baseline
     twin_rows: tuple[tuple[int, int, str, str], ...] = ()
     if twin is not None:
         twin_rows = tuple(
@@ -282,11 +278,11 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         epoch_loss_short=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)], SHORT_ROWS, SHORT_KEPT),
         epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
         twin_rows=elide(twin_rows),
-        baseline=fmt.decimal_text(baseline),
-        baseline_is_epoch=len(losses) > 1,
+        initial_loss=fmt.decimal_text(float(results.initial_loss)),
         last_epoch_loss=fmt.decimal_text(losses[-1]),
-        diverges=diverges,
-        overflow_at=(overflow.epoch, overflow.batch) if overflow else None,
+        rises_at=_listing(results.facts.epoch_loss_rises_at.at, language),
+        flips_at=_listing(results.facts.first_weight_sign_flips_at.at, language),
+        batch_rises=len(results.facts.batch_loss_rises_at.at),
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
         stability=_stability(s, results.stability),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from generator.codec import OMIT, V
+from generator.facts import At, Fact, Threshold, TorchAt
 from generator.reader import Matrix
 
 
@@ -68,6 +69,35 @@ class Twin:
 
 
 @dataclass(frozen=True)
+class LossFacts:
+    """What the loss on all data does over one run."""
+
+    loss_rises_overall: Fact
+    loss_falls_overall: Fact
+    epoch_loss_decreasing: Fact
+    epoch_loss_rises_at: At
+
+
+@dataclass(frozen=True)
+class LinregFacts:
+    """What a linreg-sgd page may say of its run: names and meanings in facts.py."""
+
+    loss_rises_overall: Fact
+    loss_falls_overall: Fact
+    epoch_loss_decreasing: Fact
+    epoch_loss_rises_at: At
+    batch_loss_rises_at: At
+    lr_below_threshold: Threshold | None  # None past analysis.MAX_PARAMETERS
+    lr_below_every_threshold: Fact | None
+    lr_above_every_threshold: Fact | None
+    first_weight_sign_flips_at: At
+    first_weight_grows_every_step: Fact
+    overflow_at: TorchAt
+    gradients_accumulate: Fact
+    with_zero_grad: LossFacts | None  # only when zero_grad is false
+
+
+@dataclass(frozen=True)
 class LinregResults:
     features: Matrix
     labels: tuple[Fraction, ...]
@@ -86,4 +116,6 @@ class LinregResults:
     first_batch: FirstBatch
     stability: Stability | None  # None past 10 features
     least_squares: LeastSquares | None  # None past 10 features, or when singular
+    initial_loss: Fraction  # the loss on all data before the first step, exactly
+    facts: LinregFacts  # what the page may say of this run (facts.py)
     with_zero_grad: Twin | None = field(default=None, metadata=OMIT)  # only when zero_grad is false
