@@ -79,10 +79,12 @@ def test_second_batch_checked_by_hand(results):
 def test_the_posts_learning_rate_diverges(results, pages):
     losses = [exact(v) for v in results["linreg-sgd"]["epoch_loss"]]
     assert losses == sorted(losses) and losses[-1] > 10**7
-    assert "This learning rate diverges" in pages["linreg-sgd"]
+    assert '"The loss on all data rises"' in pages["linreg-sgd"]
+    assert "is above every one of them" in pages["linreg-sgd"]
     stable = [exact(v) for v in results["linreg-sgd-stable"]["epoch_loss"]]
     assert stable[-1] < stable[0] / 3
-    assert "This run converges" in pages["linreg-sgd-stable"]
+    assert '"The loss on all data falls overall, but not at every epoch"' in pages["linreg-sgd-stable"]
+    assert "rises at epochs 3, 6, 9, 11, 13 and 15" in pages["linreg-sgd-stable"]
 
 
 def test_epoch_loss_is_the_whole_data_as_one_batch(results):
