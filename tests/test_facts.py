@@ -92,3 +92,20 @@ def test_the_lint_catches_an_unguarded_behaviour():
     assert unguarded("{% if f.loss_rises_overall.holds %}It grows.{% else %}It falls.{% endif %}", "en") == []
     assert unguarded("{% if f.x.holds %}{% if s.zero_grad %}It grows.{% endif %}{% endif %}", "en") == []
     assert unguarded("损失在下降。", "zh") == ["line 1: '下降'"]
+
+
+def test_check_compares_a_fact_about_torch_as_it_compares_torch_values():
+    """Same rounding fingerprint: a torch fact must be bit-identical (a forgery otherwise); another
+    fingerprint: another machine may round to another fact. An exact fact must always agree."""
+    from generator.compare import compare
+
+    def results(torch_fact: bool, exact_fact: bool, fingerprint: str) -> dict:
+        return {"platform": {"fingerprint": fingerprint, "torch": "2", "machine": "m", "cpu_capability": "c"}, "torch": "2",
+                "facts": {"overflow_at": {"holds": torch_fact, "torch": True, "at": []},
+                          "loss_rises_overall": {"holds": exact_fact}}}
+
+    here = results(False, False, "same")
+    assert compare(results(True, False, "same"), here, "same").forged
+    assert compare(results(True, False, "other"), here, "same").reproduced
+    assert not compare(results(False, True, "other"), here, "same").reproduced
+    assert not compare(results(False, True, "same"), here, "same").reproduced
