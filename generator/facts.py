@@ -68,6 +68,10 @@ def entries(places: list[tuple[int, int]]) -> Entries:
     return Entries(bool(places), tuple(places))
 
 
+def torch_fact(holds: bool) -> TorchFact:
+    return TorchFact(bool(holds), True)
+
+
 def is_torch_fact(node: object) -> bool:
     """A results node that is a fact about torch's floats: {"holds": ..., "torch": true, ...}."""
     return isinstance(node, dict) and node.get("torch") is True and "holds" in node

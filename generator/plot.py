@@ -25,6 +25,7 @@ class Series:
     x: Sequence[float]
     y: Sequence[float]
     style: str  # matplotlib format string, e.g. "o-"
+    hollow: bool = False  # markers as rings, larger: a series drawn over another stays visible where they meet
 
 
 def finite_points(series: Series) -> tuple[list[float], list[float]]:
@@ -52,7 +53,11 @@ def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str) ->
         figure, axes = plt.subplots(figsize=FIGURE_INCHES, dpi=100)
         for s in series:
             x, y = finite_points(s)
-            axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4, linewidth=1.4)
+            if s.hollow:
+                axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=9, markerfacecolor="none", markeredgewidth=1.4,
+                          linewidth=1.4)
+            else:
+                axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4, linewidth=1.4)
         if needs_log_scale(series):
             axes.set_yscale("log")
             axes.set_ylabel(labels.y_log)

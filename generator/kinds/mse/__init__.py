@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.mse.facts import facts
 from generator.kinds.mse.page import printed, view
 from generator.kinds.mse.program import program
 from generator.kinds.mse.results import MseResults, OtherReduction
@@ -45,6 +46,7 @@ def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
 
 def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
+    loss = v(trace.loss, exact.loss, bounds.loss)
     return MseResults(
         reduction=s.reduction,
         X=s.X,
@@ -52,13 +54,14 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults
         residual=res.matrix(trace.residual, exact.residual, bounds.residual),
         squares=res.matrix(trace.squares, exact.squares, bounds.squares),
         sum_squares=v(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
-        loss=v(trace.loss, exact.loss, bounds.loss),
+        loss=loss,
         grad=res.matrix(trace.grad, exact.grad, bounds.grad),
         other_reduction=OtherReduction(
             reduction=s.other_reduction,
             loss=v(trace.other_loss, exact.other_loss, bounds.other_loss),
             grad=res.matrix(trace.other_grad, exact.other_grad, bounds.other_grad),
         ),
+        facts=facts(loss, s.dtype),
     )
 
 

@@ -12,7 +12,6 @@ from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex
 from generator.kinds.mse.results import MseResults
 from generator.kinds.mse.scenario import Scenario
-from generator.values import nearest_float
 
 TERMS_PER_LINE = 6  # a sum of many squares is written on several lines, so it fits a phone
 
@@ -23,20 +22,17 @@ def chunks(items: list[str], size: int) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class Rounding:
-    """How torch's float relates to the exact value, for the sentence under the loss."""
+    """Torch's float and the exact value, for the sentence under the loss (which one it is: the
+    results' facts, kinds/mse/facts.py)."""
 
     torch: str  # torch's value as Python prints it
     value: str  # the exact value, LaTeX
-    exact: bool  # the float is the exact value
-    nearest: bool  # the float is the dtype's nearest to the exact value
     distance: str  # |torch - exact|, as text
 
 
-def rounding(record: V, dtype: str) -> Rounding:
+def rounding(record: V) -> Rounding:
     value, exact = record.value, record.exact
-    distance = abs(Fraction(value) - exact)
-    return Rounding(repr(value), fmt.fraction_latex(exact), distance == 0, nearest_float(exact, dtype) == value,
-                    fmt.decimal_text(float(distance)))
+    return Rounding(repr(value), fmt.fraction_latex(exact), fmt.decimal_text(float(abs(Fraction(value) - exact))))
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ def view(s: Scenario, results: MseResults, language: str) -> Page:
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
         if any(v.denominator != 1 for row in grad for v in row) else "",
-        loss_rounding=rounding(results.loss, s.dtype),
+        loss_rounding=rounding(results.loss),
         other_reduction=s.other_reduction,
         other_loss=fmt.exact_and_decimal(results.other_reduction.loss.exact),
         other_factor=fmt.fraction_latex(Fraction(2, s.divisor_of(s.other_reduction))),

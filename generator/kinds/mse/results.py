@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.codec import V
+from generator.kinds.mse.facts import MseFacts
 from generator.reader import Matrix
 
 Values = tuple[tuple[V, ...], ...]
@@ -30,3 +31,4 @@ class MseResults:
     loss: V
     grad: Values  # X.grad
     other_reduction: OtherReduction
+    facts: MseFacts  # what the page states about this run (kinds/mse/facts.py)

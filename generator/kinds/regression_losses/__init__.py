@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.regression_losses.facts import facts
 from generator.kinds.regression_losses.page import files, printed, view
 from generator.kinds.regression_losses.program import program
 from generator.kinds.regression_losses.results import Losses, LossResults, RegressionResults
@@ -57,14 +58,17 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Regression
             grad=res.matrix(got.grad, want.grad, bound.grad),
         )
 
+    residual = res.matrix(trace.residual, exact.residual, bounds.residual)
+    losses = Losses(l1=loss("l1"), smooth_l1=loss("smooth_l1"), huber=loss("huber"), mse=loss("mse"))
     return RegressionResults(
         reduction=s.reduction,
         beta=s.beta,
         delta=s.delta,
         X=s.X,
         Y=s.Y,
-        residual=res.matrix(trace.residual, exact.residual, bounds.residual),
-        losses=Losses(l1=loss("l1"), smooth_l1=loss("smooth_l1"), huber=loss("huber"), mse=loss("mse")),
+        residual=residual,
+        losses=losses,
+        facts=facts(s.beta, s.delta, residual, losses.smooth_l1, losses.huber),
     )
 
 

@@ -13,7 +13,6 @@ from generator.kinds.common import difference_terms_latex, exact_matrix_latex
 from generator.kinds.regression_losses.results import LossResults, RegressionResults
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
 from generator.languages import default, labels
-from generator.reader import Matrix
 
 CURVE_POINTS = 241
 
@@ -24,14 +23,13 @@ class LossView:
     name: str  # "L1Loss", ...
     elementwise: str  # LaTeX matrix of each entry's exact loss
     cases: str  # LaTeX matrix of the branch each entry takes
-    quadratic: int  # how many entries take the quadratic branch
     sum: str
     loss: str  # exact and decimal
     torch_loss: str
     grad: str
     grad_decimal: str
-    zero_residuals: tuple[str, ...]  # "[i][j]" of the entries where r = 0 (L1's kink)
     first_entry: str  # the loss of entry [0][0], the exercise's answer
+    first_case: str  # the branch entry [0][0] takes ("quadratic", "linear", "r > 0", ...: results' `case`)
 
 
 @dataclass(frozen=True)
@@ -48,13 +46,22 @@ class Page:
     delta: str
     losses: tuple[LossView, ...]
     plot_file: str
+    # The entries a fact names, "[i][j]" (results' facts: kinds/regression_losses/facts.py)
+    kink: tuple[str, ...]  # r = 0
+    at_beta: tuple[str, ...]  # |r| = β
+    at_delta: tuple[str, ...]  # |r| = δ
+
+
+def entry_names(places: tuple[tuple[int, int], ...]) -> tuple[str, ...]:
+    """Matrix entries as the page names them: "[1][0]"."""
+    return tuple(f"[{i}][{j}]" for i, j in places)
 
 
 def plot_file(s: Scenario) -> str:
     return f"{s.slug}-losses.svg"
 
 
-def _loss_view(key: str, record: LossResults, residual: Matrix, language: str) -> LossView:
+def _loss_view(key: str, record: LossResults, language: str) -> LossView:
     words = labels(NAME, language)
     elementwise, grad = res.exact_matrix_of(record.elementwise), res.exact_matrix_of(record.grad)
     cases = record.case
@@ -63,14 +70,13 @@ def _loss_view(key: str, record: LossResults, residual: Matrix, language: str) -
         name=words["names"][key],
         elementwise=exact_matrix_latex(elementwise),
         cases=fmt.bmatrix([[words["cases"][c] for c in row] for row in cases]),
-        quadratic=sum(1 for row in cases for c in row if c == "quadratic"),
         sum=fmt.fraction_latex(record.sum.exact),
         loss=fmt.exact_and_decimal(record.loss.exact),
         torch_loss=repr(record.loss.value),
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad]),
-        zero_residuals=tuple(f"[{i}][{j}]" for i, row in enumerate(residual) for j, r in enumerate(row) if r == 0),
         first_entry=fmt.fraction_latex(elementwise[0][0]),
+        first_case=cases[0][0],
     )
 
 
@@ -88,8 +94,11 @@ def view(s: Scenario, results: RegressionResults, language: str) -> Page:
         first_residual=fmt.fraction_latex(residual[0][0]),
         beta=fmt.fraction_latex(s.beta),
         delta=fmt.fraction_latex(s.delta),
-        losses=tuple(_loss_view(key, results.losses.of(key), residual, language) for key in LOSSES),
+        losses=tuple(_loss_view(key, results.losses.of(key), language) for key in LOSSES),
         plot_file=plot_file(s),
+        kink=entry_names(results.facts.l1_kink_at.at),
+        at_beta=entry_names(results.facts.residuals_at_beta.at),
+        at_delta=entry_names(results.facts.residuals_at_delta.at),
     )
 
 
@@ -119,9 +128,13 @@ def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, b
     series = []
     for number, key in enumerate(LOSSES):
         color = f"C{number}"
-        series.append(Series(words["names"][key], grid, [entry_loss(key, r, beta, delta) for r in grid], f"{color}-"))
+        # Huber dashed over SmoothL1 (drawn after it), its entries as rings around SmoothL1's dots: where the two
+        # coincide (β = δ = 1, or entries below both edges with β = 1) both curves and both marks stay visible.
+        over = key == "huber"
+        series.append(Series(words["names"][key], grid, [entry_loss(key, r, beta, delta) for r in grid],
+                             f"{color}--" if over else f"{color}-"))
         marked = [v.value for row in results.losses.of(key).elementwise for v in row]
-        series.append(Series("", residuals, marked, f"{color}o"))
+        series.append(Series("", residuals, marked, f"{color}o", hollow=over))
     series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
     axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
     return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug)}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from generator.codec import V
+from generator.kinds.regression_losses.facts import RegressionFacts
 from generator.reader import Matrix
 
 Values = tuple[tuple[V, ...], ...]
@@ -42,3 +43,4 @@ class RegressionResults:
     Y: Matrix
     residual: Values  # X - Y
     losses: Losses
+    facts: RegressionFacts  # what the page states about this run (kinds/regression_losses/facts.py)
