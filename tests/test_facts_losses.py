@@ -200,8 +200,8 @@ def regression_sentences(facts, residual):
     out = []
     kink = facts["l1_kink_at"]
     out.append((kink["holds"], {"en": "In this scenario that happens at " + ", ".join(names(kink["at"])),
-                                "zh": "本场景中这发生在 " + "、".join(names(kink["at"]))}))
-    out.append((not kink["holds"], {"en": "No entry of this scenario has $r = 0$", "zh": "本场景没有 $r = 0$ 的元素"}))
+                                "zh": "本例中这发生在 " + "、".join(names(kink["at"]))}))
+    out.append((not kink["holds"], {"en": "No entry of this scenario has $r = 0$", "zh": "本例没有 $r = 0$ 的元素"}))
     for edge, name in (("beta", "residuals_at_beta"), ("delta", "residuals_at_delta")):
         at = facts[name]["at"]
         one = len(at) == 1
