@@ -192,7 +192,7 @@ def analytic(beta, delta, residuals):
 
 
 def names(at):
-    return [f"[{i}][{j}]" for i, j in at]
+    return [f"$x_{{{i + 1},{j + 1}}}$" for i, j in at]
 
 
 def regression_sentences(facts, residual):

@@ -46,15 +46,16 @@ class Page:
     delta: str
     losses: tuple[LossView, ...]
     plot_file: str
-    # The entries a fact names, "[i][j]" (results' facts: kinds/regression_losses/facts.py)
+    # The entries a fact names, "$x_{2,1}$", counted from 1 (results' facts: kinds/regression_losses/facts.py)
     kink: tuple[str, ...]  # r = 0
     at_beta: tuple[str, ...]  # |r| = β
     at_delta: tuple[str, ...]  # |r| = δ
 
 
 def entry_names(places: tuple[tuple[int, int], ...]) -> tuple[str, ...]:
-    """Matrix entries as the page names them: "[1][0]"."""
-    return tuple(f"[{i}][{j}]" for i, j in places)
+    """Matrix entries as the page names them, counted from 1 as the page's $x_{ij}$: "$x_{2,1}$" for
+    [1][0] (the results file and the claims keep their 0-based paths)."""
+    return tuple(f"$x_{{{i + 1},{j + 1}}}$" for i, j in places)
 
 
 def plot_file(s: Scenario) -> str:
