@@ -49,7 +49,7 @@ def test_branches_and_the_kink(results, pages):
     assert exacts(losses["huber"]["elementwise"]) == [[F(1, 32), F(1, 8)], [1, 0], [F(3, 2), F(9, 32)]]
     kink = losses["l1"]["grad"][1][1]
     assert kink["exact"] == "0" and kink["value"] == 0.0  # torch's sign(0) = 0
-    assert "In this scenario that happens at [1][1]" in pages["regression-losses-beta"]
+    assert "In this scenario that happens at $x_{2,2}$" in pages["regression-losses-beta"]
     assert "No entry of this scenario has $r = 0$" in pages["regression-losses"]
 
 
