@@ -160,3 +160,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             files.append(File.generated(config, f"{stem}.md", content=file.content_bytes))
     files.append(File.generated(config, SITE_PATH, abs_src_path=str(mathjax_source())))
     return files
+
+
+# Inline math is an SVG, an atomic inline: a browser may break a line just after it, leaving the
+# next "." or "，" or "）。" to start a line. Such punctuation is glued to the formula before it.
+TRAILING_PUNCTUATION = re.compile(
+    r'(<span class="arithmatex">\\\([^<]*?\\\)</span>)([.,;:!?)\]…）。，、；：！？」』】]+)'
+)
+
+
+def glue_punctuation(html: str) -> str:
+    """`html` with each inline formula and the punctuation right after it in one unbreakable span."""
+    return TRAILING_PUNCTUATION.sub(r'<span class="nobreak">\1\2</span>', html)
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    return glue_punctuation(html)

@@ -119,7 +119,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         notebook_name = page_name(scenario.slug, language, ".ipynb")
         context = PageContext(scenario, kind.view(scenario, run.body, language), program, printed, short,
                               res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
-                              script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None))
+                              script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
+                              torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform))
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
         notebook_text = notebook(page, extra, program, run.header.printed, values, language, scenario.source)

@@ -94,6 +94,8 @@ class PageContext:
     script: str = ""  # the downloads beside the page: the program with its self-check,
     notebook: str = ""  # and the notebook in this page's language
     facts: object = None  # the run's facts (generator/facts.py): `f` in the template
+    torch: str = ""  # the platform's parts, for an edition that words it its own way: "2.13.0+cpu",
+    machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
 
 
 def environment(language: str) -> jinja2.Environment:

@@ -123,8 +123,13 @@ def header(scenario: Scenario, platform: dict[str, str], printed: str) -> Header
 
 def platform_text(platform: dict[str, str]) -> str:
     """How a page names the machine its floats came from: "torch 2.13.0+cpu on x86_64, AVX2"."""
-    where = ", ".join(platform[key] for key in ("machine", "cpu_capability") if platform.get(key))
+    where = ", ".join(machine(platform))
     return f"torch {platform.get('torch', '?')}" + (f" on {where}" if where else "")
+
+
+def machine(platform: dict[str, str]) -> tuple[str, ...]:
+    """The machine and its CPU capability, those the platform names: ("x86_64", "AVX2")."""
+    return tuple(platform[key] for key in ("machine", "cpu_capability") if platform.get(key))
 
 
 def dumps(results: dict[str, Any]) -> str:

@@ -175,6 +175,7 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
             visit.wait_for_math(timeout)
         except Exception as error:  # a timeout here is the finding, reported below
             found.append(f"math never finished typesetting: {type(error).__name__}")
+        visit.page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")  # every collapsible opened
         found += text_problems(visit.page, url)
         for index, shown in enumerate((width, *more_widths)):
             if index:
@@ -190,9 +191,66 @@ def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path |
     return found
 
 
+# Read as a reader reads, every collapsible opened: Markdown left in the text (a fence outside its
+# block), a line that starts with closing punctuation (after an inline formula, or in Chinese), inline
+# code broken inside a token (a break may follow a space, "-" or "/"), and a table that scrolls
+# sideways with no cue (a shadow at its edge) or without its first column kept in view.
+READING = """() => {
+    const article = document.querySelector('article') || document.body;
+    const found = {fences: [], starts: [], broken: [], uncued: []};
+    const range = document.createRange();
+    const box = (node, i) => { range.setStart(node, i); range.setEnd(node, i + 1); return [...range.getClientRects()].find(r => r.width > 0); };
+    const copy = article.cloneNode(true);
+    copy.querySelectorAll('pre, code').forEach(e => e.remove());
+    const at = copy.textContent.indexOf('```');
+    if (at >= 0) found.fences.push(copy.textContent.slice(Math.max(0, at - 30), at + 20).replace(/\\s+/g, ' '));
+    const skip = n => n.parentElement.closest('pre, code, .arithmatex, script, style, .headerlink');
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {acceptNode: n => skip(n) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    for (let n; (n = walker.nextNode());) {
+        for (let i = 0; i < n.data.length; i++) {
+            if (!/[，。、；：！？）」』】,.;:!?)\\]]/.test(n.data[i])) continue;
+            const here = box(n, i);
+            if (!here) continue;
+            const block = n.parentElement.closest('p, li, td, th, dd, dt, h1, h2, h3, h4, summary, div') || article;
+            range.setStart(block, 0); range.setEnd(n, i);
+            const before = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0).pop();
+            if (before && here.top >= before.bottom - 2) found.starts.push(`"${n.data.slice(i, i + 4)}" after "${range.toString().slice(-12)}"`);
+        }
+    }
+    for (const code of article.querySelectorAll('code')) {
+        const text = code.firstChild;
+        if (code.closest('pre') || !text || text.nodeType !== 3 || code.getClientRects().length < 2) continue;
+        let top = null;
+        for (let i = 0; i < text.data.length; i++) {
+            const r = box(text, i);
+            if (!r) continue;
+            if (top !== null && r.top > top + 2 && !/[\\s\\-\\/]/.test(text.data[i - 1])) found.broken.push(`${text.data.slice(0, i)} / ${text.data.slice(i)}`);
+            top = r.top;
+        }
+    }
+    for (const table of article.querySelectorAll('table')) {
+        const frame = table.closest('.md-typeset__scrollwrap') || table.parentElement;
+        if (frame.scrollWidth <= frame.clientWidth + 1) continue;
+        const first = table.querySelector('tr > :first-child');
+        const cued = getComputedStyle(frame).backgroundImage.includes('gradient') && first && getComputedStyle(first).position === 'sticky';
+        if (!cued) found.uncued.push(`${frame.scrollWidth}px in ${frame.clientWidth}px: ${table.innerText.slice(0, 30).replace(/\\s+/g, ' ')}`);
+    }
+    return found;
+}"""
+
+
+def reading_problems(visit: Visit) -> list[str]:
+    found = visit.page.evaluate(READING)
+    return ([f"Markdown in the text: {f!r}" for f in found["fences"]]
+            + [f"line starts with punctuation: {s}" for s in found["starts"][:3]]
+            + [f"code broken inside a token: {b}" for b in found["broken"][:3]]
+            + [f"table scrolls with no cue: {u}" for u in found["uncued"]])
+
+
 def layout_problems(visit: Visit, url: str, width: int, screenshot: Path | None) -> list[str]:
     """What is wrong with the page as laid out at `width`."""
     report = visit.math_report()
+    found_reading = reading_problems(visit)
     found = [f"plot text {size:.1f}px, under {MIN_PLOT_TEXT_PX}px" for size in plot_text_sizes(visit.page) if size < MIN_PLOT_TEXT_PX]
     if screenshot:
         visit.page.screenshot(path=str(screenshot), full_page=True, type="jpeg", quality=80)  # a third faster than PNG
@@ -211,7 +269,7 @@ def layout_problems(visit: Visit, url: str, width: int, screenshot: Path | None)
     found += [f"formula cut off or scrolling: {c}" for c in report["clipped"]]
     if width >= 1000:  # on a phone a table or program may scroll inside its own frame
         found += [f"wider than its frame: {w}" for w in report["wide"]]
-    return found
+    return found + found_reading
 
 
 def test_every_page_of_both_editions_typesets_math_offline_at_both_widths(browser, server, generated):
@@ -264,6 +322,10 @@ VARIANTS = {
         lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset img.plot { max-width: 200px; }\n"),
         lambda f: _replace(f / "docs/scenarios/mse-sum.zh.md", "## 1. 损失", "## 1. æŸå¤±"),  # UTF-8 read as Latin-1
         lambda f: _replace(f / "docs/scenarios/regression-losses.zh.md", r"\beta = ", r"\beta = \frac{1}{"),
+        lambda f: _replace(f / "docs/scenarios/linreg-sgd-stable.md", "\n    ```\n\n!!! tip", "\n```\n\n!!! tip"),  # issue 23's fence
+        lambda f: _replace(f / "generator/mkdocs_hooks.py", "return TRAILING_PUNCTUATION.sub(", "return html or TRAILING_PUNCTUATION.sub("),
+        lambda f: _append(f / "docs/stylesheets/extra.css", ".md-typeset code { word-break: break-word; overflow-wrap: anywhere; }\n"
+                                                            ".md-typeset__scrollwrap { background: none !important; }\n"),
     ],
 }
 
@@ -279,6 +341,10 @@ BREAKAGES = {
     "mojibake in the Chinese edition": ("content", "/zh" + PAGE.format("mse-sum"), 1280, "mojibake"),
     "broken formula in the Chinese edition": ("content", "/zh" + PAGE.format("regression-losses"), 1280, "not typeset"),
     "Chinese edition marked English": ("renderer dropped", "/zh/", 1280, "<html lang='en'>"),
+    "a fence outside its collapsible": ("content", PAGE.format("linreg-sgd-stable"), 1280, "Markdown in the text"),
+    "punctuation after a formula starts a line": ("content", "/zh" + PAGE.format("linreg-sgd-stable"), 390, "line starts with punctuation"),
+    "code broken inside a token": ("content", PAGE.format("errata"), 390, "code broken inside a token"),
+    "a table scrolls with no cue": ("content", PAGE.format("regression-losses-beta"), 390, "table scrolls with no cue"),
 }
 
 
