@@ -61,8 +61,9 @@ class ClaimView:
     claimed: str
     exact: str
     right: bool
-    wrong: str  # the wrong entries' indices, "[2][1]", for an array claim
+    wrong: str  # the wrong entries' indices, "[2][1]", for an array claim (as the results' paths count, from 0)
     note: str
+    wrong_at: tuple[tuple[int, ...], ...] = ()  # the same indices, for a page to name as rows and columns counted from 1
 
     @property
     def verdict(self) -> str:
@@ -75,7 +76,8 @@ def claim_views(claims: Sequence[ClaimRecord]) -> tuple[ClaimView, ...]:
     def where(c: ClaimRecord) -> str:
         return ", ".join("".join(f"[{i}]" for i in at) for at in c.wrong if at)
 
-    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note) for c in claims)
+    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note, tuple(at for at in c.wrong if at))
+                 for c in claims)
 
 
 @dataclass(frozen=True)

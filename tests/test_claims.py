@@ -123,7 +123,7 @@ def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
     for slug, result in results.items():
         for claim in result["claims"]:
             assert f"`{claim['path']}`" in page and f"({slug}.md)" in page
-    assert page.count("✗ wrong at [2][1]") == 2 and page.count("✓ right") == 7
+    assert page.count("✗ wrong at row 3, column 2") == 2 and page.count("✓ right") == 7
     allowed = set().union(*(allowed_numbers(r) for r in results.values())) | {"1", "2"}
     shown = [m.group(0).lstrip("-") for m in NUMBER.finditer(text_of(page))]
     assert shown and [n for n in shown if n not in allowed] == []  # no number on it is absent from the results
