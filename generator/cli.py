@@ -7,9 +7,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from generator import pipeline
+from generator import phases, pipeline
 from generator.compare import EXACT, REFRESH, Comparison
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError, problem_lines
+from generator.errors import INTERRUPTED, GeneratorError, RunFailuresError, ScenarioError, problem_lines
 from generator.values import int_digits
 
 DEFAULT_SCENARIOS = Path("scenarios")
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                 return claims(paths)
             return check(paths, arguments.out)
     except KeyboardInterrupt:
-        print("interrupted; the output folder is as it was (or as the last completed build left it)", file=sys.stderr)
+        phases.release()
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except ScenarioError as error:
         for problem in error.problems:

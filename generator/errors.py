@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+INTERRUPTED = "interrupted; the output folder is as it was (or as the last completed build left it)"
+
 
 class GeneratorError(Exception):
     """Root of every error the generator reports to a person (never a traceback)."""

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from generator import downloads, fingerprint
+from generator import downloads, fingerprint, phases
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
@@ -59,11 +59,13 @@ def platform() -> dict[str, str]:
 def run_scenario(scenario: Scenario) -> res.Run[object]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
+    phases.reached("running")
     single_threaded_torch()
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
+    phases.reached("program")
     run = res.Run(res.header(scenario, platform(), printed), kind.record(solved, bounds), ())
     downloads.self_check_run(kind.name, scenario.source, printed, downloads.expected(kind.printed(run.body)))
     verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
@@ -82,8 +84,11 @@ def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) ->
         except GeneratorError as error:
             return error
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
         outcomes = list(pool.map(attempt, scenarios))
+    finally:  # interrupted: the scenarios not started yet never start, and nothing waits for them
+        pool.shutdown(wait=False, cancel_futures=True)
     failures = [outcome for outcome in outcomes if isinstance(outcome, GeneratorError)]
     if failures:
         raise RunFailuresError(failures)

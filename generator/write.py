@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from generator import phases
 from generator.errors import OwnershipError, UsageError
 from generator.marker import is_owned
 
@@ -119,13 +120,20 @@ def write_output(files: dict[str, bytes], out: Path, indexes: list[tuple[Path, s
     if changed:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        for name, content in sorted(files.items()):
-            target = staging / name
-            if old.get(name) == content:
-                shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
-            else:
-                target.write_bytes(content)
-        os.chmod(staging, 0o755)
+        try:
+            for name, content in sorted(files.items()):
+                target = staging / name
+                if old.get(name) == content:
+                    shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
+                else:
+                    target.write_bytes(content)
+            os.chmod(staging, 0o755)
+            phases.reached("writing")
+        except BaseException:  # interrupted, or a write refused (disk full, ulimit -f): nothing was swapped in
+            shutil.rmtree(staging, ignore_errors=True)
+            for path, _ in new_indexes:
+                _pending(path).unlink(missing_ok=True)
+            raise
         if out.exists():
             out.rename(_backup(out))
         staging.rename(out)

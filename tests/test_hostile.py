@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from generator import write
 from generator.cli import main
-from generator.errors import ScenarioError
+from generator.errors import INTERRUPTED, ScenarioError
 from generator.kinds import linreg_sgd, mse
 from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
@@ -197,22 +197,39 @@ def test_the_same_file_reached_twice_is_one_scenario(project, monkeypatch):
     assert [s.slug for s in scenarios].count("mse-sum") == 1
 
 
-@pytest.mark.parametrize("delay", [0.4, 2.0])  # during loading or the first runs; during the runs or the write
-def test_ctrl_c_is_one_line_and_exit_130(project, delay):
+def wait_for_phase(phases: Path, phase: str, process: subprocess.Popen[str]) -> None:
+    """Until the process has written `phase` (a condition, not a guessed delay)."""
+    deadline = time.monotonic() + HANG_GUARD
+    while phase not in (phases.read_text().split() if phases.exists() else []):
+        assert process.poll() is None, f"the process ended ({process.returncode}) before reaching {phase}"
+        assert time.monotonic() < deadline, f"never reached {phase}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("phase", ["importing", "running", "server", "program", "writing"])
+def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C, while the process is held at a phase
+    (generator/phases.py): before the heavy imports, as a run starts, in the program server as it
+    imports torch, in a shown program's process, and with the new folder staged. One line,
+    exit 130, no traceback from the process, the server or a child, and the output as it was."""
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
-    before = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
-    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project,
-                               env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=HANG_GUARD)
-    if process.returncode == 0:
-        pytest.skip("the build finished before the interrupt")
+    before = tree_digest(project / "docs")
+    phases = tmp_path / "phases"
+    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
+                               env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": phase},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_phase(phases, phase, process)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=HANG_GUARD)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 130, err
-    assert len(err.strip().splitlines()) == 1 and err.startswith("interrupted;"), err
-    now = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
-    assert now == before or all(b"Changed: " in c for n, c in now.items() if n.endswith(".md"))
+    assert err.splitlines() == [INTERRUPTED], err
+    assert tree_digest(project / "docs") == before
+    assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
 # --- a misused --out moves nothing -------------------------------------------------------------
