@@ -11,9 +11,9 @@ from generator import phases, pipeline
 from generator.compare import EXACT, REFRESH, Comparison
 from generator.errors import INTERRUPTED, GeneratorError, RunFailuresError, ScenarioError, problem_lines
 from generator.values import int_digits
+from generator.write import DEFAULT_OUT
 
 DEFAULT_SCENARIOS = Path("scenarios")
-DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 5 a claim is wrong (claims), "
     "3 torch and exact disagree, 4 output folder holds files the generator does not own, "

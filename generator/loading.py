@@ -15,6 +15,7 @@ from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.languages import languages
+from generator.overview import RESERVED_SLUGS
 from generator.reader import Reader, did_you_mean
 from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
 from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
@@ -159,6 +160,10 @@ def load_scenarios(paths: list[Path]) -> list[Scenario]:
         if not SLUG.fullmatch(slug):
             hint = "use lower-case letters, digits and '-' (at most 80)"
             problems.append(Problem(source, "", f"file name {slug!r} cannot be a page name; {hint}"))
+            continue
+        if slug in RESERVED_SLUGS:
+            problems.append(Problem(source, "", f"file name {slug!r} is reserved: the site has a page of its own by "
+                                                f"that name (reserved: {', '.join(RESERVED_SLUGS)}); rename the file"))
             continue
         if slug in slugs:
             problems.append(Problem(source, "", f"slug {slug!r} is also produced by {slugs[slug]}"))

@@ -13,6 +13,7 @@ from generator.marker import is_owned
 
 PAGES_START = "<!-- pages:start -->"
 PAGES_END = "<!-- pages:end -->"
+DEFAULT_OUT = Path("docs/scenarios")
 PENDING_INDEX = ".generator-index.pending"  # the new index.md, beside DIR, until the swap is done
 
 
@@ -46,6 +47,9 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
     target, here = os.path.abspath(out), os.path.abspath(os.curdir)
     if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
         raise UsageError(f"--out {shown}: is the working folder or above it; give a folder of generated pages only, such as docs/scenarios")
+    for folder in Path(target).parents:  # a folder inside a folder of generated files makes that one fail (exit 4)
+        if str(folder) == os.path.abspath(DEFAULT_OUT) or any(is_owned(p) for p in folder.glob("*.json")):
+            raise UsageError(f"--out {shown}: is inside {display(folder)}, a folder of generated files; give a folder outside it")
     for path in scenario_paths:
         scenario = os.path.abspath(path)
         if scenario == target or scenario.startswith(target.rstrip(os.sep) + os.sep):
@@ -58,6 +62,12 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
         if (out / name).exists() and not is_owned(out / name):
             hint = "give a folder inside it for the generated pages, such as docs/scenarios"
             raise UsageError(f"--out {shown}: holds a site's own {name}; {hint}")
+
+
+def display(folder: Path) -> str:
+    """A folder as messages show it: relative to the working folder when inside it."""
+    relative = os.path.relpath(folder)
+    return Path(folder if relative.startswith("..") else relative).as_posix()
 
 
 def _backup(out: Path) -> Path:

@@ -30,6 +30,7 @@ from generator.kinds import linreg_sgd, mse
 from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
 from generator.loading import load_scenarios, scenario_from
+from generator.overview import RESERVED_SLUGS
 from generator.pipeline import generate_scenario
 from generator.values import InvalidNumberError, parse_exact
 
@@ -250,6 +251,7 @@ def out_cases(project: Path) -> list[tuple[str, str]]:
         ("notes.txt/out", "is not an existing folder"),
         ("missing/out", "is not an existing folder"),
         ("linked", "is a symbolic link"),
+        ("docs/scenarios/sub", "is inside docs/scenarios, a folder of generated files"),
         ("/proc/generator-out", "cannot write there"),
     ]
 
@@ -266,6 +268,33 @@ def test_a_misused_out_exits_2_and_moves_nothing(project, monkeypatch, capsys):
         capsys.readouterr()
     assert (project / "notes.txt").read_text() == "my notes\n"
     assert (project / "linked").is_symlink()
+
+
+@pytest.mark.parametrize("slug", RESERVED_SLUGS)
+def test_a_reserved_slug_exits_2_naming_the_file(project, monkeypatch, capsys, slug):
+    """errata.toml had its page replaced by the generated errata page (exit 0); index.toml took the
+    section's index. Every name in overview.RESERVED_SLUGS is refused, and nothing is written."""
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", f"{slug}.toml", MSE)
+    before = tree_digest(project)
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"scenarios/{slug}.toml: file name '{slug}' is reserved"), err
+    assert main(["check"]) == 2
+    assert tree_digest(project) == before
+
+
+def test_an_out_inside_another_output_folder_exits_2(project, monkeypatch, capsys):
+    """Not only the default: any folder holding generated files (a results file with the marker)."""
+    monkeypatch.chdir(project)
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages"]) == 2  # parent missing
+    (project / "elsewhere").mkdir()
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages"]) == 0
+    capsys.readouterr()
+    before = tree_digest(project)
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages/sub"]) == 2
+    assert "is inside elsewhere/pages, a folder of generated files" in capsys.readouterr().err
+    assert tree_digest(project) == before
 
 
 def test_a_page_that_quotes_the_marker_is_not_ours(project, monkeypatch, capsys):
