@@ -149,8 +149,28 @@ def scenario_from(table: dict[str, Any], slug: str = "t") -> Scenario:
     return scenario
 
 
-def load_scenarios(paths: list[Path]) -> list[Scenario]:
-    """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files."""
+def check_links(scenarios: list[Scenario], built: set[str]) -> list[Problem]:
+    """A scenario's `see_also` names another scenario of the same build (`built`: the slugs), never
+    its own page or a reserved one; found before any run."""
+    problems = []
+    for scenario in scenarios:
+        target = getattr(scenario, "see_also", None)
+        if target is None:
+            continue
+        if target == scenario.slug:
+            problems.append(Problem(scenario.source, "see_also", f"{target!r} is this scenario's own page; name another scenario"))
+        elif target in RESERVED_SLUGS:
+            problems.append(Problem(scenario.source, "see_also", f"{target!r} is a reserved page, not a scenario; name another scenario"))
+        elif target not in built:
+            others = sorted(built - {scenario.slug})
+            problems.append(Problem(scenario.source, "see_also", f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
+    return problems
+
+
+def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Scenario]:
+    """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files.
+    `built`: the slugs of the whole build, when `paths` is a part of it (the live loop loads one
+    file at a time); by default the slugs of `paths`."""
     problems: list[Problem] = []
     scenarios = []
     slugs: dict[str, str] = {}
@@ -177,6 +197,7 @@ def load_scenarios(paths: list[Path]) -> list[Scenario]:
         problems.extend(found)
         if scenario is not None:
             scenarios.append(scenario)
+    problems += check_links(scenarios, set(slugs) if built is None else built)
     if problems:
         raise ScenarioError(problems)
     if not scenarios:
