@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from generator.languages import languages
 from generator.overview import RESERVED_SLUGS
 from generator.reader import Reader, did_you_mean
 from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
-from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
+from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits, toml_float
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
@@ -93,7 +92,7 @@ def read_table(data: bytes, source: str, problems: list[Problem]) -> dict[str, A
         return None
     try:
         with int_digits(SAFE_INT_DIGITS):
-            return tomllib.loads(text, parse_float=Decimal)
+            return tomllib.loads(text, parse_float=toml_float)
     except tomllib.TOMLDecodeError as error:
         problems.append(Problem(source, "", f"TOML syntax error: {error}"))
     except RecursionError:
@@ -133,7 +132,7 @@ def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "")
         return None, reader.problems
     kind = KINDS[kind_name]
     reader.reject_unknown(HEADER_KEYS + kind.keys)
-    claims = parse_claims(reader, kind.claimable)
+    claims = parse_claims(reader, kind.claimable, kind.results)
     titles = parse_titles(reader)
     scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles, digest))
     if reader.problems or title is None or dtype is None:
