@@ -26,7 +26,8 @@ BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 def scenario_files(paths: list[Path]) -> list[Path]:
     """Expand folders to their *.toml entries (sorted); a missing path is a usage error. A file
-    reached twice (named and inside a named folder) counts once."""
+    reached twice (named and inside a named folder) counts once; a symbolic link is a file of its
+    own (its name is its slug), and load_scenarios refuses one that leads to another file of the build."""
     files: list[Path] = []
     seen: set[str] = set()
     for path in paths:
@@ -37,7 +38,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
         else:
             raise UsageError(f"{path}: no such file or folder")
         for file in found:
-            identity = os.path.realpath(file)
+            identity = os.path.join(os.path.realpath(file.parent), file.name)  # the folder resolved, not the file
             if identity not in seen:
                 seen.add(identity)
                 files.append(file)
@@ -173,8 +174,19 @@ def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Sce
     problems: list[Problem] = []
     scenarios = []
     slugs: dict[str, str] = {}
-    for path in scenario_files(paths):
+    files = scenario_files(paths)
+    targets: dict[str, str] = {}  # where each file's bytes are: a link that leads to another file of the build is that file twice
+    for path in files:
+        if not path.is_symlink():
+            targets.setdefault(os.path.realpath(path), display_path(path))
+    for path in files:
         source = display_path(path)
+        if path.is_symlink():
+            target = targets.get(os.path.realpath(path))
+            if target is not None:
+                problems.append(Problem(source, "", f"is a symbolic link to {target}, which this build reads too: the same "
+                                                    "scenario twice; delete the link, or copy the file to make a page of its own"))
+                continue
         slug = path.stem
         if not SLUG.fullmatch(slug):
             hint = "use lower-case letters, digits and '-' (at most 80)"

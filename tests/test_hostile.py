@@ -174,16 +174,57 @@ def make_folder(folder: Path) -> str:
 
 def make_newline_name(folder: Path) -> str:
     (folder / "ab\n.toml").write_text(MSE)
-    return "cannot be a page name"
+    return "scenarios/ab\\n.toml: file name 'ab\\n' cannot be a page name"  # escaped: one problem, one line
 
 
-@pytest.mark.parametrize("make", [make_fifo, make_sparse, make_loop, make_folder, make_newline_name])
+def make_bidi_name(folder: Path) -> str:
+    (folder / "a\u202eb.toml").write_text(MSE)
+    return "scenarios/a\\u202eb.toml: file name"
+
+
+def make_link_into_the_build(folder: Path) -> str:
+    (folder / "b.toml").symlink_to("mse-sum.toml")  # was dropped without a word
+    return "scenarios/b.toml: is a symbolic link to scenarios/mse-sum.toml, which this build reads too"
+
+
+@pytest.mark.parametrize("make", [make_fifo, make_sparse, make_loop, make_folder, make_newline_name, make_bidi_name,
+                                  make_link_into_the_build])
 def test_odd_files_exit_2_at_once(project, make):
     expected = make(project / "scenarios")
     before = tree_digest(project / "docs")
     completed = run_build(project)
     assert completed.returncode == 2, completed.stderr
     assert expected in completed.stderr and "Traceback" not in completed.stderr
+    lines = completed.stderr.splitlines()  # one line per problem (a newline in a name escaped), then the count
+    assert lines[-1] == f"{len(lines) - 1} problem(s); nothing was written." and all(line.startswith("scenarios/") for line in lines[:-1])
+    assert tree_digest(project / "docs") == before
+
+
+def test_a_link_to_a_file_outside_the_build_is_a_page_of_its_own(project, tmp_path, monkeypatch):
+    (tmp_path / "elsewhere.toml").write_text(MSE)
+    (project / "scenarios/linked.toml").symlink_to(tmp_path / "elsewhere.toml")
+    monkeypatch.chdir(project)
+    assert "linked" in [s.slug for s in load_scenarios([Path("scenarios")])]
+
+
+def test_an_unknown_key_of_900_kb_is_echoed_short(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", "bad.toml", MSE + "x" * 900_000 + " = 1\n")
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scenarios/bad.toml: " + "x" * 57 + "...: unknown key;") and len(err) < 1000, err[:300]
+
+
+def test_a_missing_page_template_is_one_clear_line_not_exit_70(project, monkeypatch, capsys):
+    import dataclasses
+
+    from generator.kinds import KINDS
+    monkeypatch.chdir(project)
+    monkeypatch.setitem(KINDS, "mse", dataclasses.replace(KINDS["mse"], template="mse-missing.md.j2"))
+    before = tree_digest(project / "docs")
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "docs/scenarios"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: page template mse-missing.md.j2 not found") and len(err.splitlines()) == 1, err
     assert tree_digest(project / "docs") == before
 
 
@@ -411,6 +452,22 @@ def test_titles_and_paths_show_literally_in_the_built_site(tmp_path, monkeypatch
             assert title in visible
             assert "<img src=x" not in page and "&amp;#" not in page and "\\ud83" not in page
     assert json.loads((project / "docs/scenarios/astral.json").read_text(encoding="utf-8"))["title"] == TITLES["astral"]
+
+
+@pytest.mark.parametrize("title, message", [
+    ('"a\\u202eb"', "title: holds the bidirectional control U+202E"),
+    ('"a\\u202ab"', "title: holds the bidirectional control U+202A"),
+    ('"a\\u2066b\\u2069"', "title: holds the bidirectional control U+2066"),
+    ('"\\u200b"', "title: shows nothing"),
+    ('"\\u200b \\u2060\\ufeff"', "title: shows nothing"),
+    ('"\\u3164"', "title: shows nothing"),
+])
+def test_bidi_controls_and_invisible_titles_exit_2(project, monkeypatch, capsys, title, message):
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", "bad.toml", edit(MSE, "title", title) + 'titles.zh = "\\u202e"\n')
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert f"scenarios/bad.toml: {message}" in err and "titles.zh: holds the bidirectional control U+202E" in err
 
 
 @pytest.mark.parametrize("title", ['"a\\u0000b"', '"tab\\there"', '"line\\u2028break"', '"bell\\u0007"'])
