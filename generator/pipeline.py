@@ -37,7 +37,7 @@ from generator.program import run_program, start_server
 from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
 from generator.results import Data as Results
 from generator.scenario import Scenario
-from generator.write import check_out, recover, refuse_foreign, write_output
+from generator.write import check_out, exclusive, recover, refuse_foreign, write_output
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -271,15 +271,16 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
     """Run (or take from the cache) every scenario, keep the committed results where this machine's
     run reproduces them, render, and replace the output folder and the index regions atomically."""
     check_out(out, paths)  # before the slow part: say at once that nothing will be written
-    recover(out, [path for path, _ in index_paths(out)])
-    refuse_foreign(out)
-    cache = Cache()
-    records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-    generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
-    try:
-        changed = write_output(all_files(generated), out, index_texts(out, generated))
-    except OSError as error:
-        raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
+    with exclusive(out):  # one build or check at a time in a folder
+        recover(out, [path for path, _ in index_paths(out)])
+        refuse_foreign(out)
+        cache = Cache()
+        records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
+        generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
+        try:
+            changed = write_output(all_files(generated), out, index_texts(out, generated))
+        except OSError as error:
+            raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
     return Built(records, generated, changed)
 
 
@@ -312,7 +313,13 @@ def check(paths: list[Path], out: Path) -> Checked:
     """Rerun every scenario; the committed results must be reproduced (compare.py), and every
     committed page, plot and index region must be what rendering the committed results gives."""
     check_out(out, paths)
-    refuse_foreign(out)  # the same refusal, and advice, as build's
+    with exclusive(out):  # not while a build replaces the folder
+        recover(out, [path for path, _ in index_paths(out)])  # a build killed part way: finished or undone, as build does
+        refuse_foreign(out)  # the same refusal, and advice, as build's
+        return _check(paths, out)
+
+
+def _check(paths: list[Path], out: Path) -> Checked:
     scenarios = load_scenarios(paths)
     fresh_runs = each_scenario(run_scenario, scenarios)
     checked = Checked(fingerprint.fingerprint())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from generator import phases
@@ -62,6 +65,26 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
         if (out / name).exists() and not is_owned(out / name):
             hint = "give a folder inside it for the generated pages, such as docs/scenarios"
             raise UsageError(f"--out {shown}: holds a site's own {name}; {hint}")
+
+
+@contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Hold the lock of the folder that holds `out` (flock on the folder itself, so nothing is left
+    behind and a lock dies with its process) while a build or check reads, recovers or replaces `out`.
+    A second one does not wait: UsageError (exit 2), before it touches anything."""
+    try:
+        handle = os.open(out.absolute().parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # no parent folder: check_out says so
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"--out {out.as_posix()}: another build is writing there; run again when it has finished") from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def display(folder: Path) -> str:

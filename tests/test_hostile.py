@@ -422,6 +422,37 @@ def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
+def test_a_second_build_into_the_same_folder_exits_2_and_touches_nothing(project, monkeypatch, capsys):
+    """The lock of the output folder's parent, held as a running build holds it (no timing)."""
+    monkeypatch.chdir(project)
+    before = tree_digest(project)
+    with write.exclusive(Path("docs/scenarios")):
+        for command in ("build", "check"):
+            assert main([command]) == 2
+            err = capsys.readouterr().err
+            assert err == "error: --out docs/scenarios: another build is writing there; run again when it has finished\n", err
+    assert tree_digest(project) == before
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere"]) == 0  # another folder: another lock
+
+
+def test_check_recovers_an_interrupted_swap_like_build(project, monkeypatch, capsys):
+    """Killed between the renames: no docs/scenarios/ at all; check put it back instead of calling
+    every scenario missing."""
+    monkeypatch.chdir(project)
+    for path in (project / "scenarios").glob("*.toml"):
+        path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
+    from generator.cli import build
+    with monkeypatch.context() as patched:
+        killed_at(patched, "between the renames")
+        with pytest.raises(KeyboardInterrupt):
+            build([Path("scenarios")], Path("docs/scenarios"))
+    assert not (project / "docs/scenarios").exists()
+    assert main(["check"]) == 1  # the scenarios' titles changed: the old pages differ, but none is missing
+    out = capsys.readouterr().out
+    assert "missing or not JSON" not in out and "Changed: " in out
+    assert not [p for p in project.rglob("*") if ".new-" in p.name or ".previous" in p.name]
+
+
 # --- text that broke the page ------------------------------------------------------------------
 
 TITLES = {
