@@ -14,20 +14,26 @@ The verdict rests on the exact value, never on torch's float, so it is the same 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import types
+import typing
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generator.codec import Listing
+from generator.codec import Listing, V
 from generator.errors import Problem
 from generator.reader import Reader, did_you_mean
-from generator.values import InvalidNumberError, parse_exact
+from generator.values import InvalidNumberError, ScientificDecimal, parse_exact, shorten
 
-PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*)*")
-SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+# ASCII only (re.ASCII: \d is 0-9, so grad[٢] is not a path); linear in the path's length
+PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*)*", re.ASCII)
+SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]", re.ASCII)
 MAX_CLAIMS = 100
+MAX_INDEX_DIGITS = 6  # no results array has a million entries; a longer index is refused before it is read as a number
+MAX_NOTE = 200  # characters, as a title
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class Claim:
 
 
 def _number(raw: object) -> Number:
+    if isinstance(raw, ScientificDecimal) or (isinstance(raw, str) and "e" in raw.lower() and "/" not in raw):
+        shown = shorten(raw if isinstance(raw, str) else str(raw))
+        raise InvalidNumberError(f"{shown!r} is written with an exponent; a claim is judged by the digits it shows, "
+                                 "so write them out (2.8333, 0.0025, or a fraction such as 17/6)")
     value = parse_exact(raw)
     if isinstance(raw, bool) or isinstance(raw, int):
         return Number(str(raw), value, None)
@@ -62,7 +72,7 @@ def _number(raw: object) -> Number:
     if "/" in text:
         return Number(text, value, None)
     exponent = Decimal(text).as_tuple().exponent
-    places = max(0, -int(exponent)) if ("." in text or "e" in text.lower()) else None
+    places = max(0, -int(exponent)) if "." in text else None
     return Number(text, value, places)
 
 
@@ -80,8 +90,9 @@ def _claimed(reader: Reader, field: str, raw: object, depth: int = 0) -> Claimed
         return None
 
 
-def parse_claims(reader: Reader, claimable: tuple[str, ...]) -> tuple[Claim, ...]:
-    """The scenario's [claims] table, every problem collected in the reader."""
+def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | None = None) -> tuple[Claim, ...]:
+    """The scenario's [claims] table, every problem collected in the reader; with `results` (the
+    kind's typed results), each path and shape checked against it before any run."""
     table = reader.table.get("claims")
     if table is None:
         return ()
@@ -97,9 +108,13 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...]) -> tuple[Claim, ...
         if not PATH.fullmatch(path):
             reader.problem(field, "is not a path into the results, such as loss, grad[2] or steps[0].weight[1]")
             continue
-        segments = tuple(int(index) if index else name for name, index in SEGMENT.findall(path))
+        found = SEGMENT.findall(path)
+        if any(len(index) > MAX_INDEX_DIGITS for _, index in found):
+            reader.problem(field, f"holds an index of more than {MAX_INDEX_DIGITS} digits; no results array is that long")
+            continue
+        segments = tuple(int(index) if index else name for name, index in found)
         if segments[0] not in claimable:
-            reader.problem(field, f"unknown quantity {segments[0]!r}{did_you_mean(str(segments[0]), claimable)}; "
+            reader.problem(field, f"unknown quantity {shorten(str(segments[0]))!r}{did_you_mean(str(segments[0]), claimable)}; "
                                   f"claims may name {', '.join(claimable)}")
             continue
         note = ""
@@ -108,11 +123,79 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...]) -> tuple[Claim, ...
             if unknown or "value" not in raw or not isinstance(raw.get("note", ""), str):
                 reader.problem(field, "expected { value = ..., note = \"...\" } (note optional)")
                 continue
-            note, raw = raw.get("note", ""), raw["value"]
+            if "note" in raw:  # the title's rules: one line, no control characters, at most MAX_NOTE characters
+                note_reader = Reader(reader.source, {f"{field}.note": raw["note"]})
+                checked = note_reader.text(f"{field}.note", max_length=MAX_NOTE)
+                reader.problems += note_reader.problems
+                if checked is None:
+                    continue
+                note = checked
+            raw = raw["value"]
         claimed = _claimed(reader, field, raw)
-        if claimed is not None:
-            claims.append(Claim(path, segments, claimed, note))
+        if claimed is None:
+            continue
+        wrong_shape = shape_problem(results, segments, claimed) if results is not None else None
+        if wrong_shape:
+            reader.problem(field, wrong_shape)
+            continue
+        claims.append(Claim(path, segments, claimed, note))
     return tuple(claims)
+
+
+def _bare(hint: Any) -> Any:
+    """`X | None` -> X (an optional part of the results is claimable where the run has it)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return others[0] if len(others) == 1 else hint
+    return hint
+
+
+def _what(hint: Any) -> str:
+    if hint is V:
+        return "one number"
+    if typing.get_origin(hint) is tuple:
+        return "an array"
+    if dataclasses.is_dataclass(hint):
+        return "a table"
+    return "not a number (a setting or a text)"
+
+
+def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claimed) -> str | None:
+    """What is wrong with a claim's path and shape against its kind's typed results (the
+    dataclasses of kinds/<kind>/results.py), before any run; None when it fits. Indexes past the
+    end are found against the run's own results (`judge`)."""
+    hint: Any = results
+    walked = ""
+    for segment in segments:
+        hint = _bare(hint)
+        if isinstance(segment, int):
+            if typing.get_origin(hint) is not tuple:
+                return f"{walked} is {_what(hint)}, not an array: [{segment}] indexes nothing"
+            hint = typing.get_args(hint)[0]
+            walked += f"[{segment}]"
+            continue
+        names = [item.name for item in dataclasses.fields(hint)] if dataclasses.is_dataclass(hint) and hint is not V else []
+        if segment not in names:
+            if not names:
+                return f"{walked} is {_what(hint)}; it has no part {shorten(segment)!r}"
+            return f"{shorten(segment)!r} is not in {walked or 'the results'}{did_you_mean(segment, names)}; it has {', '.join(names)}"
+        hint = typing.get_type_hints(type(hint) if not isinstance(hint, type) else hint)[segment]
+        walked += f".{segment}" if walked else segment
+    return _fits(_bare(hint), claimed, walked)
+
+
+def _fits(hint: Any, claimed: Claimed, walked: str) -> str | None:
+    if isinstance(claimed, Number):
+        return None if hint is V else f"{walked} is {_what(hint)}; the claim is one number"
+    if typing.get_origin(hint) is not tuple:
+        entries = "one number" if hint is V else _what(hint)
+        return f"{walked} is {entries}; the claim is an array of {len(claimed)} entries"
+    element = _bare(typing.get_args(hint)[0])
+    for item in claimed:
+        problem = _fits(element, item, f"{walked}[i]")
+        if problem:
+            return problem
+    return None
 
 
 def round_half_away(value: Fraction, places: int) -> Fraction:
@@ -133,9 +216,10 @@ def _resolve(results: dict[str, Any], claim: Claim) -> Any:
     node: Any = results
     for segment in claim.segments:
         if isinstance(segment, int):
-            if not isinstance(node, list) or segment >= len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise LookupError(f"index {segment} is out of range (there are {size})")
+            if not isinstance(node, list):
+                raise LookupError(f"index {segment}: this part of the results is not an array")
+            if segment >= len(node):
+                raise LookupError(f"index {segment} is out of range (there are {len(node)})")
             node = node[segment]
         else:
             if not isinstance(node, dict) or segment not in node:
@@ -149,14 +233,16 @@ def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list
     """The exact values in the claim's shape; the indices of wrong entries appended to `wrong`."""
     if isinstance(claimed, Number):
         if not (isinstance(node, dict) and "exact" in node):
-            raise LookupError("names an array; the claim is one number")
+            what = "an array" if isinstance(node, list) else "not one number"
+            raise LookupError(f"names {what}; the claim is one number")
         exact = Fraction(node["exact"])
         if not is_right(claimed, exact):
             wrong.append(list(where))
         return Listing(node["exact"])
-    if not isinstance(node, list) or len(node) != len(claimed):
-        size = len(node) if isinstance(node, list) else "one number"
-        raise LookupError(f"has {size} entries here; the claim has {len(claimed)}")
+    if not isinstance(node, list):
+        raise LookupError(f"is one number here; the claim is an array of {len(claimed)} entries")
+    if len(node) != len(claimed):
+        raise LookupError(f"has {len(node)} entries here; the claim has {len(claimed)}")
     return Listing(None, tuple(_judge(c, n, (*where, i), wrong) for i, (c, n) in enumerate(zip(claimed, node))))
 
 

@@ -7,13 +7,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from generator import pipeline
+import jinja2
+
+from generator import phases, pipeline
 from generator.compare import EXACT, REFRESH, Comparison
-from generator.errors import GeneratorError, RunFailuresError, ScenarioError, problem_lines
+from generator.errors import INTERRUPTED, GeneratorError, RunFailuresError, ScenarioError, problem_lines
 from generator.values import int_digits
+from generator.write import DEFAULT_OUT
 
 DEFAULT_SCENARIOS = Path("scenarios")
-DEFAULT_OUT = Path("docs/scenarios")
 EXIT_CODES = (
     "Exit codes: 0 done, 1 check found differences, 2 invalid input or usage, 5 a claim is wrong (claims), "
     "3 torch and exact disagree, 4 output folder holds files the generator does not own, "
@@ -123,6 +125,17 @@ def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[st
     return lines
 
 
+def template_problem(error: jinja2.TemplateError) -> str:
+    """One line naming the template: not found (with where it was looked for), or its syntax error."""
+    if isinstance(error, jinja2.TemplateNotFound):
+        return (f"page template {error.name} not found (looked in templates/<language>/ and templates/); "
+                "restore it, for example with git checkout templates/")
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = f"{error.filename or error.name}:{error.lineno}"
+        return f"{where}: template syntax error: {error.message}"
+    return f"a page template failed: {type(error).__name__}: {error}"
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     paths = arguments.paths or [DEFAULT_SCENARIOS]
@@ -134,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                 return claims(paths)
             return check(paths, arguments.out)
     except KeyboardInterrupt:
-        print("interrupted; the output folder is as it was (or as the last completed build left it)", file=sys.stderr)
+        phases.release()
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except ScenarioError as error:
         for problem in error.problems:
@@ -149,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     except GeneratorError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except jinja2.TemplateError as error:  # a page template missing or broken: the project's files, not a bug
+        print(f"error: {template_problem(error)}", file=sys.stderr)
+        return 2
     except Exception as error:  # the last line of defence: one line, not a traceback
         if arguments.debug:
             traceback.print_exc()

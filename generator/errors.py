@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+INTERRUPTED = "interrupted; the output folder is as it was (or as the last completed build left it)"
+
 
 class GeneratorError(Exception):
     """Root of every error the generator reports to a person (never a traceback)."""
@@ -20,7 +22,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.field}: {self.message}" if self.field else f"{self.source}: {self.message}"
+        source, field = one_line(self.source), one_line(self.field)
+        if len(field) > SHOWN_FIELD:  # a field is a key as written: an unknown key may be a megabyte long
+            field = field[: SHOWN_FIELD - 3] + "..."
+        return f"{source}: {field}: {self.message}" if field else f"{source}: {self.message}"
+
+
+SHOWN_FIELD = 60  # characters of a field (a key, a claim's path) that a message echoes
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable (a newline in a file name, a control
+    character, a bidi override) escaped, so that one problem is one line, shown as it reads."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class ScenarioError(GeneratorError):

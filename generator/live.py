@@ -66,10 +66,11 @@ def regenerate(scenarios: Path, out: Path) -> Live:
     live = Live()
     cache = Cache()
     generated: list[Generated] = []
-    for path in scenario_files([scenarios]):
+    files = scenario_files([scenarios])
+    for path in files:
         slug = path.stem
         try:
-            scenario = load_scenarios([path])[0]
+            scenario = load_scenarios([path], built={file.stem for file in files})[0]
             record = choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
             generated.append(render_cached(record.scenario, record.run, out, cache))
             live.kinds[slug] = scenario.kind

@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,10 @@ from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
 from generator.languages import languages
+from generator.overview import RESERVED_SLUGS
 from generator.reader import Reader, did_you_mean
 from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
-from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits
+from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits, toml_float
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
@@ -26,7 +26,8 @@ BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 def scenario_files(paths: list[Path]) -> list[Path]:
     """Expand folders to their *.toml entries (sorted); a missing path is a usage error. A file
-    reached twice (named and inside a named folder) counts once."""
+    reached twice (named and inside a named folder) counts once; a symbolic link is a file of its
+    own (its name is its slug), and load_scenarios refuses one that leads to another file of the build."""
     files: list[Path] = []
     seen: set[str] = set()
     for path in paths:
@@ -37,7 +38,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
         else:
             raise UsageError(f"{path}: no such file or folder")
         for file in found:
-            identity = os.path.realpath(file)
+            identity = os.path.join(os.path.realpath(file.parent), file.name)  # the folder resolved, not the file
             if identity not in seen:
                 seen.add(identity)
                 files.append(file)
@@ -92,7 +93,7 @@ def read_table(data: bytes, source: str, problems: list[Problem]) -> dict[str, A
         return None
     try:
         with int_digits(SAFE_INT_DIGITS):
-            return tomllib.loads(text, parse_float=Decimal)
+            return tomllib.loads(text, parse_float=toml_float)
     except tomllib.TOMLDecodeError as error:
         problems.append(Problem(source, "", f"TOML syntax error: {error}"))
     except RecursionError:
@@ -132,7 +133,7 @@ def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "")
         return None, reader.problems
     kind = KINDS[kind_name]
     reader.reject_unknown(HEADER_KEYS + kind.keys)
-    claims = parse_claims(reader, kind.claimable)
+    claims = parse_claims(reader, kind.claimable, kind.results)
     titles = parse_titles(reader)
     scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles, digest))
     if reader.problems or title is None or dtype is None:
@@ -148,17 +149,52 @@ def scenario_from(table: dict[str, Any], slug: str = "t") -> Scenario:
     return scenario
 
 
-def load_scenarios(paths: list[Path]) -> list[Scenario]:
-    """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files."""
+def check_links(scenarios: list[Scenario], built: set[str]) -> list[Problem]:
+    """A scenario's `see_also` names another scenario of the same build (`built`: the slugs), never
+    its own page or a reserved one; found before any run."""
+    problems = []
+    for scenario in scenarios:
+        target = getattr(scenario, "see_also", None)
+        if target is None:
+            continue
+        if target == scenario.slug:
+            problems.append(Problem(scenario.source, "see_also", f"{target!r} is this scenario's own page; name another scenario"))
+        elif target in RESERVED_SLUGS:
+            problems.append(Problem(scenario.source, "see_also", f"{target!r} is a reserved page, not a scenario; name another scenario"))
+        elif target not in built:
+            others = sorted(built - {scenario.slug})
+            problems.append(Problem(scenario.source, "see_also", f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
+    return problems
+
+
+def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Scenario]:
+    """Every scenario in `paths`, validated; raises ScenarioError with all problems of all files.
+    `built`: the slugs of the whole build, when `paths` is a part of it (the live loop loads one
+    file at a time); by default the slugs of `paths`."""
     problems: list[Problem] = []
     scenarios = []
     slugs: dict[str, str] = {}
-    for path in scenario_files(paths):
+    files = scenario_files(paths)
+    targets: dict[str, str] = {}  # where each file's bytes are: a link that leads to another file of the build is that file twice
+    for path in files:
+        if not path.is_symlink():
+            targets.setdefault(os.path.realpath(path), display_path(path))
+    for path in files:
         source = display_path(path)
+        if path.is_symlink():
+            target = targets.get(os.path.realpath(path))
+            if target is not None:
+                problems.append(Problem(source, "", f"is a symbolic link to {target}, which this build reads too: the same "
+                                                    "scenario twice; delete the link, or copy the file to make a page of its own"))
+                continue
         slug = path.stem
         if not SLUG.fullmatch(slug):
             hint = "use lower-case letters, digits and '-' (at most 80)"
             problems.append(Problem(source, "", f"file name {slug!r} cannot be a page name; {hint}"))
+            continue
+        if slug in RESERVED_SLUGS:
+            problems.append(Problem(source, "", f"file name {slug!r} is reserved: the site has a page of its own by "
+                                                f"that name (reserved: {', '.join(RESERVED_SLUGS)}); rename the file"))
             continue
         if slug in slugs:
             problems.append(Problem(source, "", f"slug {slug!r} is also produced by {slugs[slug]}"))
@@ -172,6 +208,7 @@ def load_scenarios(paths: list[Path]) -> list[Scenario]:
         problems.extend(found)
         if scenario is not None:
             scenarios.append(scenario)
+    problems += check_links(scenarios, set(slugs) if built is None else built)
     if problems:
         raise ScenarioError(problems)
     if not scenarios:

@@ -29,6 +29,10 @@ class Generated:
 
 
 ERRATA = "errata"  # the generated page of the claims of every scenario
+# Page names a scenario's slug may not take: every page the generator writes besides the scenarios'
+# own (ERRATA), and the hand-written ones a site keeps in or beside the output folder (index). A new
+# generated page reserves its name here; loading.py refuses a scenario file named after one.
+RESERVED_SLUGS = (ERRATA, "index")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from generator import downloads, fingerprint
+from generator import downloads, fingerprint, phases
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
@@ -37,7 +37,7 @@ from generator.program import run_program, start_server
 from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
 from generator.results import Data as Results
 from generator.scenario import Scenario
-from generator.write import check_out, recover, refuse_foreign, write_output
+from generator.write import check_out, exclusive, recover, refuse_foreign, write_output
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
@@ -59,11 +59,13 @@ def platform() -> dict[str, str]:
 def run_scenario(scenario: Scenario) -> res.Run[object]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
+    phases.reached("running")
     single_threaded_torch()
     kind = KINDS[scenario.kind]
     solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
+    phases.reached("program")
     run = res.Run(res.header(scenario, platform(), printed), kind.record(solved, bounds), ())
     downloads.self_check_run(kind.name, scenario.source, printed, downloads.expected(kind.printed(run.body)))
     verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
@@ -82,8 +84,11 @@ def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) ->
         except GeneratorError as error:
             return error
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
         outcomes = list(pool.map(attempt, scenarios))
+    finally:  # interrupted: the scenarios not started yet never start, and nothing waits for them
+        pool.shutdown(wait=False, cancel_futures=True)
     failures = [outcome for outcome in outcomes if isinstance(outcome, GeneratorError)]
     if failures:
         raise RunFailuresError(failures)
@@ -267,15 +272,16 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
     """Run (or take from the cache) every scenario, keep the committed results where this machine's
     run reproduces them, render, and replace the output folder and the index regions atomically."""
     check_out(out, paths)  # before the slow part: say at once that nothing will be written
-    recover(out, [path for path, _ in index_paths(out)])
-    refuse_foreign(out)
-    cache = Cache()
-    records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-    generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
-    try:
-        changed = write_output(all_files(generated), out, index_texts(out, generated))
-    except OSError as error:
-        raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
+    with exclusive(out):  # one build or check at a time in a folder
+        recover(out, [path for path, _ in index_paths(out)])
+        refuse_foreign(out)
+        cache = Cache()
+        records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
+        generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
+        try:
+            changed = write_output(all_files(generated), out, index_texts(out, generated))
+        except OSError as error:
+            raise UsageError(f"--out {out.as_posix()}: cannot write there: {error.strerror or error}") from None
     return Built(records, generated, changed)
 
 
@@ -308,7 +314,13 @@ def check(paths: list[Path], out: Path) -> Checked:
     """Rerun every scenario; the committed results must be reproduced (compare.py), and every
     committed page, plot and index region must be what rendering the committed results gives."""
     check_out(out, paths)
-    refuse_foreign(out)  # the same refusal, and advice, as build's
+    with exclusive(out):  # not while a build replaces the folder
+        recover(out, [path for path, _ in index_paths(out)])  # a build killed part way: finished or undone, as build does
+        refuse_foreign(out)  # the same refusal, and advice, as build's
+        return _check(paths, out)
+
+
+def _check(paths: list[Path], out: Path) -> Checked:
     scenarios = load_scenarios(paths)
     fresh_runs = each_scenario(run_scenario, scenarios)
     checked = Checked(fingerprint.fingerprint())

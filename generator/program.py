@@ -21,12 +21,13 @@ from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
+from generator import phases
 from generator.errors import ProgramError
 
 TIMEOUT_SECONDS = 300
 ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
 # torch.optim imports torch._dynamo (1 s) when an optimizer is made: the server imports it once
-PRELOAD = ["__main__", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
+PRELOAD = ["generator.phases", "__main__", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
 _SERVER: ForkServerContext | None = None
 _SERVER_LOCK = threading.Lock()
 # Starting a Process polls every live child of this process (multiprocessing's _cleanup). Two threads
@@ -45,8 +46,9 @@ def server() -> ForkServerContext:
 
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            saved = {key: os.environ.get(key) for key in ENVIRONMENT}
-            os.environ.update(ENVIRONMENT)  # read by the server as it starts: hash seed, one thread
+            started = ENVIRONMENT | {phases.SERVER_STARTING: "1"}  # generator.phases: SIGINT is the parent's to report
+            saved = {key: os.environ.get(key) for key in started}
+            os.environ.update(started)  # read by the server as it starts: hash seed, one thread
             try:
                 forkserver.ensure_running()
             finally:
@@ -66,6 +68,7 @@ def start_server() -> None:
 
 def _execute(script: str, stdout: str, stderr: str) -> None:
     """In the forked process: run `script` as __main__ from its folder, output to two files."""
+    phases.reached("program")
     os.chdir(os.path.dirname(script))
     for fd, path in ((1, stdout), (2, stderr)):
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -15,6 +15,8 @@ from generator.values import describe as _describe
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # embeddings, overrides, isolates
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")  # fillers that render as nothing (format characters, Cf, too)
 MAX_ELEMENTS = 400  # a matrix larger than this is unreadable on a page (documented in the README)
 _MISSING = object()
 
@@ -65,6 +67,13 @@ class Reader:
         control = next((ch for ch in raw if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029\ufffe\uffff"), None)
         if control is not None:
             self.problem(key, f"holds the control character U+{ord(control):04X}; write text on one line, without control characters")
+            return None
+        override = next((ch for ch in raw if ch in BIDI_CONTROLS), None)
+        if override is not None:  # it would reverse or reorder the rest of the line in the navigation and <title>
+            self.problem(key, f"holds the bidirectional control U+{ord(override):04X}; write the text in its reading order without it")
+            return None
+        if not "".join(ch for ch in raw if unicodedata.category(ch) != "Cf" and ch not in INVISIBLE).strip():
+            self.problem(key, "shows nothing: it holds only spaces and invisible characters (such as U+200B)")
             return None
         return raw
 

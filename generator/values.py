@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,23 @@ MAX_STRING = 200  # characters in a number written as a string
 SHOWN = 40  # characters of a long value that a message echoes
 TOO_LARGE = "is too large; numbers must lie within ±10^12"
 TOO_FINE = "is too fine; use at most 12 decimal places (or a fraction p/q with q ≤ 10^12)"
+
+
+class ScientificDecimal(Decimal):
+    """A TOML float written with an exponent (2.5e-3): the same value, marked so that a claim,
+    which is judged by the digits it shows, can refuse it."""
+
+
+def toml_float(text: str) -> Decimal:
+    """tomllib's parse_float: the exact decimal written, never a binary float."""
+    return ScientificDecimal(text) if "e" in text.lower() else Decimal(text)
+
+
+# The one grammar of a number written as a string, for every number field and every claim:
+# ASCII digits only (Decimal and Fraction would take "٢" and "1_0"), optional sign, a decimal with
+# an optional exponent, or a fraction p/q of whole numbers; spaces around it are ignored.
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+FRACTION = re.compile(r"[+-]?[0-9]+/[0-9]+")
 
 
 def shorten(text: str) -> str:
@@ -80,6 +98,10 @@ def _parse_string(text: str) -> Fraction:
         raise InvalidNumberError(f"number string {shown} is longer than {MAX_STRING} characters")
     hint = 'write an integer, a decimal such as "0.1" or a fraction such as "-1/3"'
     not_a_number = InvalidNumberError(f"{shown} is not a number; {hint}")
+    if "_" in text:
+        raise InvalidNumberError(f"{shown} holds '_'; write the digits without separators ({hint})")
+    if not (DECIMAL.fullmatch(text.strip()) or FRACTION.fullmatch(text.strip())):
+        raise InvalidNumberError(f"{shown} is not a number; {hint}, in the digits 0-9")
     if "/" in text:
         try:
             value = Fraction(text.strip())  # p/q: whole numbers only, at most 200 characters

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from generator import phases
 from generator.errors import OwnershipError, UsageError
 from generator.marker import is_owned
 
 PAGES_START = "<!-- pages:start -->"
 PAGES_END = "<!-- pages:end -->"
+DEFAULT_OUT = Path("docs/scenarios")
 PENDING_INDEX = ".generator-index.pending"  # the new index.md, beside DIR, until the swap is done
 
 
@@ -45,6 +50,9 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
     target, here = os.path.abspath(out), os.path.abspath(os.curdir)
     if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
         raise UsageError(f"--out {shown}: is the working folder or above it; give a folder of generated pages only, such as docs/scenarios")
+    for folder in Path(target).parents:  # a folder inside a folder of generated files makes that one fail (exit 4)
+        if str(folder) == os.path.abspath(DEFAULT_OUT) or any(is_owned(p) for p in folder.glob("*.json")):
+            raise UsageError(f"--out {shown}: is inside {display(folder)}, a folder of generated files; give a folder outside it")
     for path in scenario_paths:
         scenario = os.path.abspath(path)
         if scenario == target or scenario.startswith(target.rstrip(os.sep) + os.sep):
@@ -57,6 +65,32 @@ def check_out(out: Path, scenario_paths: list[Path]) -> None:
         if (out / name).exists() and not is_owned(out / name):
             hint = "give a folder inside it for the generated pages, such as docs/scenarios"
             raise UsageError(f"--out {shown}: holds a site's own {name}; {hint}")
+
+
+@contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Hold the lock of the folder that holds `out` (flock on the folder itself, so nothing is left
+    behind and a lock dies with its process) while a build or check reads, recovers or replaces `out`.
+    A second one does not wait: UsageError (exit 2), before it touches anything."""
+    try:
+        handle = os.open(out.absolute().parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # no parent folder: check_out says so
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"--out {out.as_posix()}: another build is writing there; run again when it has finished") from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def display(folder: Path) -> str:
+    """A folder as messages show it: relative to the working folder when inside it."""
+    relative = os.path.relpath(folder)
+    return Path(folder if relative.startswith("..") else relative).as_posix()
 
 
 def _backup(out: Path) -> Path:
@@ -119,13 +153,20 @@ def write_output(files: dict[str, bytes], out: Path, indexes: list[tuple[Path, s
     if changed:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        for name, content in sorted(files.items()):
-            target = staging / name
-            if old.get(name) == content:
-                shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
-            else:
-                target.write_bytes(content)
-        os.chmod(staging, 0o755)
+        try:
+            for name, content in sorted(files.items()):
+                target = staging / name
+                if old.get(name) == content:
+                    shutil.copy2(out / name, target)  # keeps the old modification time: unchanged stays unchanged
+                else:
+                    target.write_bytes(content)
+            os.chmod(staging, 0o755)
+            phases.reached("writing")
+        except BaseException:  # interrupted, or a write refused (disk full, ulimit -f): nothing was swapped in
+            shutil.rmtree(staging, ignore_errors=True)
+            for path, _ in new_indexes:
+                _pending(path).unlink(missing_ok=True)
+            raise
         if out.exists():
             out.rename(_backup(out))
         staging.rename(out)

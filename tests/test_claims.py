@@ -114,6 +114,39 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
     assert tree_digest(project / "docs") == before
 
 
+@pytest.mark.parametrize("lines, message", [
+    ('"loss.value" = 1\n', "claims.loss.value: loss is one number; it has no part 'value'"),
+    ('"grad[2][1][0]" = 1\n', "claims.grad[2][1][0]: grad[2][1] is one number, not an array: [0] indexes nothing"),
+    ('loss = [1, 2]\n', "claims.loss: loss is one number; the claim is an array of 2 entries"),
+    ('grad = 1\n', "claims.grad: grad is an array; the claim is one number"),
+    ('"grad[2]" = [[1], [2]]\n', "claims.grad[2]: grad[2][i] is one number; the claim is an array of 1 entries"),
+    ('"other_reduction.los" = 1\n', "claims.other_reduction.los: 'los' is not in other_reduction (did you mean 'loss'?)"),
+    ('"other_reduction.reduction" = 1\n', "claims.other_reduction.reduction: other_reduction.reduction is not a number"),
+    ('"grad[\u0662]" = 1\n', "claims.grad[\u0662]: is not a path into the results"),  # Arabic-Indic 2
+    ('"grad[\uff12][\uff11]" = 1\n', "is not a path into the results"),  # full-width 2, 1
+    ('"grad[' + "9" * 990_000 + ']" = 1\n', "...: holds an index of more than 6 digits"),
+    ('"' + "x" * 900_000 + '" = 1\n', "claims.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: unknown quantity 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'"),
+    ('loss = "3e0"\n', "claims.loss: '3e0' is written with an exponent"),
+    ('loss = 2.8333e0\n', "claims.loss: '2.8333' is written with an exponent"),  # a TOML float with an exponent too
+    ('loss = "1_0"\n', "claims.loss: '1_0' holds '_'; write the digits without separators"),
+    ('loss = "\u0663"\n', "claims.loss: '\u0663' is not a number"),
+    ('loss = { value = 1, note = "a\\u0007b" }\n', "claims.loss.note: holds the control character U+0007"),
+    ('loss = { value = 1, note = "' + "n" * 201 + '" }\n', "claims.loss.note: is 201 characters long; the limit is 200"),
+])
+def test_a_claim_is_checked_against_the_kinds_results_before_any_run(project, capsys, monkeypatch, lines, message):
+    """Paths and shapes against the typed results (kinds/<kind>/results.py), numbers in the one
+    grammar (ASCII digits, no '_', no exponent in a claim), notes by the title's rules: exit 2, one
+    short line, before torch runs (a run here would raise)."""
+    claims_file(project, lines)
+    monkeypatch.setattr("generator.pipeline.run_scenario", lambda *arguments: 1 / 0)
+    before = tree_digest(project / "docs")
+    assert main(["build", "--rerun"]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err[:500]
+    assert max(map(len, err.splitlines())) < 400
+    assert tree_digest(project / "docs") == before
+
+
 def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
     from helpers import NUMBER, allowed_numbers, text_of
 

@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 
 from generator import write
 from generator.cli import main
-from generator.errors import ScenarioError
+from generator.errors import INTERRUPTED, ScenarioError
 from generator.kinds import linreg_sgd, mse
 from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
 from generator.loading import load_scenarios, scenario_from
+from generator.overview import RESERVED_SLUGS
 from generator.pipeline import generate_scenario
 from generator.values import InvalidNumberError, parse_exact
 
@@ -173,16 +174,57 @@ def make_folder(folder: Path) -> str:
 
 def make_newline_name(folder: Path) -> str:
     (folder / "ab\n.toml").write_text(MSE)
-    return "cannot be a page name"
+    return "scenarios/ab\\n.toml: file name 'ab\\n' cannot be a page name"  # escaped: one problem, one line
 
 
-@pytest.mark.parametrize("make", [make_fifo, make_sparse, make_loop, make_folder, make_newline_name])
+def make_bidi_name(folder: Path) -> str:
+    (folder / "a\u202eb.toml").write_text(MSE)
+    return "scenarios/a\\u202eb.toml: file name"
+
+
+def make_link_into_the_build(folder: Path) -> str:
+    (folder / "b.toml").symlink_to("mse-sum.toml")  # was dropped without a word
+    return "scenarios/b.toml: is a symbolic link to scenarios/mse-sum.toml, which this build reads too"
+
+
+@pytest.mark.parametrize("make", [make_fifo, make_sparse, make_loop, make_folder, make_newline_name, make_bidi_name,
+                                  make_link_into_the_build])
 def test_odd_files_exit_2_at_once(project, make):
     expected = make(project / "scenarios")
     before = tree_digest(project / "docs")
     completed = run_build(project)
     assert completed.returncode == 2, completed.stderr
     assert expected in completed.stderr and "Traceback" not in completed.stderr
+    lines = completed.stderr.splitlines()  # one line per problem (a newline in a name escaped), then the count
+    assert lines[-1] == f"{len(lines) - 1} problem(s); nothing was written." and all(line.startswith("scenarios/") for line in lines[:-1])
+    assert tree_digest(project / "docs") == before
+
+
+def test_a_link_to_a_file_outside_the_build_is_a_page_of_its_own(project, tmp_path, monkeypatch):
+    (tmp_path / "elsewhere.toml").write_text(MSE)
+    (project / "scenarios/linked.toml").symlink_to(tmp_path / "elsewhere.toml")
+    monkeypatch.chdir(project)
+    assert "linked" in [s.slug for s in load_scenarios([Path("scenarios")])]
+
+
+def test_an_unknown_key_of_900_kb_is_echoed_short(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", "bad.toml", MSE + "x" * 900_000 + " = 1\n")
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scenarios/bad.toml: " + "x" * 57 + "...: unknown key;") and len(err) < 1000, err[:300]
+
+
+def test_a_missing_page_template_is_one_clear_line_not_exit_70(project, monkeypatch, capsys):
+    import dataclasses
+
+    from generator.kinds import KINDS
+    monkeypatch.chdir(project)
+    monkeypatch.setitem(KINDS, "mse", dataclasses.replace(KINDS["mse"], template="mse-missing.md.j2"))
+    before = tree_digest(project / "docs")
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "docs/scenarios"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: page template mse-missing.md.j2 not found") and len(err.splitlines()) == 1, err
     assert tree_digest(project / "docs") == before
 
 
@@ -197,22 +239,39 @@ def test_the_same_file_reached_twice_is_one_scenario(project, monkeypatch):
     assert [s.slug for s in scenarios].count("mse-sum") == 1
 
 
-@pytest.mark.parametrize("delay", [0.4, 2.0])  # during loading or the first runs; during the runs or the write
-def test_ctrl_c_is_one_line_and_exit_130(project, delay):
+def wait_for_phase(phases: Path, phase: str, process: subprocess.Popen[str]) -> None:
+    """Until the process has written `phase` (a condition, not a guessed delay)."""
+    deadline = time.monotonic() + HANG_GUARD
+    while phase not in (phases.read_text().split() if phases.exists() else []):
+        assert process.poll() is None, f"the process ended ({process.returncode}) before reaching {phase}"
+        assert time.monotonic() < deadline, f"never reached {phase}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("phase", ["importing", "running", "server", "program", "writing"])
+def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C, while the process is held at a phase
+    (generator/phases.py): before the heavy imports, as a run starts, in the program server as it
+    imports torch, in a shown program's process, and with the new folder staged. One line,
+    exit 130, no traceback from the process, the server or a child, and the output as it was."""
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
-    before = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
-    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project,
-                               env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=HANG_GUARD)
-    if process.returncode == 0:
-        pytest.skip("the build finished before the interrupt")
+    before = tree_digest(project / "docs")
+    phases = tmp_path / "phases"
+    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
+                               env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": phase},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_phase(phases, phase, process)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=HANG_GUARD)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 130, err
-    assert len(err.strip().splitlines()) == 1 and err.startswith("interrupted;"), err
-    now = {p.name: p.read_bytes() for p in (project / "docs/scenarios").iterdir()}
-    assert now == before or all(b"Changed: " in c for n, c in now.items() if n.endswith(".md"))
+    assert err.splitlines() == [INTERRUPTED], err
+    assert tree_digest(project / "docs") == before
+    assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
 # --- a misused --out moves nothing -------------------------------------------------------------
@@ -233,6 +292,7 @@ def out_cases(project: Path) -> list[tuple[str, str]]:
         ("notes.txt/out", "is not an existing folder"),
         ("missing/out", "is not an existing folder"),
         ("linked", "is a symbolic link"),
+        ("docs/scenarios/sub", "is inside docs/scenarios, a folder of generated files"),
         ("/proc/generator-out", "cannot write there"),
     ]
 
@@ -249,6 +309,33 @@ def test_a_misused_out_exits_2_and_moves_nothing(project, monkeypatch, capsys):
         capsys.readouterr()
     assert (project / "notes.txt").read_text() == "my notes\n"
     assert (project / "linked").is_symlink()
+
+
+@pytest.mark.parametrize("slug", RESERVED_SLUGS)
+def test_a_reserved_slug_exits_2_naming_the_file(project, monkeypatch, capsys, slug):
+    """errata.toml had its page replaced by the generated errata page (exit 0); index.toml took the
+    section's index. Every name in overview.RESERVED_SLUGS is refused, and nothing is written."""
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", f"{slug}.toml", MSE)
+    before = tree_digest(project)
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"scenarios/{slug}.toml: file name '{slug}' is reserved"), err
+    assert main(["check"]) == 2
+    assert tree_digest(project) == before
+
+
+def test_an_out_inside_another_output_folder_exits_2(project, monkeypatch, capsys):
+    """Not only the default: any folder holding generated files (a results file with the marker)."""
+    monkeypatch.chdir(project)
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages"]) == 2  # parent missing
+    (project / "elsewhere").mkdir()
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages"]) == 0
+    capsys.readouterr()
+    before = tree_digest(project)
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere/pages/sub"]) == 2
+    assert "is inside elsewhere/pages, a folder of generated files" in capsys.readouterr().err
+    assert tree_digest(project) == before
 
 
 def test_a_page_that_quotes_the_marker_is_not_ours(project, monkeypatch, capsys):
@@ -335,6 +422,37 @@ def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
+def test_a_second_build_into_the_same_folder_exits_2_and_touches_nothing(project, monkeypatch, capsys):
+    """The lock of the output folder's parent, held as a running build holds it (no timing)."""
+    monkeypatch.chdir(project)
+    before = tree_digest(project)
+    with write.exclusive(Path("docs/scenarios")):
+        for command in ("build", "check"):
+            assert main([command]) == 2
+            err = capsys.readouterr().err
+            assert err == "error: --out docs/scenarios: another build is writing there; run again when it has finished\n", err
+    assert tree_digest(project) == before
+    assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere"]) == 0  # another folder: another lock
+
+
+def test_check_recovers_an_interrupted_swap_like_build(project, monkeypatch, capsys):
+    """Killed between the renames: no docs/scenarios/ at all; check put it back instead of calling
+    every scenario missing."""
+    monkeypatch.chdir(project)
+    for path in (project / "scenarios").glob("*.toml"):
+        path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
+    from generator.cli import build
+    with monkeypatch.context() as patched:
+        killed_at(patched, "between the renames")
+        with pytest.raises(KeyboardInterrupt):
+            build([Path("scenarios")], Path("docs/scenarios"))
+    assert not (project / "docs/scenarios").exists()
+    assert main(["check"]) == 1  # the scenarios' titles changed: the old pages differ, but none is missing
+    out = capsys.readouterr().out
+    assert "missing or not JSON" not in out and "Changed: " in out
+    assert not [p for p in project.rglob("*") if ".new-" in p.name or ".previous" in p.name]
+
+
 # --- text that broke the page ------------------------------------------------------------------
 
 TITLES = {
@@ -365,6 +483,22 @@ def test_titles_and_paths_show_literally_in_the_built_site(tmp_path, monkeypatch
             assert title in visible
             assert "<img src=x" not in page and "&amp;#" not in page and "\\ud83" not in page
     assert json.loads((project / "docs/scenarios/astral.json").read_text(encoding="utf-8"))["title"] == TITLES["astral"]
+
+
+@pytest.mark.parametrize("title, message", [
+    ('"a\\u202eb"', "title: holds the bidirectional control U+202E"),
+    ('"a\\u202ab"', "title: holds the bidirectional control U+202A"),
+    ('"a\\u2066b\\u2069"', "title: holds the bidirectional control U+2066"),
+    ('"\\u200b"', "title: shows nothing"),
+    ('"\\u200b \\u2060\\ufeff"', "title: shows nothing"),
+    ('"\\u3164"', "title: shows nothing"),
+])
+def test_bidi_controls_and_invisible_titles_exit_2(project, monkeypatch, capsys, title, message):
+    monkeypatch.chdir(project)
+    write_case(project / "scenarios", "bad.toml", edit(MSE, "title", title) + 'titles.zh = "\\u202e"\n')
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert f"scenarios/bad.toml: {message}" in err and "titles.zh: holds the bidirectional control U+202E" in err
 
 
 @pytest.mark.parametrize("title", ['"a\\u0000b"', '"tab\\there"', '"line\\u2028break"', '"bell\\u0007"'])

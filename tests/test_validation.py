@@ -59,6 +59,14 @@ CASES = [
     ("not utf-8", "bad.toml", MSE.replace('"t"', '"\xe9"').encode("latin-1"), "not UTF-8"),
     ("bad slug", "Bad Name.toml", MSE, "file name 'Bad Name' cannot be a page name"),
     ("empty title", "bad.toml", edit(MSE, "title", '"  "'), "title: must not be empty"),
+    ("underscore in a string number", "bad.toml", edit(MSE, "X", '[["1_0", 1], [4, 2]]'), "X[0][0]: '1_0' holds '_'"),
+    ("non-ASCII digit", "bad.toml", edit(MSE, "Y", '[["\u0662", 2], [1, 4]]'), "Y[0][0]: '\u0662' is not a number"),
+    ("full-width digits in a fraction", "bad.toml", edit(SGD, "lr", '"1/\uff11\uff10"'), "lr: '1/\uff11\uff10' is not a number"),
+    ("see_also missing", "bad.toml", edit(SGD, "see_also", '"linreg-sgd-stabel"'),
+     "see_also: no scenario 'linreg-sgd-stabel' in this build (did you mean 'linreg-sgd-stable'?)"),
+    ("see_also itself", "bad.toml", edit(SGD, "see_also", '"bad"'), "see_also: 'bad' is this scenario's own page"),
+    ("see_also errata", "bad.toml", edit(SGD, "see_also", '"errata"'), "see_also: 'errata' is a reserved page, not a scenario"),
+    ("see_also index", "bad.toml", edit(SGD, "see_also", '"index"'), "see_also: 'index' is a reserved page, not a scenario"),
 ]
 
 
@@ -78,6 +86,16 @@ def test_bad_scenario_is_reported_and_changes_nothing(project, monkeypatch, caps
     assert f"scenarios/{name}: " in err and expected in err, err
     assert "Traceback" not in err
     assert tree_digest(project / "docs") == before
+
+
+def test_see_also_names_a_scenario_of_the_same_build(project, monkeypatch, capsys):
+    """Found before any run: the build of one file cannot link a page it does not build."""
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("generator.pipeline.run_scenario", lambda *arguments: 1 / 0)  # no run may start
+    write_case(project / "scenarios", "bad.toml", edit(SGD, "see_also", '"mse-sum"'))
+    assert main(["build", "scenarios/bad.toml"]) == 2
+    assert "scenarios/bad.toml: see_also: no scenario 'mse-sum' in this build" in capsys.readouterr().err
+    assert main(["claims", "scenarios/bad.toml", "scenarios/mse-sum.toml"]) == 70  # valid together: the run starts
 
 
 def test_every_problem_in_every_file_is_reported_at_once(project, monkeypatch, capsys):

@@ -1,0 +1,52 @@
+"""A test hook: where the process is, so a test can interrupt it at a chosen point, not after a guessed delay.
+
+With GENERATOR_TEST_PHASES=<file> set, the process appends each phase it reaches, one per line:
+`importing` (the entry point, before the heavy imports), `running` (a scenario's run starts),
+`server` (the program server, importing torch), `program` (a shown program's process, forked from
+the server), `writing` (the new output folder is staged, nothing swapped in yet). With
+GENERATOR_TEST_HOLD=<phase> as well, the first process to reach that phase waits there until it is interrupted (at
+most HOLD_SECONDS), so a signal sent once the phase is in the file lands exactly there. Without the variables this module does
+nothing. It imports only the standard library, so the entry point can load it first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+HOLD_SECONDS = 120
+SERVER_STARTING = "GENERATOR_PROGRAM_SERVER_STARTING"  # set while the program server starts
+_released = threading.Event()
+
+
+def reached(phase: str) -> None:
+    path = os.environ.get("GENERATOR_TEST_PHASES")
+    if not path:
+        return
+    with open(path, "a+", encoding="utf-8") as handle:
+        handle.seek(0)
+        first = phase not in handle.read().split()  # only the first process to reach a phase holds there
+        handle.write(phase + "\n")
+    if os.environ.get("GENERATOR_TEST_HOLD") != phase or not first:
+        return
+    deadline = time.monotonic() + HOLD_SECONDS
+    while time.monotonic() < deadline and not _released.is_set():
+        time.sleep(0.01)  # SIGINT raises KeyboardInterrupt here in the main process; elsewhere it releases
+
+
+def release() -> None:
+    """Let a held worker thread go on (called once the main thread has taken the interrupt)."""
+    _released.set()
+
+
+def _quiet(signum: int, frame: object) -> None:
+    """SIGINT in the program server and the programs forked from it: the parent reports the
+    interrupt, once; the server ends with the parent, a program when it is done."""
+    _released.set()
+
+
+if os.environ.pop(SERVER_STARTING, None):  # the program server, importing this first (program.PRELOAD)
+    signal.signal(signal.SIGINT, _quiet)  # the server's children start with the handler it had before its own loop
+    reached("server")
