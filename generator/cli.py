@@ -12,6 +12,7 @@ import jinja2
 from generator import phases, pipeline
 from generator.compare import EXACT, REFRESH, Comparison
 from generator.errors import INTERRUPTED, GeneratorError, RunFailuresError, ScenarioError, problem_lines
+from generator.render import template_problem
 from generator.values import int_digits
 from generator.write import DEFAULT_OUT
 
@@ -123,17 +124,6 @@ def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[st
             "to its bound (1: the bound is that value's own rounding error)"
         )
     return lines
-
-
-def template_problem(error: jinja2.TemplateError) -> str:
-    """One line naming the template: not found (with where it was looked for), or its syntax error."""
-    if isinstance(error, jinja2.TemplateNotFound):
-        return (f"page template {error.name} not found (looked in templates/<language>/ and templates/); "
-                "restore it, for example with git checkout templates/")
-    if isinstance(error, jinja2.TemplateSyntaxError):
-        where = f"{error.filename or error.name}:{error.lineno}"
-        return f"{where}: template syntax error: {error.message}"
-    return f"a page template failed: {type(error).__name__}: {error}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from generator import marker
 from generator.cache import Cache
 from generator.errors import GeneratorError, problem_lines
@@ -28,7 +30,7 @@ from generator.loading import display_path, load_scenarios, scenario_files
 from generator.overview import Generated, all_files, index_texts
 from generator.pipeline import choose_record, render_cached
 from generator.program import server
-from generator.render import environment
+from generator.render import environment, template_problem
 
 SERVING = False  # set by the site's hook when MkDocs starts `serve`; survives the hook's reloads
 
@@ -56,8 +58,11 @@ def warm_up() -> None:
 def broken_page(slug: str, source: str, lines: list[str], language: str) -> str:
     """The page a failing scenario owns while it fails: its problems, in an admonition."""
     fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
-    template = environment(language).get_template("broken.md.j2")
-    return template.render(slug=slug, source=source, lines=lines, fence=fence, marker=marker.html(source))
+    try:
+        template = environment(language).get_template("broken.md.j2")
+        return template.render(slug=slug, source=source, lines=lines, fence=fence, marker=marker.html(source))
+    except jinja2.TemplateError as error:  # the template that shows a problem is itself broken
+        return broken_index([*lines, template_problem(error)], language)
 
 
 def regenerate(scenarios: Path, out: Path) -> Live:
@@ -68,17 +73,36 @@ def regenerate(scenarios: Path, out: Path) -> Live:
     generated: list[Generated] = []
     files = scenario_files([scenarios])
     for path in files:
-        slug = path.stem
+        slug = page_slug(path.stem)
         try:
             scenario = load_scenarios([path], built={file.stem for file in files})[0]
             record = choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
             generated.append(render_cached(record.scenario, record.run, out, cache))
             live.kinds[slug] = scenario.kind
-        except GeneratorError as error:
-            live.failures[slug] = problem_lines(error)
+        except (GeneratorError, jinja2.TemplateError) as error:
+            live.failures[slug] = problem_lines(error) if isinstance(error, GeneratorError) else [template_problem(error)]
             for language in languages():
                 page = broken_page(slug, display_path(path), live.failures[slug], language)
                 live.files[page_name(slug, language)] = page.encode("utf-8")
-    live.files = all_files(generated) | live.files
-    live.indexes = {path.name: text for path, text in index_texts(out, generated)}
+    try:
+        live.files = all_files(generated) | live.files
+        live.indexes = {path.name: text for path, text in index_texts(out, generated)}
+    except (GeneratorError, jinja2.TemplateError) as error:  # a template every page shares fails: shown on the index
+        lines = problem_lines(error) if isinstance(error, GeneratorError) else [template_problem(error)]
+        live.indexes = {page_name("index", language): broken_index(lines, language) for language in languages()}
     return live
+
+
+def page_slug(stem: str) -> str:
+    """The page a scenario file owns while it fails: its stem, made a plain slug ("a.zh" -> "a-zh"), so
+    that no file name can pass for another edition's page or a folder."""
+    return re.sub(r"[^a-z0-9-]", "-", stem.lower()) or "scenario"
+
+
+def broken_index(lines: list[str], language: str) -> str:
+    """A page while a template it needs fails: the problem, in plain Markdown (the broken template
+    may be the one that would show it)."""
+    fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
+    heading = {"zh": "这个页面暂时无法生成"}.get(language, "This page does not build")
+    body = "\n".join(lines)
+    return f"# {heading}\n\n{fence}text\n{body}\n{fence}\n"

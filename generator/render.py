@@ -129,3 +129,14 @@ def render_page(template: str, context: PageContext, language: str) -> str:
 def render_program(kind: str, **context: Any) -> str:
     """A kind's shown program from templates/programs/<kind>.py.j2: the same in every edition."""
     return environment(default()).get_template(f"programs/{kind}.py.j2").render(**context)
+
+
+def template_problem(error: jinja2.TemplateError) -> str:
+    """One line naming the template: not found (with where it was looked for), or its syntax error."""
+    if isinstance(error, jinja2.TemplateNotFound):
+        return (f"page template {error.name} not found (looked in templates/<language>/ and templates/); "
+                "restore it, for example with git checkout templates/")
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = f"{error.filename or error.name}:{error.lineno}"
+        return f"{where}: template syntax error: {error.message}"
+    return f"a page template failed: {type(error).__name__}: {error}"

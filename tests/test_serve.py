@@ -92,3 +92,33 @@ def test_the_served_page_follows_scenario_and_template_edits(server):
     served(page, "Their entrywise squares")
 
     assert docs_bytes(project) == before  # the preview is served from memory; `make docs` writes docs/
+
+
+def test_the_server_never_hangs_on_a_file_name_or_a_template_that_fails(server):
+    """A scenario file named like another edition's page (a.zh.toml), a page template with a syntax
+    error, and a broken template every page shares: each shows its problem on a page, and every
+    other page keeps being served (each fetch has a timeout)."""
+    project, base = server
+    page = f"{base}/scenarios/mse-mean/"
+    served(page, r"\frac{17}{6}")
+    scenario = project / "scenarios/a.zh.toml"
+    scenario.write_text((project / "scenarios/mse-mean.toml").read_text())
+    served(f"{base}/scenarios/a-zh/", "does not build", "a.zh.toml")
+    served(page, r"\frac{17}{6}")
+    scenario.unlink()
+
+    template = project / "templates/en/mse.md.j2"
+    original = template.read_text()
+    template.write_text("{% if %}\n" + original)
+    served(page, "template syntax error", "mse.md.j2")
+    served(f"{base}/", "ML math")
+    template.write_text(original)
+    served(page, r"\frac{17}{6}")
+
+    shared = project / "templates/en/_index-pages.md.j2"
+    original = shared.read_text()
+    shared.write_text("{% if %}\n" + original)
+    served(f"{base}/", "This page does not build", "_index-pages.md.j2")
+    served(page, r"\frac{17}{6}")
+    shared.write_text(original)
+    served(f"{base}/", "ML math", absent="This page does not build")
