@@ -1,5 +1,6 @@
 """`python -m generator`: Ctrl-C at any moment from here on prints one line and exits 130."""
 
+import os
 import signal
 import sys
 
@@ -12,12 +13,20 @@ def _entry() -> int:
         phases.reached("importing")
         from generator.cli import main  # torch, sympy, jinja: the heavy imports
 
-        return main()
+        code = main()
     except KeyboardInterrupt:  # before main() could handle it, or while it reported something else
         print(INTERRUPTED, file=sys.stderr)
-        return 130
+        code = 130
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # shutting down (threads joined, files closed): no traceback
+    if code == 130:
+        # Interrupted, and said so: end now, without waiting for the scenarios still running in worker
+        # threads. Nothing of theirs is written: only this thread writes the output folder, and a
+        # cache entry cut short fails its digest and is run again.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    return code
 
 
 if __name__ == "__main__":  # not when multiprocessing's forkserver imports this module as __mp_main__

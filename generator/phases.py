@@ -19,6 +19,7 @@ import time
 HOLD_SECONDS = 120
 SERVER_STARTING = "GENERATOR_PROGRAM_SERVER_STARTING"  # set while the program server starts
 _released = threading.Event()
+_SERVER: list[bool] = []  # [True] in the program server, whose SIGINT only releases
 
 
 def reached(phase: str) -> None:
@@ -34,6 +35,8 @@ def reached(phase: str) -> None:
     deadline = time.monotonic() + HOLD_SECONDS
     while time.monotonic() < deadline and not _released.is_set():
         time.sleep(0.01)  # SIGINT raises KeyboardInterrupt here in the main process; elsewhere it releases
+    if _released.is_set() and threading.current_thread() is not threading.main_thread() and not _SERVER:
+        raise KeyboardInterrupt  # a worker thread of an interrupted build: its scenario does not go on
 
 
 def release() -> None:
@@ -48,5 +51,6 @@ def _quiet(signum: int, frame: object) -> None:
 
 
 if os.environ.pop(SERVER_STARTING, None):  # the program server, importing this first (program.PRELOAD)
+    _SERVER.append(True)
     signal.signal(signal.SIGINT, _quiet)  # the server's children start with the handler it had before its own loop
     reached("server")
