@@ -72,6 +72,11 @@ def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[st
     return text.rstrip("\n").split("\n")
 
 
+def wrong_first(claims: tuple[ClaimView, ...]) -> tuple[ClaimView, ...]:
+    """A page's claims as the errata lists them: the wrong ones first, each group in the scenario's order."""
+    return tuple(sorted(claims, key=lambda c: c.right))
+
+
 def errata_files(generated: list[Generated]) -> dict[str, bytes]:
     """errata.md (and errata.<language>.md) when any scenario has claims: every claim with its verdict, from the results."""
     if not any(g.claims for g in generated):
@@ -79,7 +84,8 @@ def errata_files(generated: list[Generated]) -> dict[str, bytes]:
     built = {g.slug for g in generated}
     files = {}
     for language in languages():
-        pages = [ErrataPage(g.slug, g.titles[language], g.claims) for g in generated if g.claims]
+        pages = [ErrataPage(g.slug, g.titles[language], wrong_first(g.claims)) for g in generated if g.claims]
+        pages.sort(key=lambda page: all(c.right for c in page.claims))  # pages with a wrong claim first, stably
         files[page_name(ERRATA, language)] = render_errata(pages, built, language).encode("utf-8")
     return files
 
