@@ -22,14 +22,14 @@ import hashlib
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
 from generator.results import Data as Results
-from generator.results import is_record
+from generator.results import records_in
 from generator.scenario import Scenario
 
 GENERATOR = Path(__file__).resolve().parent
@@ -71,22 +71,10 @@ def what_shapes_a_run() -> str:
     return _digest(code, programs, torch_version_file())
 
 
-def _records(node: object) -> Iterator[dict[str, Any]]:
-    """Every V = {value, exact, bound} in a results tree."""
-    if is_record(node):
-        yield cast(dict[str, Any], node)
-    elif isinstance(node, dict):
-        for child in node.values():
-            yield from _records(child)
-    elif isinstance(node, list):
-        for child in node:
-            yield from _records(child)
-
-
 def out_of_bound(results: Results) -> str | None:
     """The first torch value farther from its exact value than its bound, described; None when
     every compared value is within its bound (a value without a bound, or inf or nan, is not compared)."""
-    for v in _records(results):
+    for v in records_in(results):
         value, bound = v["value"], v["bound"]
         if bound is None or not isinstance(value, float | int) or not math.isfinite(value):
             continue

@@ -44,8 +44,9 @@ def override() -> str | None:
 def fingerprint() -> str:
     """This machine's rounding fingerprint (16 hex digits), or GENERATOR_FINGERPRINT when set.
     Always measured here, never read from a results file."""
-    if override():
-        return str(override())
+    chosen = override()
+    if chosen:
+        return chosen
     with _lock:
         if not _measured:
             _measured.append(measure())

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from generator import codec, marker
 from generator.claims import ClaimRecord
@@ -43,9 +43,16 @@ def is_record(node: object) -> bool:
     return isinstance(node, dict) and "value" in node and "exact" in node
 
 
-def value_of(v: Data) -> float:
-    """Torch's value of a V in a parsed results file as a float (the strings "inf", "-inf", "nan" included)."""
-    return float(v["value"])
+def records_in(node: object) -> Iterator[Data]:
+    """Every V = {"value", "exact", "bound"} in parsed results data, in document order."""
+    if is_record(node):
+        yield cast(Data, node)
+    elif isinstance(node, dict):
+        for child in node.values():
+            yield from records_in(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from records_in(child)
 
 
 def exacts_of(vs: Sequence[V]) -> tuple[Fraction, ...]:

@@ -5,30 +5,18 @@ prints these figures and a test keeps them from sliding back to vacuous bounds."
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from generator.results import is_record
-
-
-def records(node: Any) -> Iterator[dict[str, Any]]:
-    """Every value record ({"value", "exact", "bound"}) in a results tree."""
-    if is_record(node):
-        yield node
-    elif isinstance(node, dict):
-        for child in node.values():
-            yield from records(child)
-    elif isinstance(node, list):
-        for child in node:
-            yield from records(child)
+from generator.results import records_in
 
 
 def ratios(results: dict[str, Any]) -> list[float]:
     """bound ÷ |value − exact| for each compared value with a non-zero error."""
     found = []
-    for record in records(results):
+    for record in records_in(results):
         value, bound = record["value"], record["bound"]
         if bound is None or not isinstance(value, float | int) or not math.isfinite(value):
             continue
