@@ -170,6 +170,7 @@ def write_output(files: dict[str, bytes], out: Path, indexes: list[tuple[Path, s
         if out.exists():
             out.rename(_backup(out))
         staging.rename(out)
+        phases.reached("swapped")
         shutil.rmtree(_backup(out), ignore_errors=True)
     for path, _ in new_indexes:
         os.replace(_pending(path), path)

@@ -280,6 +280,43 @@ def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
+@pytest.mark.parametrize("phase", ["writing", "swapped"])
+def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkeypatch, capsys, phase):
+    """SIGKILL to the whole group, no handler runs: with the new folder staged (rolled back: the old
+    pages and index) or just swapped in, its backup and the new indexes not yet dealt with (rolled
+    forward: the new pages and index). `check`, the next command run, puts either state right."""
+    for path in (project / "scenarios").glob("*.toml"):
+        path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
+    (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
+    phases = tmp_path / "phases"
+    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
+                               env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases),
+                                                 "GENERATOR_TEST_HOLD": phase},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_phase(phases, phase, process)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=HANG_GUARD)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    left = [p.name for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
+    assert left, "the kill left nothing to recover: it did not land in the window"
+    monkeypatch.chdir(project)
+    code = main(["check"])
+    out = capsys.readouterr().out
+    assert "missing or not JSON" not in out, out
+    pages = {p.name for p in (project / "docs/scenarios").iterdir()}
+    for index in ("docs/index.md", "docs/index.zh.md"):  # each edition's index links exactly the pages there are
+        linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", (project / index).read_text()))
+        assert linked == {name[:-6] for name in pages if name.endswith(".zh.md")}
+    if phase == "swapped":  # rolled forward: the new pages, which check finds current
+        assert code == 0 and "mse-sum.md" not in pages, out
+    else:  # rolled back: the old pages, whose titles check finds changed
+        assert code == 1 and "Changed: " in out and "mse-sum.md" in pages, out
+    assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
+
+
 # --- a misused --out moves nothing -------------------------------------------------------------
 
 def out_cases(project: Path) -> list[tuple[str, str]]:
