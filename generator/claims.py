@@ -2,7 +2,8 @@
 
 A scenario's optional `[claims]` table maps a path into its results file (`loss`, `grad[2]`,
 `steps[0].weight[1]`) to a number or an array of numbers in the scenario number syntax, or to
-`{ value = ..., note = "where the claim came from" }`. The rule for "right":
+`{ value = ..., note = "where the claim came from", notes.zh = "the note in the Chinese edition" }`.
+The rule for "right":
 
 - a claim written as an integer or a fraction is right when it equals the exact value;
 - a claim written as a decimal with k digits after the point is right when it equals the exact
@@ -23,9 +24,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generator.codec import Listing, V
+from generator.codec import OMIT, Listing, V
 from generator.errors import Problem
-from generator.reader import Reader, did_you_mean
+from generator.reader import Reader, did_you_mean, translations
 from generator.values import InvalidNumberError, ScientificDecimal, parse_exact, shorten
 
 # ASCII only (re.ASCII: \d is 0-9, so grad[٢] is not a path); linear in the path's length
@@ -55,6 +56,7 @@ class Claim:
     segments: tuple[str | int, ...]
     claimed: Claimed
     note: str
+    notes: tuple[tuple[str, str], ...] = ()  # (language, note) for the other editions
 
 
 def _number(raw: object) -> Number:
@@ -118,10 +120,11 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | Non
                                   f"claims may name {', '.join(claimable)}")
             continue
         note = ""
+        notes: tuple[tuple[str, str], ...] = ()
         if isinstance(raw, dict):
-            unknown = sorted(set(raw) - {"value", "note"})
+            unknown = sorted(set(raw) - {"value", "note", "notes"})
             if unknown or "value" not in raw or not isinstance(raw.get("note", ""), str):
-                reader.problem(field, "expected { value = ..., note = \"...\" } (note optional)")
+                reader.problem(field, "expected { value = ..., note = \"...\", notes.zh = \"...\" } (notes optional)")
                 continue
             if "note" in raw:  # the title's rules: one line, no control characters, at most MAX_NOTE characters
                 note_reader = Reader(reader.source, {f"{field}.note": raw["note"]})
@@ -130,6 +133,11 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | Non
                 if checked is None:
                     continue
                 note = checked
+            if "notes" in raw:
+                before = len(reader.problems)
+                notes = translations(reader, f"{field}.notes", raw["notes"], "notes", max_length=MAX_NOTE)
+                if len(reader.problems) > before:
+                    continue
             raw = raw["value"]
         claimed = _claimed(reader, field, raw)
         if claimed is None:
@@ -138,7 +146,7 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | Non
         if wrong_shape:
             reader.problem(field, wrong_shape)
             continue
-        claims.append(Claim(path, segments, claimed, note))
+        claims.append(Claim(path, segments, claimed, note, notes))
     return tuple(claims)
 
 
@@ -261,6 +269,7 @@ class ClaimRecord:
     verdict: str  # "right" or "wrong"
     wrong: tuple[tuple[int, ...], ...]  # the indices of the entries that differ; ((),) for a single value
     note: str
+    notes: dict[str, str] | None = dataclasses.field(default=None, metadata=OMIT)  # the note in other editions, by language
 
 
 def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tuple[list[ClaimRecord], list[Problem]]:
@@ -275,5 +284,6 @@ def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tu
             problems.append(Problem(source, f"claims.{claim.path}", str(error)))
             continue
         verdicts.append(ClaimRecord(claim.path, _written(claim.claimed), exact,
-                                    "wrong" if wrong else "right", tuple(tuple(where) for where in wrong), claim.note))
+                                    "wrong" if wrong else "right", tuple(tuple(where) for where in wrong), claim.note,
+                                    dict(claim.notes) or None))
     return verdicts, problems

@@ -13,11 +13,10 @@ from typing import Any
 from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
-from generator.languages import languages
 from generator.overview import RESERVED_SLUGS
-from generator.reader import Reader, did_you_mean
+from generator.reader import Reader, did_you_mean, translations
 from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
-from generator.values import DTYPES, SAFE_INT_DIGITS, describe, int_digits, toml_float
+from generator.values import DTYPES, SAFE_INT_DIGITS, int_digits, toml_float
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # the whole stem: fullmatch, so no trailing newline slips through
 MAX_FILE_BYTES = 1_000_000
@@ -105,21 +104,7 @@ def read_table(data: bytes, source: str, problems: list[Problem]) -> dict[str, A
 
 def parse_titles(reader: Reader) -> tuple[tuple[str, str], ...]:
     """The optional `titles` table: the page's title in other editions, `titles.zh = "…"`."""
-    raw = reader.table.get("titles", {})
-    if not isinstance(raw, dict):
-        reader.problem("titles", f"expected a table of titles by language, such as titles.zh = \"…\", got {describe(raw)}")
-        return ()
-    others = languages()[1:]
-    titles = []
-    for code in sorted(raw):
-        if code not in others:
-            reader.problem(f"titles.{code}", f"unknown language{did_you_mean(code, others)}; the other editions are {', '.join(others)}")
-            continue
-        entry = Reader(reader.source, {f"titles.{code}": raw[code]})
-        title = entry.text(f"titles.{code}")
-        reader.problems += entry.problems
-        titles.append((code, title or ""))
-    return tuple(titles)
+    return translations(reader, "titles", reader.table.get("titles", {}), "titles")
 
 
 def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "") -> tuple[Scenario | None, list[Problem]]:

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from generator.errors import Problem
+from generator.languages import languages
 from generator.values import InvalidNumberError, parse_exact
 from generator.values import describe as _describe
 
@@ -181,3 +182,24 @@ class Reader:
 
 def _quoted(options: tuple[str, ...]) -> str:
     return ", ".join(repr(o) for o in options)
+
+
+def translations(reader: Reader, field: str, raw: object, what: str, max_length: int = 200) -> tuple[tuple[str, str], ...]:
+    """A table of texts by language for the other editions (`titles.zh = "…"`, a claim's
+    `notes.zh`): each language must be an edition, each text follows the title's rules.
+    Problems go to `reader`; the texts that pass are returned as (language, text), sorted."""
+    if not isinstance(raw, dict):
+        reader.problem(field, f"expected a table of {what} by language, such as {field}.zh = \"…\", got {_describe(raw)}")
+        return ()
+    others = languages()[1:]
+    texts = []
+    for code in sorted(raw):
+        if code not in others:
+            reader.problem(f"{field}.{code}", f"unknown language{did_you_mean(code, others)}; the other editions are {', '.join(others)}")
+            continue
+        entry = Reader(reader.source, {f"{field}.{code}": raw[code]})
+        text = entry.text(f"{field}.{code}", max_length=max_length)
+        reader.problems += entry.problems
+        if text is not None:
+            texts.append((code, text))
+    return tuple(texts)

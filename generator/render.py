@@ -64,6 +64,11 @@ class ClaimView:
     wrong: str  # the wrong entries' indices, "[2][1]", for an array claim (as the results' paths count, from 0)
     note: str
     wrong_at: tuple[tuple[int, ...], ...] = ()  # the same indices, for a page to name as rows and columns counted from 1
+    notes: tuple[tuple[str, str], ...] = ()  # (language, note) for the other editions
+
+    def note_in(self, language: str) -> str:
+        """The note as an edition shows it: its own, else the one the scenario wrote."""
+        return dict(self.notes).get(language, self.note)
 
     @property
     def verdict(self) -> str:
@@ -76,7 +81,8 @@ def claim_views(claims: Sequence[ClaimRecord]) -> tuple[ClaimView, ...]:
     def where(c: ClaimRecord) -> str:
         return ", ".join("".join(f"[{i}]" for i in at) for at in c.wrong if at)
 
-    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note, tuple(at for at in c.wrong if at))
+    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note,
+                           tuple(at for at in c.wrong if at), tuple(sorted((c.notes or {}).items())))
                  for c in claims)
 
 

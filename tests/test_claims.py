@@ -104,7 +104,7 @@ def test_a_wrong_claim_is_content_not_a_failure(project):
     ('"grad[2]" = [1, 2, 3]\n', "claims.grad[2]: has 2 entries here; the claim has 3"),
     ('"grad[2]" = ["-1/3.0", 1]\n', "claims.grad[2][0]: '-1/3.0' is not a number"),
     ('"grad..x" = 1\n', "claims.grad..x: is not a path into the results"),
-    ('loss = { value = 1, source = "x" }\n', "claims.loss: expected { value = ..., note = \"...\" }"),
+    ('loss = { value = 1, source = "x" }\n', "claims.loss: expected { value = ..., note = \"...\", notes.zh = \"...\" }"),
 ])
 def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message):
     claims_file(project, lines)
@@ -132,6 +132,10 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
     ('loss = "\u0663"\n', "claims.loss: '\u0663' is not a number"),
     ('loss = { value = 1, note = "a\\u0007b" }\n', "claims.loss.note: holds the control character U+0007"),
     ('loss = { value = 1, note = "' + "n" * 201 + '" }\n', "claims.loss.note: is 201 characters long; the limit is 200"),
+    ('loss = { value = 1, notes.fr = "le billet" }\n', "claims.loss.notes.fr: unknown language; the other editions are zh"),
+    ('loss = { value = 1, notes = "原文" }\n', "claims.loss.notes: expected a table of notes by language, such as claims.loss.notes.zh"),
+    ('loss = { value = 1, notes.zh = "原\u202e文" }\n', "claims.loss.notes.zh: holds the bidirectional control U+202E"),
+    ('loss = { value = 1, notes.zh = "' + "注" * 201 + '" }\n', "claims.loss.notes.zh: is 201 characters long; the limit is 200"),
 ])
 def test_a_claim_is_checked_against_the_kinds_results_before_any_run(project, capsys, monkeypatch, lines, message):
     """Paths and shapes against the typed results (kinds/<kind>/results.py), numbers in the one
@@ -145,6 +149,19 @@ def test_a_claim_is_checked_against_the_kinds_results_before_any_run(project, ca
     assert message in err, err[:500]
     assert max(map(len, err.splitlines())) < 400
     assert tree_digest(project / "docs") == before
+
+
+def test_each_edition_shows_its_own_note_and_the_results_keep_both(project):
+    claims_file(project, 'loss = { value = "17/6", note = "the post", notes.zh = "原文第 3 段" }\n"grad[0][0]" = { value = "1/3", note = "a note" }\n')
+    assert main(["build"]) == 0
+    english = (project / "docs/scenarios/mse-mean.md").read_text()
+    chinese = (project / "docs/scenarios/mse-mean.zh.md").read_text()
+    assert "| the post |" in english and "原文第 3 段" not in english
+    assert "| 原文第 3 段 |" in chinese and "| the post |" not in chinese
+    assert "| a note |" in chinese  # no Chinese note written: the one the scenario has
+    import json
+    claims = json.loads((project / "docs/scenarios/mse-mean.json").read_text())["claims"]
+    assert [(c["note"], c.get("notes")) for c in claims] == [("the post", {"zh": "原文第 3 段"}), ("a note", None)]
 
 
 def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
