@@ -28,6 +28,7 @@ from generator.fingerprint import single_threaded_torch
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.overview import Generated, all_files, index_texts
+from generator.phases import main_thread_only
 from generator.pipeline import choose_record, render_cached
 from generator.program import server
 from generator.render import environment, template_problem
@@ -49,6 +50,7 @@ def warm_up() -> None:
     """Import torch and start the program server in the background, so that the first edit is fast."""
 
     def start() -> None:
+        main_thread_only()
         single_threaded_torch()
         server()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -45,13 +46,31 @@ def release() -> None:
     _released.set()
 
 
+def main_thread_only() -> None:
+    """In a thread the generator starts: block SIGINT here (and in the threads this one starts), so
+    the kernel hands Ctrl-C to the main thread. Delivered to another thread, Python would only flag
+    it, and a main thread asleep waiting for that thread's scenario would not see it until the
+    scenario ended."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _quiet(signum: int, frame: object) -> None:
     """SIGINT in the program server and the programs forked from it: the parent reports the
     interrupt, once; the server ends with the parent, a program when it is done."""
     _released.set()
 
 
+def _parent_gone(kind: type[BaseException], error: BaseException, trace: object) -> None:
+    """sys.excepthook in the program server's children: multiprocessing reports there a child that
+    could not read its task. EOFError means the build that asked for it has ended (interrupted):
+    nothing to report; anything else is reported as Python would."""
+    if not issubclass(kind, EOFError):
+        sys.__excepthook__(kind, error, trace)  # type: ignore[arg-type]
+
+
 if os.environ.pop(SERVER_STARTING, None):  # the program server, importing this first (program.PRELOAD)
     _SERVER.append(True)
     signal.signal(signal.SIGINT, _quiet)  # the server's children start with the handler it had before its own loop
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # started from a thread that blocks it (main_thread_only)
+    sys.excepthook = _parent_gone
     reached("server")

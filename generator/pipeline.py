@@ -13,7 +13,7 @@ import difflib
 import json
 import platform as host
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -41,6 +41,11 @@ from generator.write import check_out, exclusive, recover, refuse_foreign, write
 
 R = TypeVar("R")
 WORKERS = 2  # most of a run's wall time is the shown programs' own interpreter start-up
+# The main thread waits for the scenarios in slices this long. A Ctrl-C that lands as it enters a
+# wait is only flagged (CPython runs a signal's handler between bytecodes, and a lock it is about to
+# block on does not see it); waking each slice, it raises KeyboardInterrupt then, not when the
+# scenario ends. Not a deadline: a scenario may take as long as it takes.
+INTERRUPT_SLICE = 0.1
 
 
 def platform() -> dict[str, str]:
@@ -84,9 +89,13 @@ def each_scenario(action: Callable[[Scenario], R], scenarios: list[Scenario]) ->
         except GeneratorError as error:
             return error
 
-    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    pool = ThreadPoolExecutor(max_workers=WORKERS, initializer=phases.main_thread_only)
     try:
-        outcomes = list(pool.map(attempt, scenarios))
+        futures = [pool.submit(attempt, scenario) for scenario in scenarios]
+        pending = set(futures)
+        while pending:
+            pending = wait(pending, timeout=INTERRUPT_SLICE).not_done
+        outcomes = [future.result() for future in futures]
     finally:  # interrupted: the scenarios not started yet never start, and nothing waits for them
         pool.shutdown(wait=False, cancel_futures=True)
     failures = [outcome for outcome in outcomes if isinstance(outcome, GeneratorError)]

@@ -63,7 +63,11 @@ def server() -> ForkServerContext:
 
 def start_server() -> None:
     """Start the server in the background, so its torch import overlaps the caller's own work."""
-    threading.Thread(target=server, daemon=True).start()
+    def start() -> None:
+        phases.main_thread_only()
+        server()
+
+    threading.Thread(target=start, daemon=True).start()
 
 
 def _execute(script: str, stdout: str, stderr: str) -> None:
