@@ -1,9 +1,12 @@
 """The downloads beside every page, rendered from the results alone (no torch):
 
     <slug>.py      the program the page shows, exactly, then a self-check of what it printed
-                   against the exact values, each within its verified bound (exit 1 otherwise)
-    <slug>.ipynb   the worked solution as a notebook: the page's derivation in Markdown cells, the
-    (.zh.ipynb)    program in steps, the self-check, with the generator's own run as stored outputs
+    (.zh.py)       against the exact values, each within its verified bound (exit 1 otherwise);
+                   another edition's twin has its comments in that edition's words
+                   (generator/comments.py), its code token for token the same
+    <slug>.ipynb   the worked solution as a notebook: the page's derivation in Markdown cells, each
+    (.zh.ipynb)    step of the program under the part it computes, then the self-check, with the
+                   generator's own run as stored outputs (generator/notebook.py)
 
 The self-check's code is templates/programs/_self-check.py, shown verbatim in both; the generator
 runs the same code on the run's output to store the notebook's last output.
@@ -16,7 +19,7 @@ import io
 import math
 from typing import Any
 
-from generator import marker
+from generator import comments, marker
 from generator.errors import ProgramError
 from generator.kinds.base import Printed
 from generator.languages import TEMPLATES
@@ -71,23 +74,29 @@ def check_output(printed: str, values: Expected) -> tuple[int, str]:
 
 def header(source: str, slug: str) -> str:
     return (
-        f"{marker.comment(source)}\n"
+        f"{marker.comment(source)}\n\n"
         f"# The program of the page {slug}, exactly as shown there, then a self-check: every value it prints is\n"
         "# compared with the exact derivation, within the verified bound of torch's error. Needs only torch (2.0 or\n"
         "# later). Prints one line and exits 0 when all agree; exits 1 naming the first value that does not.\n\n"
     )
 
 
-def script(source: str, slug: str, program: str, values: Expected) -> str:
-    """<slug>.py: the tee, the program as the page shows it, the self-check."""
-    return (
+def divider(words: str) -> str:
+    return f"# ---- {words} " + "-" * (88 - len(words)) + "\n"
+
+
+def script(source: str, slug: str, program: str, values: Expected, language: str) -> str:
+    """<slug>.py (or <slug>.<language>.py): the tee, the program as the page shows it, the
+    self-check; the comments in the edition's words."""
+    text = (
         header(source, slug)
         + program_source("_tee.py")
-        + "\n# ---- the program, as the page shows it " + "-" * 56 + "\n\n"
+        + "\n" + divider("the program, as the page shows it") + "\n"
         + program
-        + "\n# ---- the self-check " + "-" * 74 + "\n\n"
+        + "\n" + divider("the self-check") + "\n"
         + program_source("_self-check.py")
         + "\n\n"
         + expected_literal(values)
         + "\nsys.stdout = program_output.stream\nsys.exit(self_check(program_output.kept.getvalue(), EXPECTED))\n"
     )
+    return comments.translate(text, language)

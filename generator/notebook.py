@@ -1,22 +1,35 @@
 """<slug>.ipynb: a page's worked solution as a Jupyter notebook (nbformat 4.5), built from the
 rendered page and the results, with the generator's own run as the stored outputs. Deterministic:
-cell ids are numbered, execution counts are empty, keys are sorted, and nothing holds a time."""
+cell ids are numbered, execution counts are empty, keys are sorted, and nothing holds a time.
+
+As in d2l, text and code alternate: each step of the program stands under the part of the derivation
+it computes (templates/notebook-cells.toml says where, per kind), and the code cells, read in order,
+are the program the generator ran. The last cell, the self-check, runs that program once more from
+its start in a namespace of its own, keeps what it prints and compares every value with its exact
+value: it needs no plumbing before the program, and re-running a cell, or skipping one, cannot
+upset it."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from generator import marker
+from generator import comments, marker
 from generator.downloads import Expected, check_output, expected_literal, program_source
-from generator.languages import words
+from generator.languages import TEMPLATES, words
 
 PROGRAM_START = "<!-- program:start -->"  # where a page's program section begins: the notebook's derivation ends there
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) (\w+)(?: "([^"]*)")?$')
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.svg)\)(?:\{[^}]*\})?")
 PAGE_LINK = re.compile(r"\]\(([a-z0-9-]+)\.md(#[^)]*)?\)")
+SECTION = re.compile(r"## (\d+)\. ")  # a numbered section's heading: "## 4. Sum and loss"
+LAST = 10**6  # "after" of a step placed after the whole derivation
 
 
 def _lines(text: str) -> list[str]:
@@ -80,8 +93,46 @@ def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]
     return cells
 
 
+@dataclass(frozen=True)
+class Place:
+    """One entry of a kind's layout: the step that starts at the first statement beginning with
+    `at` follows the page's section `after` (0: the problem statement, before section 1)."""
+
+    at: str
+    after: int
+
+
+@cache
+def layouts() -> dict[str, tuple[Place, ...]]:
+    """templates/notebook-cells.toml: each kind's layout."""
+    with (TEMPLATES / "notebook-cells.toml").open("rb") as handle:
+        table = tomllib.load(handle)
+    return {kind: tuple(Place(step["at"], int(step["after"])) for step in entry["steps"]) for kind, entry in table.items()}
+
+
+def statements(program: str) -> list[tuple[int, str]]:
+    """Each top-level statement of the program: the line its cell would start at (0-based, moved up
+    over the comment lines right above it) and its own first line."""
+    lines = program.split("\n")
+    found: list[tuple[int, str]] = []
+    end = 0
+    for node in ast.parse(program).body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        start = first
+        while start - 1 >= end and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        found.append((start, lines[first]))
+        end = node.end_lineno or first + 1
+    return found
+
+
+def prints(source: str) -> bool:
+    """The code calls print() somewhere."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print" for n in ast.walk(ast.parse(source)))
+
+
 def program_steps(program: str) -> list[str]:
-    """The program cut at its blank lines between top-level statements: data, model or loss, the run, the prints."""
+    """The program cut at its blank lines between top-level statements: a kind without a layout."""
     steps: list[list[str]] = [[]]
     lines = program.rstrip("\n").split("\n")
     for i, line in enumerate(lines):
@@ -93,21 +144,83 @@ def program_steps(program: str) -> list[str]:
     return ["\n".join(step).strip("\n") for step in steps if any(s.strip() for s in step)]
 
 
-def notebook(page: str, files: dict[str, bytes], program: str, printed: str, values: Expected, language: str, source: str) -> str:
-    """The notebook's JSON text."""
+def steps(program: str, kind: str) -> list[tuple[int, str]]:
+    """The program's cells, each with the section it follows. The cell holding the first print()
+    holds the rest of the program too: its stored output is the run's whole output."""
+    lines = program.rstrip("\n").split("\n")
+    if kind in layouts():
+        found = statements(program)
+        cuts: list[tuple[int, int]] = []  # (line, after)
+        index = 0
+        for place in layouts()[kind]:
+            match = next((i for i in range(index, len(found)) if found[i][1].startswith(place.at)), None)
+            if match is not None:
+                cuts.append((found[match][0], place.after))
+                index = match + 1
+        cuts = [(0, cuts[0][1] if cuts else LAST)] + [cut for cut in cuts if cut[0] > 0]
+        bounds = [line for line, _ in cuts[1:]] + [len(lines)]
+        cells = [(after, "\n".join(lines[line:stop]).strip("\n")) for (line, after), stop in zip(cuts, bounds)]
+    else:
+        cells = [(LAST, step) for step in program_steps(program)]
+    cells = [(after, source) for after, source in cells if source.strip()]
+    printing = next((i for i, (_, source) in enumerate(cells) if prints(source)), len(cells) - 1)
+    merged = "\n\n".join(source for _, source in cells[printing:])
+    return cells[:printing] + [(cells[printing][0], merged)]
+
+
+def positions(sections: list[dict[str, Any]], afters: list[int]) -> list[int]:
+    """The index of the section each step follows: the section numbered `after`, or the last one
+    numbered below it; never before the step above it."""
+    numbers = [SECTION.match("".join(cell["source"])) for cell in sections]
+    placed: list[int] = []
+    for after in afters:
+        below = [i for i, number in enumerate(numbers) if number and int(number.group(1)) <= after]
+        position = len(sections) - 1 if after == LAST else max(below, default=0)
+        placed.append(max([position] + placed[-1:]))
+    return placed
+
+
+def string_literal(text: str) -> str:
+    """`text` as a Python literal that reads as the program it holds."""
+    if "\\" in text or "'''" in text or not text.endswith("\n"):
+        return repr(text)
+    return "'''\\\n" + text + "'''"
+
+
+def check_cell(program: str, values: Expected) -> str:
+    """The self-check: the program once more, from its start, its output kept and compared."""
+    return (
+        "import contextlib\nimport io\n"
+        + program_source("_self-check.py")
+        + "\n\n# The program of the cells above, as the generator ran it.\n"
+        + f"PROGRAM = {string_literal(program)}\n\n"
+        + expected_literal(values)
+        + "\n# The program runs once more, from its start, in a namespace of its own; what it prints is kept\n"
+        "# and compared. So it does not matter which cells above ran, how often or in what order.\n"
+        "output = io.StringIO()\n"
+        "with contextlib.redirect_stdout(output):\n"
+        "    exec(compile(PROGRAM, \"program\", \"exec\"), {\"__name__\": \"__main__\"})\n"
+        "assert self_check(output.getvalue(), EXPECTED) == 0\n"
+    )
+
+
+def notebook(page: str, files: dict[str, bytes], program: str, printed: str, values: Expected, language: str, source: str,
+             kind: str) -> str:
+    """The notebook's JSON text. `program` is the program as this edition's page shows it."""
     said = words("notebook.toml", language)
-    steps = program_steps(program)
-    printing = next((i for i, step in enumerate(steps) if "print(" in step), len(steps) - 1)
-    steps = steps[:printing] + ["\n\n".join(steps[printing:])]  # one cell holds every print: the run's output is its output
     status, line = check_output(printed, values)
     if status:
         raise ValueError(f"{source}: the self-check fails on the run's own output: {line.strip()}")
-    tee, check = program_source("_tee.py"), program_source("_self-check.py")
-    cells = derivation_cells(page, files)
-    cells += [markdown_cell(said["run"]), code_cell(tee)]
-    cells += [code_cell(step, printed if i == len(steps) - 1 else "") for i, step in enumerate(steps)]
-    call = "sys.stdout = program_output.stream\nassert self_check(program_output.kept.getvalue(), EXPECTED) == 0"
-    cells += [markdown_cell(said["check"]), code_cell(f"{check}\n\n{expected_literal(values)}\n{call}", line)]
+    sections = derivation_cells(page, files)
+    cut = steps(program, kind)
+    placed = positions(sections, [after for after, _ in cut])
+    cells: list[dict[str, Any]] = []
+    for index, section in enumerate(sections):
+        cells.append(section)
+        if index == 0:
+            cells.append(markdown_cell(said["intro"]))
+        cells += [code_cell(code, printed if prints(code) else "") for (_, code), at in zip(cut, placed) if at == index]
+    cells += [markdown_cell(said["check"]), code_cell(comments.translate(check_cell(program, values), language), line)]
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
     document = {

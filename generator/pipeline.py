@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from generator import downloads, fingerprint, phases
+from generator import comments, downloads, fingerprint, phases
 from generator import results as res
 from generator.cache import Cache, file_digest
 from generator.claims import judge
@@ -124,27 +124,29 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     printed, short = PrintedOutput.of(run.header.printed), PrintedOutput.of(run.header.printed, 30, 10)
     claims = claim_views(run.claims)
     program = kind.program(scenario)
-    script_name = f"{scenario.slug}.py"
     extra = kind.files(scenario, run.body, default())
     values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
-    pages, notebooks = {}, {}
+    pages, downloaded = {}, {}
     for language, title in titles.items():
-        notebook_name = page_name(scenario.slug, language, ".ipynb")
-        context = PageContext(scenario, kind.view(scenario, run.body, language), program, printed, short,
+        shown = comments.translate(program, language)  # the program that ran, its comments in this edition's words
+        script_name, notebook_name = page_name(scenario.slug, language, ".py"), page_name(scenario.slug, language, ".ipynb")
+        context = PageContext(scenario, kind.view(scenario, run.body, language), shown, printed, short,
                               res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
-                              torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform))
+                              torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
+                              translated=shown != program)
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
-        notebook_text = notebook(page, extra, program, run.header.printed, values, language, scenario.source)
-        notebooks[notebook_name] = notebook_text.encode("utf-8")
+        script = downloads.script(scenario.source, scenario.slug, program, values, language)
+        downloaded[script_name] = script.encode("utf-8")
+        notebook_text = notebook(page, extra, shown, run.header.printed, values, language, scenario.source, kind.name)
+        downloaded[notebook_name] = notebook_text.encode("utf-8")
     files = {
         **pages,
         results_name(scenario): results_bytes if results_bytes is not None else run.dumps().encode("utf-8"),
         **extra,
-        script_name: downloads.script(scenario.source, scenario.slug, program, values).encode("utf-8"),
-        **notebooks,
+        **downloaded,
     }
     return Generated(scenario.slug, kind.name, titles, files, claims)
 

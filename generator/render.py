@@ -100,10 +100,11 @@ class PageContext:
     claims: tuple[ClaimView, ...] = ()
     title: str = ""  # the scenario's title in this page's language
     script: str = ""  # the downloads beside the page: the program with its self-check,
-    notebook: str = ""  # and the notebook in this page's language
+    notebook: str = ""  # and the notebook, in this page's language
     facts: object = None  # the run's facts (generator/facts.py): `f` in the template
     torch: str = ""  # the platform's parts, for an edition that words it its own way: "2.13.0+cpu",
     machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
+    translated: bool = False  # `program` is the one that ran with its comments in this page's language
 
 
 def environment(language: str) -> jinja2.Environment:

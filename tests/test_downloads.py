@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import tokenize
 
 import pytest
 from conftest import ROOT
@@ -17,9 +20,11 @@ from generator import codec
 from generator import results as res
 from generator.compare import PRINTED_FLOAT
 from generator.kinds import KINDS
+from generator.languages import page_name
 from generator.program import run_program
 from generator.write import is_owned
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 AGREE = re.compile(r"^all (\d+) values agree with the exact derivation \(largest error [\d.e+-]+, within its bound [\d.e+-]+\)")
 
 
@@ -39,14 +44,69 @@ def printed_values(kind: str, results: bytes) -> list:
     return KINDS[kind].printed(res.read_run(KINDS[kind].results, json.loads(results), kind).body)
 
 
-def test_the_download_holds_the_program_the_page_shows(generated, pages):
+def scripts(generated):
     for slug, page in generated.items():
-        script = page.files[f"{slug}.py"].decode()
-        shown = re.search(r'```python title="[^"]+"\n(.*?)```', pages[slug], flags=re.S).group(1)
-        assert "\n# ---- the program, as the page shows it " in script
-        program = script.split("-\n\n", 1)[1].split("\n# ---- the self-check ")[0]
-        assert program == shown, slug
+        for language in ("en", "zh"):
+            yield slug, language, page.files[page_name(slug, language, ".py")].decode(), page.files[page_name(slug, language)].decode()
+
+
+def program_part(script: str) -> str:
+    """The program between the two dividers of a download (# ---- words ----)."""
+    return re.split(r"\n# ---- [^\n]* -+\n\n", script)[1]
+
+
+def test_the_download_holds_the_program_the_page_shows(generated):
+    for slug, language, script, page in scripts(generated):
+        shown = re.search(r'```python title="([^"]+)"\n(.*?)```', page, flags=re.S)
+        assert shown.group(1) == page_name(slug, language, ".py"), (slug, language)
+        assert len(re.findall(r"\n# ---- [^\n]* -+\n\n", script)) == 2
+        assert program_part(script) == shown.group(2), (slug, language)
         assert is_owned_text(script, ".py", tmp=ROOT / "test-artifacts")
+
+
+def comments_of(source: str) -> list[str]:
+    return [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT]
+
+
+def test_the_chinese_script_is_the_program_that_ran_with_chinese_comments(generated):
+    """<slug>.zh.py: the English download's code token for token (its comments aside), so its program
+    is the one that ran; every comment but the marker line in Chinese, every English one in English."""
+    from generator.loading import load_scenarios
+
+    ran = {s.slug: KINDS[s.kind].program(s) for s in load_scenarios([ROOT / "scenarios"])}
+    for slug, page in generated.items():
+        english, chinese = page.files[f"{slug}.py"].decode(), page.files[f"{slug}.zh.py"].decode()
+        assert ast.dump(ast.parse(chinese)) == ast.dump(ast.parse(english)), slug
+        assert ast.dump(ast.parse(program_part(chinese))) == ast.dump(ast.parse(ran[slug])), slug
+        assert english.split("\n", 1)[0] == chinese.split("\n", 1)[0], slug  # the marker
+        said = comments_of(chinese)[1:]
+        assert len(said) >= 5 and [c for c in said if not CJK.search(c)] == [], slug
+        assert [c for c in comments_of(english) if CJK.search(c)] == [], slug
+        translated = program_part(chinese) != program_part(english)  # the program has comments: the Chinese page says so
+        assert translated == bool(comments_of(ran[slug])), slug
+        assert ("注释原为英文" in page.files[f"{slug}.zh.md"].decode()) == translated, slug
+
+
+def test_a_comment_is_translated_whole_and_the_code_never(monkeypatch):
+    from generator import comments
+
+    entries = {"one {} two": "一 {} 二", "a comment over two lines": "两行\n注释", "words": "文字"}
+    monkeypatch.setattr(comments, "words", lambda name, language: {"comments": entries} if language == "xx" else {"comments": {}})
+    comments.table.cache_clear()
+    try:
+        source = ('x = "# words"  # words\n'
+                  "    # a comment over\n    # two lines\n"
+                  "y = 1  # one 3 two\n"
+                  "# ---- words ----------\n"
+                  "# not in the table\n")
+        assert comments.translate(source, "xx") == ('x = "# words"  # 文字\n'
+                                                    "    # 两行\n    # 注释\n"
+                                                    "y = 1  # 一 3 二\n"
+                                                    "# ---- 文字 -----------\n"  # as wide as the English: a Chinese character is two columns
+                                                    "# not in the table\n")
+        assert comments.translate(source, "yy") == source
+    finally:
+        comments.table.cache_clear()
 
 
 def is_owned_text(text: str, suffix: str, tmp) -> bool:
@@ -60,11 +120,13 @@ def is_owned_text(text: str, suffix: str, tmp) -> bool:
 
 
 def test_every_script_runs_and_agrees(generated):
-    """Each built-in <slug>.py, run as a program (forked from the program server): exit 0, the agreement line."""
-    for slug, page in generated.items():
-        output = run_program(page.files[f"{slug}.py"].decode(), slug, slug)
+    """Each built-in <slug>.py and <slug>.zh.py, run as a program (forked from the program server):
+    exit 0, the agreement line."""
+    for slug, language, script, _ in scripts(generated):
+        page = generated[slug]
+        output = run_program(script, slug, slug)
         last = output.rstrip("\n").split("\n")[-1]
-        assert AGREE.match(last), (slug, last)
+        assert AGREE.match(last), (slug, language, last)
         assert int(AGREE.match(last).group(1)) == len(printed_values(page.kind, page.files[f"{slug}.json"])), slug
 
 
@@ -180,9 +242,9 @@ def test_every_notebook_runs_and_its_self_check_agrees(executed):
 
 def test_every_page_links_its_downloads(site, generated):
     for slug in generated:
-        for prefix, notebook in (("", f"{slug}.ipynb"), ("zh/", f"{slug}.zh.ipynb")):
+        for prefix, language in (("", "en"), ("zh/", "zh")):
             html = (site / prefix / "scenarios" / slug / "index.html").read_text(encoding="utf-8")
-            for name in (f"{slug}.py", notebook, f"{slug}.json"):
+            for name in (page_name(slug, language, ".py"), page_name(slug, language, ".ipynb"), f"{slug}.json"):
                 assert f'<a download href="../{name}">' in html, (prefix, slug, name)
                 assert (site / prefix / "scenarios" / name).is_file(), (prefix, name)
             assert "colab.research.google.com" not in html  # mkdocs.yml names no repository
@@ -200,7 +262,8 @@ def test_a_colab_link_only_when_the_site_names_a_github_repository():
 
 @pytest.mark.parametrize("name, old, new", [
     ("mse-mean.py", "('loss', '17/6',", "('loss', '17/5',"),
-    ("mse-mean.zh.ipynb", "## 运行它", "## 运行"),
+    ("mse-mean.zh.ipynb", "## 自检", "## 检查"),
+    ("mse-mean.zh.py", "# 标准输出，", "# 输出，"),
 ])
 def test_check_covers_the_downloads(one_scenario, capsys, name, old, new):
     from generator.cli import main

@@ -5,11 +5,11 @@ from fractions import Fraction
 PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|inf|nan)(?![\w.])")
 
 
+# Compare each float the program printed with its exact value; print one line, return 0 when all
+# agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
+# them, each value's quantity in the results file, its exact value, and the bound on torch's error
+# (None where nothing is compared: where the run went past the float range).
 def self_check(output, expected):
-    """Compare each float the program printed with its exact value; print one line, return 0 when
-    all agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program
-    prints them, each value's quantity in the results file, its exact value, and the bound on
-    torch's error (None where nothing is compared: where the run went past the float range)."""
     found = PRINTED_FLOAT.findall(output)
     if len(found) != len(expected):
         print(f"self-check: the program printed {len(found)} values; the results file has {len(expected)}")

@@ -2,9 +2,8 @@ import io
 import sys
 
 
+# Standard output that also keeps what the program prints, for the self-check at the end.
 class Tee(io.TextIOBase):
-    """Standard output that also keeps what the program prints, for the self-check at the end."""
-
     def __init__(self, stream):
         self.stream, self.kept = stream, io.StringIO()
 
@@ -15,7 +14,7 @@ class Tee(io.TextIOBase):
     def flush(self):
         self.stream.flush()
 
-    def __getattr__(self, name):  # the rest (a notebook kernel's set_parent, say) is the stream's
+    def __getattr__(self, name):  # the rest (an IPython kernel's set_parent, say) is the stream's
         return getattr(self.stream, name)
 
 
