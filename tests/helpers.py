@@ -79,7 +79,7 @@ def allowed_numbers(result) -> set[str]:
         if isinstance(value, float) and math.isfinite(value):
             allowed |= {decimal_text(value).lstrip("-"), repr(value).lstrip("-")}  # rounded, or torch's own repr
             allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
-    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims", "initial_loss", "facts"]:  # inputs, intermediates, analysis, claims, facts
+    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims", "initial_loss", "facts", "exercises"]:  # inputs, intermediates, analysis, claims, facts, exercises
         for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
             fraction = Fraction(text)
             allowed |= {str(abs(fraction.numerator)), str(fraction.denominator), decimal_text(float(fraction)).lstrip("-")}

@@ -32,6 +32,8 @@ SENTENCES = {
         "lr_above_every_threshold": "is above every one of them",
         "lr_below_every_threshold": "is below every one of them",
         "tie": r"equals $2 / \lambda_{\max}$ exactly",
+        "first_batch_loss_falls": "the step moved toward this batch's own minimum",
+        "first_batch_loss_rises": "the step overshot this batch's own minimum",
     },
     "zh": {
         "epoch_loss_decreasing": '"全部数据上的损失每个周期都在下降"',
@@ -44,6 +46,8 @@ SENTENCES = {
         "lr_above_every_threshold": "比它们都大",
         "lr_below_every_threshold": "比它们都小",
         "tie": "恰好等于",
+        "first_batch_loss_falls": "这一步向这个批量自己的最小值靠近了",
+        "first_batch_loss_rises": "这一步越过了这个批量自己的最小值",
     },
 }
 
@@ -110,7 +114,14 @@ def expected_facts(data: dict) -> dict:
     every = [full] + [versus(hessian(data, list(b)), point) for b in first_epoch]
     broken = next((k for k, step in enumerate(steps, 1) if not all(
         math.isfinite(float(v["value"])) for v in [step["loss"], step["grad_bias"], step["bias"], *step["grad_weight"], *step["weight"]])), None)
+    first = steps[0]
+    weight1, bias1 = [F(w["exact"]) for w in first["weight"]], F(first["bias"]["exact"])
+    after = scale(data, len(first["indices"])) * sum(
+        (sum(F(x) * w for x, w in zip(data["features"][i], weight1)) + bias1 - F(data["labels"][i])) ** 2 for i in first["indices"])
+    before = F(first["loss"]["exact"])
     return losses(data["epoch_loss"]) | {
+        "first_batch_loss_falls": after < before,
+        "first_batch_loss_rises": after > before,
         "batch_loss_rises_at": [k for k in range(2, len(batch) + 1) if batch[k - 1] > batch[k - 2]],
         "first_weight_sign_flips_at": [k for k in range(1, len(w1)) if w1[k] * w1[k - 1] < 0],
         "first_weight_grows_every_step": all(abs(w1[k]) > abs(w1[k - 1]) for k in range(1, len(w1))),
@@ -131,6 +142,8 @@ def recorded(facts: dict) -> dict:
 
     overflow = facts["overflow_at"]
     return losses(facts) | {
+        "first_batch_loss_falls": facts["first_batch_loss_falls"]["holds"],
+        "first_batch_loss_rises": facts["first_batch_loss_rises"]["holds"],
         "batch_loss_rises_at": list(facts["batch_loss_rises_at"]["at"]),
         "first_weight_sign_flips_at": list(facts["first_weight_sign_flips_at"]["at"]),
         "first_weight_grows_every_step": facts["first_weight_grows_every_step"]["holds"],
@@ -152,7 +165,8 @@ def page(s, body, language: str) -> str:
 def shown(facts: dict) -> set[str]:
     """The sentences the page must show: those of the facts that hold."""
     holding = {name for name in ("epoch_loss_decreasing", "loss_rises_overall", "first_weight_sign_flips_at", "gradients_accumulate",
-                                 "lr_above_every_threshold", "lr_below_every_threshold") if facts[name]}
+                                 "lr_above_every_threshold", "lr_below_every_threshold", "first_batch_loss_falls",
+                                 "first_batch_loss_rises") if facts[name]}
     if facts["loss_falls_overall"] and not facts["epoch_loss_decreasing"]:
         holding.add("falls_not_every_epoch")
     if facts["loss_rises_overall"] and facts["first_weight_sign_flips_at"] and facts["first_weight_grows_every_step"]:

@@ -168,6 +168,16 @@ def regression_facts(data):
 
     at_beta, at_delta = places(r, lambda x: abs(x) == beta), places(r, lambda x: abs(x) == delta)
     flat = [x for row in r for x in row]
+    # PyTorch's documented definitions on each boundary the page names (β and the exercise's 2β for
+    # SmoothL1, δ for Huber): (is the quadratic branch taken, (quadratic value, slope), (linear value, slope))
+    sign = lambda x: (x > 0) - (x < 0)  # noqa: E731
+    edges = [("smooth", side * b, b) for b in (beta, 2 * beta) for side in (1, -1)] + [("huber", side * delta, delta) for side in (1, -1)]
+
+    def both(kind, x, edge):
+        if kind == "smooth":
+            return abs(x) < edge, (x * x / (2 * edge), x / edge), (abs(x) - edge / 2, F(sign(x)))
+        return abs(x) < edge, (x * x / 2, x), (edge * (abs(x) - edge / 2), edge * sign(x))
+
     return {
         "smoothl1_equals_huber": {"holds": scaled(1)},
         "huber_is_beta_times_smoothl1": {"holds": scaled(beta)},
@@ -179,6 +189,8 @@ def regression_facts(data):
         "smooth_l1_all_quadratic": {"holds": all(abs(x) < beta for x in flat)},
         "huber_all_linear": {"holds": all(abs(x) >= delta for x in flat)},
         "huber_all_quadratic": {"holds": all(abs(x) < delta for x in flat)},
+        "boundary_takes_linear": {"holds": not any(both(*e)[0] for e in edges)},
+        "branches_meet_at_boundary": {"holds": all(both(*e)[1] == both(*e)[2] for e in edges)},
     }
 
 
@@ -207,15 +219,17 @@ def regression_sentences(facts, residual):
         one = len(at) == 1
         en = f"{'Entry' if one else 'Entries'} {', '.join(names(at))} {'has' if one else 'have'}\n$|r| = \\{edge}$ exactly"
         out.append((bool(at), {"en": en, "zh": f"元素 {'、'.join(names(at))} 的 $|r|$ 恰好等于 $\\{edge}$"}))
-        out.append((bool(at) and at[0] == [0, 0], {"en": f"$|r| = \\{edge}$ exactly, on the boundary;",
-                                                    "zh": f"$|r|$ 恰好等于 $\\{edge}$，落在边界上"}))
     equal = facts["smoothl1_equals_huber"]["holds"]
     out.append((equal, {"en": "`HuberLoss` equals `SmoothL1Loss` entry by entry", "zh": "`HuberLoss` 与 `SmoothL1Loss` 逐个元素相等"}))
     out.append((equal, {"en": "here the two coincide at\nevery entry", "zh": "这里两者在每个元素上都重合"}))
     out.append((facts["huber_is_beta_times_smoothl1"]["holds"] and not equal,
                 {"en": "times `SmoothL1Loss` entry by entry", "zh": "`HuberLoss` 逐个元素是 `SmoothL1Loss` 的"}))
     out.append((facts["smooth_l1_all_linear"]["holds"], {"en": "so the loss is L1's shifted", "zh": "所以损失就是 L1 的损失"}))
-    out.append((residual[0][0] == 0, {"en": "$r = 0$ is its kink", "zh": "$r = 0$ 是它的尖点"}))
+    linear, meet = facts["boundary_takes_linear"]["holds"], facts["branches_meet_at_boundary"]["holds"]
+    out.append((linear, {"en": "so the boundary itself is on the linear branch", "zh": "所以边界本身算在线性段"}))
+    out.append((meet, {"en": "At $|r| = \\beta$ SmoothL1's two branches meet", "zh": "SmoothL1 的两段相接"}))
+    out.append((linear, {"en": "it takes the linear branch", "zh": "所以取线性段"}))
+    out.append((meet, {"en": "and no number depends on the branch taken", "zh": "取哪一段都不会改变任何数"}))
     return out
 
 
@@ -293,8 +307,30 @@ def test_regression_facts_and_sentences(table):
 ])
 def test_regression_facts_in_combinations(beta, delta, X, want):
     """β = δ = 1; β = 1 with every residual at most δ; β = δ ≠ 1; β ≠ δ with every residual below both:
-    the facts that hold, worked by hand."""
+    the facts that hold, worked by hand (with the two about the definitions on the boundary, which
+    hold at every β and δ)."""
     table = {"kind": "regression-losses", "title": "t", "beta": beta, "delta": delta, "X": X,
              "Y": [[0] * len(X[0])], "dtype": "float32", "reduction": "sum"}
     facts = check_regression(table)
-    assert {name for name, fact in facts.items() if fact["holds"]} == want
+    assert {name for name, fact in facts.items() if fact["holds"]} == want | {"boundary_takes_linear", "branches_meet_at_boundary"}
+
+
+def test_the_boundary_sentences_follow_their_facts():
+    """The facts about the definitions on the boundary hold at every β and δ, so the hypothesis run
+    above never sees them false: here they are set false in the typed results, and every sentence
+    they guard leaves both pages (a sentence typed outside its fact would stay)."""
+    from dataclasses import replace
+
+    from generator.facts import Fact
+
+    table = {"kind": "regression-losses", "title": "t", "beta": "1", "delta": "1", "X": [[1, -3]], "Y": [[0, 0]],
+             "dtype": "float32", "reduction": "mean"}
+    scenario, data, typed = run(table)
+    residual = exacts(data["residual"])
+    for name in ("boundary_takes_linear", "branches_meet_at_boundary"):
+        facts = regression_facts(data) | {name: {"holds": False}}
+        changed = replace(typed, facts=replace(typed.facts, **{name: Fact(False)}))
+        for language in LANGUAGES:
+            shown = page(scenario, changed, language)
+            for must, sentence in regression_sentences(facts, residual):
+                assert (sentence[language] in shown) == must, (name, language, sentence[language])

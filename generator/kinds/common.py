@@ -85,3 +85,19 @@ def elide(items: Sequence[Item], limit: int = ROWS_SHOWN, kept: int = KEPT) -> E
     if len(items) <= limit:
         return Elided(tuple(items), 0, ())
     return Elided(tuple(items[:kept]), len(items) - 2 * kept, tuple(items[-kept:]))
+
+
+def over_latex(value: Fraction, *factors: int) -> str:
+    r"""`value` divided by the product of `factors`, written out as one fraction: 17/4 over 3 and 2
+    is \frac{17}{4 \cdot 3 \cdot 2}, 17 over 3 and 2 is \frac{17}{3 \cdot 2} (no fraction inside a fraction)."""
+    below = ([str(value.denominator)] if value.denominator != 1 else []) + [str(f) for f in factors]
+    sign = "- " if value < 0 else ""
+    denominator = " \\cdot ".join(below)
+    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{denominator}}}"
+
+
+def squared_latex(value: Fraction) -> str:
+    r"""`value` squared, written out: 3^2, \left(-3\right)^2, \left(\frac{1}{2}\right)^2 (a fraction
+    or a negative number in parentheses, so that the square is of the whole number)."""
+    latex = fmt.fraction_latex(value)
+    return f"{latex}^2" if value >= 0 and value.denominator == 1 else f"\\left({latex}\\right)^2"

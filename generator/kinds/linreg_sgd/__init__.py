@@ -16,6 +16,7 @@ from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
 from generator.kinds.linreg_sgd import analysis, facts
+from generator.kinds.linreg_sgd.exercises import exercises
 from generator.kinds.linreg_sgd.page import files, printed, view
 from generator.kinds.linreg_sgd.program import program
 from generator.kinds.linreg_sgd.results import FirstBatch, LinregResults, StepResults, Twin
@@ -122,6 +123,7 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
     steps = _steps(trace.main, exact.main, bounds.main)
     epoch_loss = res.row(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss)
     initial = facts.initial_loss(s)
+    worked = exercises(s, exact.main.steps)
     return LinregResults(
         features=s.features,
         labels=s.labels,
@@ -141,7 +143,8 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
         stability=analysis.stability(s, first_epoch),
         least_squares=analysis.least_squares(s, exact.main.epoch_loss[-1]),
         initial_loss=initial,
-        facts=facts.of(s, steps, epoch_loss, initial, first_epoch, twin.epoch_loss if twin else None),
+        facts=facts.of(s, steps, epoch_loss, initial, first_epoch, twin.epoch_loss if twin else None, worked.after_first.loss),
+        exercises=worked,
         with_zero_grad=twin,
     )
 

@@ -14,6 +14,8 @@ only `overflow_at` is about torch's floats.
     overflow_at                   torch: the first step with a non-finite value, at (step, epoch, batch)
     gradients_accumulate          zero_grad is false: step() uses the sum of every gradient so far
     with_zero_grad                the first four for the same batches run with zero_grad()
+    first_batch_loss_falls        the first batch's loss after step 1 (at w_1, b_1) is below its loss before it
+    first_batch_loss_rises        ... above it
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ def overflow(steps: tuple[StepResults, ...]) -> TorchAt:
 
 
 def of(s: Scenario, steps: tuple[StepResults, ...], epoch_loss: tuple[V, ...], initial: Fraction,
-       first_epoch: list[tuple[int, ...]], twin: tuple[V, ...] | None) -> LinregFacts:
-    """Every fact of one run; `twin` is the epoch losses of the same batches with zero_grad()."""
+       first_epoch: list[tuple[int, ...]], twin: tuple[V, ...] | None, first_batch_after: Fraction) -> LinregFacts:
+    """Every fact of one run; `twin` is the epoch losses of the same batches with zero_grad(),
+    `first_batch_after` the first batch's loss at the parameters after step 1."""
     main = loss_facts(initial, epoch_loss)
     batch = [step.loss.exact for step in steps]
     weight = [s.weight[0], *(step.weight[0].exact for step in steps)]
@@ -88,4 +91,6 @@ def of(s: Scenario, steps: tuple[StepResults, ...], epoch_loss: tuple[V, ...], i
         overflow_at=overflow(steps),
         gradients_accumulate=fact(not s.zero_grad),
         with_zero_grad=None if twin is None else loss_facts(initial, twin),
+        first_batch_loss_falls=fact(first_batch_after < steps[0].loss.exact),
+        first_batch_loss_rises=fact(first_batch_after > steps[0].loss.exact),
     )

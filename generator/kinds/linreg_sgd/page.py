@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from generator import formatting as fmt
 from generator import marker
 from generator import results as res
 from generator.codec import V
 from generator.kinds.base import Printed
-from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex
+from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex, squared_latex
 from generator.kinds.linreg_sgd import results as typed
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
@@ -20,8 +21,7 @@ from generator.values import largest_finite
 
 @dataclass(frozen=True)
 class Row:
-    """One step's numbers as text: torch's decimals in the step tables, the exact values (LaTeX)
-    in the exercise's answer."""
+    """One step's numbers as text: torch's decimals, for the step tables."""
 
     epoch: int
     batch: int
@@ -44,9 +44,7 @@ class FirstStep:
     bias: str
     products: str
     residual: str
-    loss_terms: str
-    loss: str
-    scale: str
+    loss: str  # the loss's display, worked from the residuals
     grad_factor: str
     grad_weight: str
     grad_bias: str
@@ -62,17 +60,141 @@ class FirstStep:
     bias_update: str
 
 
-def second_step(step: StepResults) -> Row:
-    """The second step's exact values, the answer to the page's exercise."""
-    return Row(
+@dataclass(frozen=True)
+class SecondStep:
+    """Exercise 1: step 2 by hand, from w_1 and b_1 (LaTeX)."""
+
+    epoch: int
+    batch: int
+    indices: str
+    X: str
+    y: str
+    weight: str  # w_1
+    bias: str  # b_1
+    residual: str
+    loss: str  # the loss's display, worked from the residuals
+    XT: str
+    xt_residual: str
+    grad_factor: str
+    residual_terms: str
+    residual_sum: str
+    fresh_grad_weight: str  # this batch's own gradient
+    fresh_grad_bias: str
+    added_weight: str  # step 1's gradient plus this one, written out (step() adds them without zero_grad())
+    added_bias: str
+    grad_weight: str  # the gradient step() used
+    grad_bias: str
+    lr_grad_weight: str
+    lr_grad_bias: str
+    weight_after: str
+    bias_after: str
+
+
+@dataclass(frozen=True)
+class AfterFirstStep:
+    """Exercise 2: the first batch's loss at w_1 and b_1 (LaTeX)."""
+
+    residual: str
+    loss: str  # the loss's display, worked from the residuals
+    before: str  # its loss at w_0 and b_0, step 1's
+
+
+@dataclass(frozen=True)
+class OtherReduction:
+    """Exercise 3: the first step with the other reduction (LaTeX)."""
+
+    reduction: str
+    scale: str
+    loss: str  # the loss's display, worked from the residuals
+    grad_factor: str
+    grad_weight: str
+    grad_bias: str
+    lr_grad_weight: str
+    lr_grad_bias: str
+    weight: str
+    bias: str
+
+
+WHOLE_SQUARES_PER_LINE = 4  # whole residuals' squares on one line; a fraction's square takes a line of its own
+
+
+def loss_display(reduction: str, scale: Fraction, residual: tuple[Fraction, ...], loss: Fraction) -> str:
+    """The display ℓ = c (r_1^2 + r_2^2 + ...) = loss, broken over lines where it would not fit a phone."""
+    terms = [squared_latex(r) for r in residual]
+    value = fmt.exact_and_decimal(loss)
+    factor = "" if reduction == "sum" else fmt.fraction_latex(scale) + " "
+    per_line = WHOLE_SQUARES_PER_LINE if all(r.denominator == 1 for r in residual) else 1
+    lines = [" + ".join(terms[i : i + per_line]) for i in range(0, len(terms), per_line)]
+    if len(lines) == 1:
+        return f"\\ell = {factor}\\left({lines[0]}\\right) = {value}" if factor else f"\\ell = {lines[0]} = {value}"
+    opening, closing = ("\\Bigl(", "\\Bigr)") if factor else ("", "")
+    rows = [f"\\ell &= {factor}{opening}{lines[0]}"] + [f"&\\qquad + {line}" for line in lines[1:]]
+    rows[-1] += closing
+    return "\\begin{aligned}\n" + " \\\\\n".join([*rows, f"&= {value}"]) + "\n\\end{aligned}"
+
+
+def _exact_column(values: tuple[Fraction, ...]) -> str:
+    return fmt.column([fmt.exact_and_decimal(v) for v in values])
+
+
+def second_step_view(s: Scenario, results: LinregResults) -> SecondStep | None:
+    worked, steps = results.exercises.second, results.steps
+    if worked is None:
+        return None
+    first, step = steps[0], steps[1]
+    rows = step.indices
+    X = [s.features[i] for i in rows]
+    scale = s.loss_scale(len(rows))
+    return SecondStep(
         epoch=step.epoch,
         batch=step.batch,
-        indices=", ".join(str(i) for i in step.indices),
-        loss=fmt.exact_and_decimal(step.loss.exact),
-        grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in res.exacts_of(step.grad_weight)]),
+        indices=", ".join(str(i) for i in rows),
+        X=exact_matrix_latex(X),
+        y=_vector([s.labels[i] for i in rows]),
+        weight=_vector(res.exacts_of(first.weight)),
+        bias=fmt.fraction_latex(first.bias.exact),
+        residual=_vector(worked.residual),
+        loss=loss_display(s.reduction, scale, worked.residual, step.loss.exact),
+        XT=exact_matrix_latex(list(zip(*X))),
+        xt_residual=_vector(worked.xt_residual),
+        grad_factor=fmt.fraction_latex(2 * scale),
+        residual_terms=" + ".join(fmt.signed(fmt.fraction_latex(v)) for v in worked.residual),
+        residual_sum=fmt.fraction_latex(worked.residual_sum),
+        fresh_grad_weight=_exact_column(worked.fresh_grad_weight),
+        fresh_grad_bias=fmt.exact_and_decimal(worked.fresh_grad_bias),
+        added_weight=f"{_vector(res.exacts_of(first.grad_weight))} + {_vector(worked.fresh_grad_weight)}",
+        added_bias=f"{fmt.fraction_latex(first.grad_bias.exact)} + {fmt.signed(fmt.fraction_latex(worked.fresh_grad_bias))}",
+        grad_weight=_exact_column(res.exacts_of(step.grad_weight)),
         grad_bias=fmt.exact_and_decimal(step.grad_bias.exact),
-        weight=fmt.column([fmt.exact_and_decimal(w) for w in res.exacts_of(step.weight)]),
-        bias=fmt.exact_and_decimal(step.bias.exact),
+        lr_grad_weight=_vector(worked.lr_grad_weight),
+        lr_grad_bias=fmt.signed(fmt.fraction_latex(worked.lr_grad_bias)),
+        weight_after=_exact_column(res.exacts_of(step.weight)),
+        bias_after=fmt.exact_and_decimal(step.bias.exact),
+    )
+
+
+def after_first_view(s: Scenario, results: LinregResults) -> AfterFirstStep:
+    worked = results.exercises.after_first
+    return AfterFirstStep(
+        residual=_vector(worked.residual),
+        loss=loss_display(s.reduction, s.loss_scale(len(worked.residual)), worked.residual, worked.loss),
+        before=fmt.exact_and_decimal(results.steps[0].loss.exact),
+    )
+
+
+def other_reduction_view(results: LinregResults) -> OtherReduction:
+    worked = results.exercises.other_reduction
+    return OtherReduction(
+        reduction=worked.reduction,
+        scale=fmt.fraction_latex(worked.scale),
+        loss=loss_display(worked.reduction, worked.scale, results.first_batch.residual, worked.loss),
+        grad_factor=fmt.fraction_latex(2 * worked.scale),
+        grad_weight=_exact_column(worked.grad_weight),
+        grad_bias=fmt.exact_and_decimal(worked.grad_bias),
+        lr_grad_weight=_vector(worked.lr_grad_weight),
+        lr_grad_bias=fmt.signed(fmt.fraction_latex(worked.lr_grad_bias)),
+        weight=_exact_column(worked.weight),
+        bias=fmt.exact_and_decimal(worked.bias),
     )
 
 
@@ -123,7 +245,7 @@ def _least_squares(record: typed.LeastSquares | None) -> LeastSquares | None:
     if record is None:
         return None
     return LeastSquares(
-        weight=_vector(record.weight),
+        weight=_exact_column(record.weight),
         bias=fmt.exact_and_decimal(record.bias),
         loss=fmt.exact_and_decimal(record.loss),
         gap=fmt.fraction_text(record.gap),
@@ -162,7 +284,9 @@ class Page:
     n: int
     d: int
     first: FirstStep
-    second: Row | None  # the exercise's answer: the second step, when there is one
+    exercise_second: SecondStep | None  # exercise 1: the second step by hand
+    after_first: AfterFirstStep  # exercise 2
+    other_reduction: OtherReduction  # exercise 3
     rows: Elided[Row]
     rows_short: Elided[Row]  # what the page shows open; the rest in a collapsible block
     steps: int
@@ -209,9 +333,7 @@ def first_step(s: Scenario, step: StepResults, first: typed.FirstBatch) -> First
         bias=fmt.fraction_latex(s.bias),
         products=fmt.column(products),
         residual=_vector(r),
-        loss_terms=" + ".join(f"{fmt.signed(fmt.fraction_latex(v))}^2" for v in r),
-        loss=fmt.exact_and_decimal(step.loss.exact),
-        scale=fmt.fraction_latex(scale),
+        loss=loss_display(s.reduction, scale, r, step.loss.exact),
         grad_factor=fmt.fraction_latex(2 * scale),
         grad_weight=fmt.column([fmt.exact_and_decimal(g) for g in grad_weight]),
         grad_bias=fmt.exact_and_decimal(step.grad_bias.exact),
@@ -222,7 +344,7 @@ def first_step(s: Scenario, step: StepResults, first: typed.FirstBatch) -> First
         residual_sum=fmt.fraction_latex(first.residual_sum),
         residual_terms=" + ".join(fmt.signed(fmt.fraction_latex(v)) for v in r),
         lr_grad_weight=_vector(first.lr_grad_weight),
-        lr_grad_bias=fmt.fraction_latex(first.lr_grad_bias),
+        lr_grad_bias=fmt.signed(fmt.fraction_latex(first.lr_grad_bias)),
         weight_update=fmt.column([fmt.exact_and_decimal(w) for w in weight]),
         bias_update=fmt.exact_and_decimal(step.bias.exact),
     )
@@ -271,7 +393,9 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         n=s.n,
         d=s.d,
         first=first_step(s, steps[0], results.first_batch),
-        second=second_step(steps[1]) if len(steps) > 1 else None,
+        exercise_second=second_step_view(s, results),
+        after_first=after_first_view(s, results),
+        other_reduction=other_reduction_view(results),
         rows=elide([_row(step) for step in steps]),
         rows_short=elide([_row(step) for step in steps], SHORT_ROWS, SHORT_KEPT),
         steps=len(steps),

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from generator.codec import OMIT, V
 from generator.facts import At, Fact, Threshold, TorchAt
+from generator.kinds.linreg_sgd.exercises import LinregExercises
 from generator.reader import Matrix
 
 
@@ -95,6 +96,8 @@ class LinregFacts:
     overflow_at: TorchAt
     gradients_accumulate: Fact
     with_zero_grad: LossFacts | None  # only when zero_grad is false
+    first_batch_loss_falls: Fact  # the first batch's loss at w_1, b_1 (after its own step) is below its loss at w_0, b_0
+    first_batch_loss_rises: Fact  # ... above it
 
 
 @dataclass(frozen=True)
@@ -118,4 +121,5 @@ class LinregResults:
     least_squares: LeastSquares | None  # None past 10 features, or when singular
     initial_loss: Fraction  # the loss on all data before the first step, exactly
     facts: LinregFacts  # what the page may say of this run (facts.py)
+    exercises: LinregExercises  # the exercises' answers, worked exactly (exercises.py)
     with_zero_grad: Twin | None = field(default=None, metadata=OMIT)  # only when zero_grad is false

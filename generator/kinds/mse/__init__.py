@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.mse.exercises import exercises
 from generator.kinds.mse.facts import facts
 from generator.kinds.mse.page import printed, view
 from generator.kinds.mse.program import program
@@ -62,6 +63,7 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults
             grad=res.matrix(trace.other_grad, exact.other_grad, bounds.other_grad),
         ),
         facts=facts(loss, s.dtype),
+        exercises=exercises(s),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.codec import V
+from generator.kinds.mse.exercises import MseExercises
 from generator.kinds.mse.facts import MseFacts
 from generator.reader import Matrix
 
@@ -32,3 +33,4 @@ class MseResults:
     grad: Values  # X.grad
     other_reduction: OtherReduction
     facts: MseFacts  # what the page states about this run (kinds/mse/facts.py)
+    exercises: MseExercises  # the exercises' answers, worked exactly (kinds/mse/exercises.py)

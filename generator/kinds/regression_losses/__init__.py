@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
+from generator.kinds.regression_losses.exercises import exercises
 from generator.kinds.regression_losses.facts import facts
 from generator.kinds.regression_losses.page import files, printed, view
 from generator.kinds.regression_losses.program import program
@@ -69,6 +70,7 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> Regression
         residual=residual,
         losses=losses,
         facts=facts(s.beta, s.delta, residual, losses.smooth_l1, losses.huber),
+        exercises=exercises(s),
     )
 
 

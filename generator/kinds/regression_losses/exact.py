@@ -12,6 +12,7 @@ from typing import Any
 from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
+from generator.kinds.regression_losses.definitions import closed_form
 from generator.kinds.regression_losses.run import Trace
 from generator.kinds.regression_losses.scenario import LOSSES, Scenario
 from generator.reader import Matrix
@@ -35,26 +36,6 @@ class LossExact:
 class Exact:
     residual: Matrix
     losses: dict[str, LossExact]
-
-
-def sign(value: Fraction) -> int:
-    """torch.sign: 0 at 0, so L1Loss's gradient at r = 0 is 0."""
-    return (value > 0) - (value < 0)
-
-
-def closed_form(name: str, r: Fraction, s: Scenario) -> tuple[Fraction, Fraction, str]:
-    """(the entry's loss, its derivative in x, the branch it takes), as the page writes them."""
-    if name == "l1":
-        return abs(r), Fraction(sign(r)), {1: "r > 0", -1: "r < 0", 0: "r = 0"}[sign(r)]
-    if name == "smooth_l1":
-        if abs(r) < s.beta:
-            return r * r / (2 * s.beta), r / s.beta, "quadratic"
-        return abs(r) - s.beta / 2, Fraction(sign(r)), "linear"
-    if name == "huber":
-        if abs(r) < s.delta:
-            return r * r / 2, r, "quadratic"
-        return s.delta * (abs(r) - s.delta / 2), s.delta * sign(r), "linear"
-    return r * r, 2 * r, "quadratic"
 
 
 def definitions() -> tuple[Any, Any, Any, Any, dict[str, Any]]:
@@ -91,7 +72,7 @@ def derive(s: Scenario) -> Exact:
             for j in range(d):
                 point = {x: rational(s.X[i][j]), y: rational(s.Y[i][j]), beta: rational(s.beta), delta: rational(s.delta)}
                 value, slope = fraction_of(definition.xreplace(point)), fraction_of(derivative.xreplace(point))
-                want_value, want_slope, case = closed_form(name, residual[i][j], s)
+                want_value, want_slope, case = closed_form(name, residual[i][j], s.beta, s.delta)
                 if (value, slope) != (want_value, want_slope):
                     raise MismatchError(
                         f"{s.source}: {name} at [{i}][{j}]: sympy gives {value} and slope {slope}, "

@@ -1,6 +1,7 @@
 """What a regression-losses page states about its run (issue 22), decided from the results' exact
 values: where residuals sit on a branch boundary or on L1's kink, which branch every entry takes,
-and whether HuberLoss equals SmoothL1Loss (or β times it) entry by entry."""
+whether HuberLoss equals SmoothL1Loss (or β times it) entry by entry, and what the definitions do on
+the boundary |r| = β (or δ): which branch they take there, and whether the two branches meet."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from generator.codec import V
 from generator.facts import Entries, Fact, entries, fact
+from generator.kinds.regression_losses.definitions import branches, closed_form
+from generator.kinds.regression_losses.exercises import other_beta_of
 
 if TYPE_CHECKING:  # results.py holds the facts: imported for the annotations only
     from generator.kinds.regression_losses.results import LossResults
@@ -30,6 +33,8 @@ class RegressionFacts:
     smooth_l1_all_quadratic: Fact  # every entry on SmoothL1's quadratic branch
     huber_all_linear: Fact  # no entry on Huber's quadratic branch
     huber_all_quadratic: Fact  # every entry on Huber's quadratic branch
+    boundary_takes_linear: Fact  # at r = ±β, ±2β (SmoothL1: the run's β, the exercise's) and ±δ (Huber): the linear branch
+    branches_meet_at_boundary: Fact  # ... and there both branches give the same value and the same slope
 
 
 def _exact(values: Values) -> list[list[Fraction]]:
@@ -55,7 +60,21 @@ def _branches(loss: LossResults, case: str) -> bool:
     return all(c == case for row in loss.case for c in row)
 
 
+def _on_boundary(beta: Fraction, delta: Fraction) -> list[tuple[str, Fraction, Fraction, Fraction]]:
+    """(loss, r, beta, delta) at both ends of each boundary the page names: r = ±β for SmoothL1, and
+    ±2β with beta = 2β (the exercise's), r = ±δ for Huber."""
+    twice = other_beta_of(beta)
+    edges = [("smooth_l1", beta, beta, delta), ("smooth_l1", twice, twice, delta), ("huber", delta, beta, delta)]
+    return [(name, side * edge, b, d) for name, edge, b, d in edges for side in (1, -1)]
+
+
+def _meet(quadratic: tuple[Fraction, Fraction], linear: tuple[Fraction, Fraction]) -> bool:
+    """The two branches give the same value and the same slope."""
+    return quadratic == linear
+
+
 def facts(beta: Fraction, delta: Fraction, residual: Values, smooth_l1: LossResults, huber: LossResults) -> RegressionFacts:
+    edges = _on_boundary(beta, delta)
     at_beta = _where(residual, lambda r: abs(r) == beta)
     at_delta = _where(residual, lambda r: abs(r) == delta)
     return RegressionFacts(
@@ -69,4 +88,6 @@ def facts(beta: Fraction, delta: Fraction, residual: Values, smooth_l1: LossResu
         smooth_l1_all_quadratic=fact(_branches(smooth_l1, "quadratic")),
         huber_all_linear=fact(_branches(huber, "linear")),
         huber_all_quadratic=fact(_branches(huber, "quadratic")),
+        boundary_takes_linear=fact(all(closed_form(name, r, b, d)[2] == "linear" for name, r, b, d in edges)),
+        branches_meet_at_boundary=fact(all(_meet(*branches(name, r, abs(r))) for name, r, _, _ in edges)),
     )

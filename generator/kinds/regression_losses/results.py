@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from generator.codec import V
+from generator.kinds.regression_losses.exercises import RegressionExercises
 from generator.kinds.regression_losses.facts import RegressionFacts
 from generator.reader import Matrix
 
@@ -44,3 +45,4 @@ class RegressionResults:
     residual: Values  # X - Y
     losses: Losses
     facts: RegressionFacts  # what the page states about this run (kinds/regression_losses/facts.py)
+    exercises: RegressionExercises  # the exercises' answers, worked exactly (kinds/regression_losses/exercises.py)
