@@ -116,6 +116,7 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     claims = claim_views(run.claims)
     program = kind.program(scenario)
     script_name = f"{scenario.slug}.py"
+    scenario_name = downloads.scenario_name(scenario.slug) if scenario.header.text else ""
     extra = kind.files(scenario, run.body, default())
     values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
@@ -125,7 +126,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         context = PageContext(scenario, kind.view(scenario, run.body, language), program, printed, short,
                               res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
-                              torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform))
+                              torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
+                              scenario_file=scenario_name)
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
         notebook_text = notebook(page, extra, program, run.header.printed, values, language, scenario.source)
@@ -137,6 +139,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         script_name: downloads.script(scenario.source, scenario.slug, program, values).encode("utf-8"),
         **notebooks,
     }
+    if scenario_name:
+        files[scenario_name] = downloads.scenario_copy(scenario.source, scenario.slug, scenario.header.text).encode("utf-8")
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 

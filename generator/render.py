@@ -98,6 +98,7 @@ class PageContext:
     facts: object = None  # the run's facts (generator/facts.py): `f` in the template
     torch: str = ""  # the platform's parts, for an edition that words it its own way: "2.13.0+cpu",
     machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
+    scenario_file: str = ""  # the scenario file published beside the page ("" when not read from a file)
 
 
 def environment(language: str) -> jinja2.Environment:
