@@ -9,6 +9,8 @@ from pathlib import Path
 from generator import marker
 from generator.kinds import KINDS
 from generator.languages import Terms, default, labels, languages, page_name, site_words, words
+from generator.order import READING_ORDER, reading_order
+from generator.order import sections as order_sections
 from generator.render import ClaimView, environment
 from generator.write import replace_region
 
@@ -60,14 +62,27 @@ class IndexEntry:
     claims: bool
 
 
+@dataclass(frozen=True)
+class IndexSection:
+    """A section of the index's list of every page: a run of one kind in the site's order (order.py)."""
+
+    name: str
+    pages: tuple[IndexEntry, ...]
+
+
 def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[str]:
-    """The generated list of pages for a hand-written index, grouped by kind in registry order."""
-    reading = words("reading-order.toml", language)["page"]
-    sections = {name: labels(name, language)["section"] for name in KINDS}
+    """The generated list of pages for a hand-written index: the reading order, then every page, in
+    the site's one order (order.py), which the navigation follows too."""
+    by_slug = {page.slug: page for page in pages}
+    kinds = {page.slug: page.kind for page in pages}
+    said = words(READING_ORDER, language)  # slug -> {link, text}
+    reading = [{"slug": slug, **said[slug]} for slug in reading_order() if slug in by_slug]
+    sections = [IndexSection(labels(run.kind, language)["section"] if run.kind in KINDS else run.kind,
+                             tuple(by_slug[slug] for slug in run.slugs)) for run in order_sections(kinds)]
     template = environment(language).get_template("_index-pages.md.j2")
     errata = site_words(language)["errata_title"] if any(page.claims for page in pages) else None
     text = template.render(
-        pages=pages, sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
+        sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
     )
     return text.rstrip("\n").split("\n")
 
