@@ -13,6 +13,7 @@ import jinja2
 
 from generator import marker
 from generator.claims import ClaimRecord
+from generator.codec import Listing
 from generator.languages import TEMPLATES, Terms, default
 from generator.scenario import Scenario
 
@@ -64,6 +65,8 @@ class ClaimView:
     wrong: str  # the wrong entries' indices, "[2][1]", for an array claim (as the results' paths count, from 0)
     note: str
     wrong_at: tuple[tuple[int, ...], ...] = ()  # the same indices, for a page to name as rows and columns counted from 1
+    claimed_value: Listing | None = None  # the claimed and the exact value as arrays, for a page that shows them row by row
+    exact_value: Listing | None = None
 
     @property
     def verdict(self) -> str:
@@ -76,7 +79,8 @@ def claim_views(claims: Sequence[ClaimRecord]) -> tuple[ClaimView, ...]:
     def where(c: ClaimRecord) -> str:
         return ", ".join("".join(f"[{i}]" for i in at) for at in c.wrong if at)
 
-    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note, tuple(at for at in c.wrong if at))
+    return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note, tuple(at for at in c.wrong if at),
+                           c.claimed, c.exact)
                  for c in claims)
 
 
