@@ -28,7 +28,7 @@ def test_every_page_publishes_its_scenario_file_and_links_it(generated):
         assert tomllib.loads(copy) == tomllib.loads(source.read_text(encoding="utf-8"))
         for name in (f"{slug}.md", f"{slug}.zh.md"):
             footer = page.files[name].decode("utf-8").rsplit("\n---\n", 1)[1]
-            assert f"[<code>scenarios/{slug}.toml</code>]({slug}.scenario.toml){{ download=\"{slug}.toml\" }}" in footer, name
+            assert f"[scenarios/{slug}.toml]({slug}.scenario.toml){{ download=\"{slug}.toml\" }}" in footer, name
 
 
 def test_the_committed_copies_carry_the_marker():
