@@ -7,6 +7,8 @@
     <slug>.ipynb   the worked solution as a notebook: the page's derivation in Markdown cells, each
     (.zh.ipynb)    step of the program under the part it computes, then the self-check, with the
                    generator's own run as stored outputs (generator/notebook.py)
+    <slug>.scenario.toml   the scenario file the page was built from, its text unchanged after two
+                   comment lines (the generator's marker, and what the file is)
 
 The self-check's code is templates/programs/_self-check.py, shown verbatim in both; the generator
 runs the same code on the run's output to store the notebook's last output.
@@ -100,3 +102,15 @@ def script(source: str, slug: str, program: str, values: Expected, language: str
         + "\nsys.stdout = program_output.stream\nsys.exit(self_check(program_output.kept.getvalue(), EXPECTED))\n"
     )
     return comments.translate(text, language)
+
+
+def scenario_name(slug: str) -> str:
+    """The published scenario file's name: a name no scenario can have (a slug holds no "."), which
+    `build` never reads as a scenario (loading.scenario_files)."""
+    return f"{slug}{marker.SCENARIO_COPY}"
+
+
+def scenario_copy(source: str, slug: str, text: str) -> str:
+    """<slug>.scenario.toml: the scenario file's text after two comment lines, so it reads as the
+    same TOML table (tests/test_downloads.py parses both)."""
+    return f"{marker.comment(source)}\n# The scenario file of the page {slug}, exactly as it was built.\n{text}"

@@ -13,6 +13,7 @@ from typing import Any
 from generator.claims import parse_claims
 from generator.errors import Problem, ScenarioError, UsageError
 from generator.kinds import KINDS
+from generator.marker import SCENARIO_COPY, is_scenario_copy
 from generator.overview import RESERVED_SLUGS
 from generator.reader import Reader, did_you_mean, translations
 from generator.scenario import HEADER_KEYS, Scenario, ScenarioHeader
@@ -24,14 +25,15 @@ BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to their *.toml entries (sorted); a missing path is a usage error. A file
+    """Expand folders to their *.toml entries (sorted), leaving out the scenario files the generator
+    published beside pages (<slug>.scenario.toml); a missing path is a usage error. A file
     reached twice (named and inside a named folder) counts once; a symbolic link is a file of its
     own (its name is its slug), and load_scenarios refuses one that leads to another file of the build."""
     files: list[Path] = []
     seen: set[str] = set()
     for path in paths:
         if path.is_dir():
-            found = sorted(path.glob("*.toml"), key=lambda p: p.stem)  # "a" before "a-b"
+            found = sorted((p for p in path.glob("*.toml") if not is_scenario_copy(p)), key=lambda p: p.stem)  # "a" before "a-b"
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
@@ -81,15 +83,19 @@ def read_bytes(path: Path, source: str, problems: list[Problem]) -> bytes | None
     return data
 
 
-def read_table(data: bytes, source: str, problems: list[Problem]) -> dict[str, Any] | None:
-    """The TOML table of a scenario file's bytes, or None with its problem recorded."""
+def read_text(data: bytes, source: str, problems: list[Problem]) -> str | None:
+    """A scenario file's text, or None with its problem recorded."""
     if data.startswith(BYTE_ORDER_MARK):
         data = data[len(BYTE_ORDER_MARK) :]  # a byte-order mark some editors write: not part of the TOML
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         problems.append(Problem(source, "", f"not UTF-8 (byte {error.start} is {data[error.start]:#04x}); save the file as UTF-8"))
         return None
+
+
+def parse_toml(text: str, source: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The TOML table of a scenario file's text, or None with its problem recorded."""
     try:
         with int_digits(SAFE_INT_DIGITS):
             return tomllib.loads(text, parse_float=toml_float)
@@ -107,9 +113,10 @@ def parse_titles(reader: Reader) -> tuple[tuple[str, str], ...]:
     return translations(reader, "titles", reader.table.get("titles", {}), "titles")
 
 
-def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "") -> tuple[Scenario | None, list[Problem]]:
+def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "", text: str = "") -> tuple[Scenario | None, list[Problem]]:
     """One scenario from its TOML table: the header once, then the kind's own keys; the scenario,
-    or None and every problem found. `digest` is the SHA-256 of the bytes the table was read from."""
+    or None and every problem found. `digest` is the SHA-256 of the bytes the table was read from,
+    `text` their text."""
     reader = Reader(source, table)
     kind_name = reader.choice("kind", tuple(sorted(KINDS)))
     title = reader.text("title")
@@ -120,7 +127,7 @@ def parse_table(table: dict[str, Any], source: str, slug: str, digest: str = "")
     reader.reject_unknown(HEADER_KEYS + kind.keys)
     claims = parse_claims(reader, kind.claimable, kind.results)
     titles = parse_titles(reader)
-    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles, digest))
+    scenario = kind.parse(reader, ScenarioHeader(kind_name, source, slug, title or "", dtype or "float32", claims, titles, digest, text))
     if reader.problems or title is None or dtype is None:
         return None, reader.problems
     return scenario, []
@@ -172,6 +179,10 @@ def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Sce
                 problems.append(Problem(source, "", f"is a symbolic link to {target}, which this build reads too: the same "
                                                     "scenario twice; delete the link, or copy the file to make a page of its own"))
                 continue
+        if is_scenario_copy(path):
+            problems.append(Problem(source, "", f"is a scenario file the generator published beside its page ({SCENARIO_COPY}, "
+                                                "marked on its first line), not a scenario; build the scenario file it names"))
+            continue
         slug = path.stem
         if not SLUG.fullmatch(slug):
             hint = "use lower-case letters, digits and '-' (at most 80)"
@@ -185,11 +196,12 @@ def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Sce
             problems.append(Problem(source, "", f"slug {slug!r} is also produced by {slugs[slug]}"))
             continue
         slugs[slug] = source
-        data = read_bytes(path, source, problems)  # read once: parsed, run and keyed from these bytes
-        table = None if data is None else read_table(data, source, problems)
-        if data is None or table is None:
+        data = read_bytes(path, source, problems)  # read once: parsed, run, keyed and published from these bytes
+        text = None if data is None else read_text(data, source, problems)
+        table = None if text is None else parse_toml(text, source, problems)
+        if data is None or text is None or table is None:
             continue
-        scenario, found = parse_table(table, source, slug, hashlib.sha256(data).hexdigest())
+        scenario, found = parse_table(table, source, slug, hashlib.sha256(data).hexdigest(), text)
         problems.extend(found)
         if scenario is not None:
             scenarios.append(scenario)
@@ -197,6 +209,8 @@ def load_scenarios(paths: list[Path], built: set[str] | None = None) -> list[Sce
     if problems:
         raise ScenarioError(problems)
     if not scenarios:
-        raise UsageError(f"no scenario files (*.toml) in {', '.join(p.as_posix() for p in paths)}")
+        copies = sum(1 for path in paths if path.is_dir() for p in path.glob(f"*{SCENARIO_COPY}") if is_scenario_copy(p))
+        skipped = f" ({copies} published beside pages, *{SCENARIO_COPY}, are not scenarios)" if copies else ""
+        raise UsageError(f"no scenario files (*.toml) in {', '.join(p.as_posix() for p in paths)}{skipped}")
     return scenarios
 

@@ -1,5 +1,6 @@
-"""MkDocs hooks: serve MathJax from the site itself, group the generated pages by kind in the
-navigation (one section per kind, in registry order, pages by slug), and pick one edition's pages.
+"""MkDocs hooks: serve MathJax from the site itself, list the generated pages in the navigation in
+the site's one order (generator/order.py: the index's reading order, in sections by kind, then the
+errata page), which the Previous/Next links at each page's foot follow, and pick one edition's pages.
 
 Every edition is built from the same docs/ folder. `theme.language` names the edition: the default
 one (mkdocs.yml) takes the pages without a language suffix; another (mkdocs.zh.yml) takes
@@ -23,6 +24,7 @@ from mkdocs.structure.pages import Page
 from generator import live
 from generator.kinds import KINDS
 from generator.languages import default, edition_of, labels, languages, site_words
+from generator.order import sections
 
 MATHJAX_FILE = "tex-svg.js"  # SVG output: no web fonts to fetch
 SITE_PATH = f"assets/mathjax/{MATHJAX_FILE}"
@@ -48,18 +50,15 @@ def committed_kinds(docs: Path) -> dict[str, str]:
 
 def scenario_nav(docs: Path, language: str, kinds: dict[str, str], broken: list[str] | None = None,
                  errata: bool | None = None) -> list[NavEntry]:
-    """[{"Home": "index.md"}, {section: [pages]}, ...] from the scenarios' kinds, in `language`;
-    under `make serve`, the pages of scenarios that do not build last."""
+    """[{"Home": "index.md"}, {section: [pages]}, ..., {"Errata": ...}] from the scenarios' kinds, in
+    `language`, in the site's order (order.py); under `make serve`, the pages of scenarios that do not
+    build last."""
     words = site_words(language)
-    by_kind: dict[str, list[str]] = {}
-    for slug, kind in sorted(kinds.items()):
-        by_kind.setdefault(kind, []).append(f"{SCENARIOS}/{slug}.md")
     nav: list[NavEntry] = [{words["home"]: "index.md"}]
+    for section in sections({slug: kind for slug, kind in kinds.items() if kind in KINDS}):
+        nav.append({labels(section.kind, language)["section"]: [f"{SCENARIOS}/{slug}.md" for slug in section.slugs]})
     if (docs / SCENARIOS / "errata.md").exists() if errata is None else errata:
         nav.append({words["errata_nav"]: f"{SCENARIOS}/errata.md"})
-    for name in KINDS:
-        if name in by_kind:
-            nav.append({labels(name, language)["section"]: by_kind[name]})
     if broken:
         nav.append({words["broken_nav"]: [f"{SCENARIOS}/{slug}.md" for slug in broken]})
     return nav

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import marker
+from generator.claim_labels import claim_label
+from generator.codec import Listing
 from generator.kinds import KINDS
 from generator.languages import Terms, default, labels, languages, page_name, site_words, words
-from generator.render import ClaimView, environment
+from generator.order import READING_ORDER, reading_order
+from generator.order import sections as order_sections
+from generator.render import ClaimView, environment, escape_text
 from generator.write import replace_region
 
 
@@ -36,10 +40,48 @@ RESERVED_SLUGS = (ERRATA, "index")
 
 
 @dataclass(frozen=True)
+class ErrataClaim:
+    """One claim as the errata page shows it: a reader's label instead of its path in the results
+    (claim_labels.py), and the values as Markdown, a matrix one row per line, the wrong entries in bold."""
+
+    label: str
+    claimed: str
+    exact: str
+    right: bool
+    wrong_at: tuple[tuple[int, ...], ...]  # as ClaimView's: the verdict names them from 1
+
+
+@dataclass(frozen=True)
 class ErrataPage:
     slug: str
     title: str
-    claims: tuple[ClaimView, ...]
+    claims: tuple[ErrataClaim, ...]
+
+
+def shown(value: Listing | None, fallback: str, wrong: set[tuple[int, ...]]) -> str:
+    """A claimed or exact value in a table cell: a matrix one row per line (<br>), the entries at
+    `wrong` in bold, every entry shown literally."""
+    def entry(text: str | None, at: tuple[int, ...]) -> str:
+        literal = escape_text(text or "")
+        return f"**{literal}**" if at in wrong else literal
+
+    if value is None:
+        return escape_text(fallback)
+    def line(entries: list[str]) -> str:  # one row, never broken inside
+        return '<span class="nobreak">&#91;' + ", ".join(entries) + "&#93;</span>"
+
+    if value.text is not None:
+        return entry(value.text, ())
+    if all(item.text is not None for item in value.items):
+        return line([entry(item.text, (k,)) for k, item in enumerate(value.items)])
+    return "<br>".join(line([entry(item.text, (r, k)) for k, item in enumerate(row.items)]) for r, row in enumerate(value.items))
+
+
+def errata_claim(claim: ClaimView, kind: str, language: str) -> ErrataClaim:
+    wrong = set(claim.wrong_at) | (set() if claim.right or claim.wrong_at else {()})
+    label = claim_label(kind, KINDS[kind].results, claim.path, language) if kind in KINDS else claim.path
+    return ErrataClaim(label, shown(claim.claimed_value, claim.claimed, wrong), shown(claim.exact_value, claim.exact, wrong),
+                       claim.right, claim.wrong_at)
 
 
 def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:
@@ -60,14 +102,27 @@ class IndexEntry:
     claims: bool
 
 
+@dataclass(frozen=True)
+class IndexSection:
+    """A section of the index's list of every page: a run of one kind in the site's order (order.py)."""
+
+    name: str
+    pages: tuple[IndexEntry, ...]
+
+
 def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[str]:
-    """The generated list of pages for a hand-written index, grouped by kind in registry order."""
-    reading = words("reading-order.toml", language)["page"]
-    sections = {name: labels(name, language)["section"] for name in KINDS}
+    """The generated list of pages for a hand-written index: the reading order, then every page, in
+    the site's one order (order.py), which the navigation follows too."""
+    by_slug = {page.slug: page for page in pages}
+    kinds = {page.slug: page.kind for page in pages}
+    said = words(READING_ORDER, language)  # slug -> {link, text}
+    reading = [{"slug": slug, **said[slug]} for slug in reading_order() if slug in by_slug]
+    sections = [IndexSection(labels(run.kind, language)["section"] if run.kind in KINDS else run.kind,
+                             tuple(by_slug[slug] for slug in run.slugs)) for run in order_sections(kinds)]
     template = environment(language).get_template("_index-pages.md.j2")
     errata = site_words(language)["errata_title"] if any(page.claims for page in pages) else None
     text = template.render(
-        pages=pages, sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
+        sections=sections, folder=folder, reading=reading, errata=errata, errata_slug=ERRATA, t=Terms(language)
     )
     return text.rstrip("\n").split("\n")
 
@@ -84,7 +139,8 @@ def errata_files(generated: list[Generated]) -> dict[str, bytes]:
     built = {g.slug for g in generated}
     files = {}
     for language in languages():
-        pages = [ErrataPage(g.slug, g.titles[language], wrong_first(g.claims)) for g in generated if g.claims]
+        pages = [ErrataPage(g.slug, g.titles[language], tuple(errata_claim(c, g.kind, language) for c in wrong_first(g.claims)))
+                 for g in generated if g.claims]
         pages.sort(key=lambda page: all(c.right for c in page.claims))  # pages with a wrong claim first, stably
         files[page_name(ERRATA, language)] = render_errata(pages, built, language).encode("utf-8")
     return files

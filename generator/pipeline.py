@@ -124,6 +124,7 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     printed, short = PrintedOutput.of(run.header.printed), PrintedOutput.of(run.header.printed, 30, 10)
     claims = claim_views(run.claims)
     program = kind.program(scenario)
+    scenario_name = downloads.scenario_name(scenario.slug) if scenario.header.text else ""
     extra = kind.files(scenario, run.body, default())
     values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
@@ -135,7 +136,7 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
                               res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
                               torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
-                              translated=shown != program)
+                              translated=shown != program, scenario_file=scenario_name)
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
         script = downloads.script(scenario.source, scenario.slug, program, values, language)
@@ -148,6 +149,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         **extra,
         **downloaded,
     }
+    if scenario_name:
+        files[scenario_name] = downloads.scenario_copy(scenario.source, scenario.slug, scenario.header.text).encode("utf-8")
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 

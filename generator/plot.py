@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend must be chosen first
+from matplotlib.figure import Figure
 
-FIGURE_INCHES = (5.0, 3.6)  # 480 CSS px wide: shown at about 330 px on a phone, its text keeps 11 px
+AXES_INCHES = (5.0, 2.9)  # the figure without its legend: 480 CSS px wide, shown at about 330 px on a phone, its text keeps 11 px
+LEGEND_ROW_INCHES = 0.25  # each legend row adds this much height below, so the axes keep their size
 FONT_POINTS = 12.5
 LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
 _PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
@@ -26,6 +29,18 @@ class Series:
     y: Sequence[float]
     style: str  # matplotlib format string, e.g. "o-"
     hollow: bool = False  # markers as rings, larger: a series drawn over another stays visible where they meet
+
+
+@dataclass(frozen=True)
+class Guide:
+    """Vertical lines across the axes at given x (a loss's branch boundaries, ±β), one legend entry
+    for all of them, and each one's name on the top axis ("−β", "β")."""
+
+    label: str  # the legend's entry
+    x: Sequence[float]
+    names: Sequence[str]  # one per x, shown above the axes
+    color: str  # matplotlib color, e.g. "C1"
+    linestyle: str  # e.g. ":"
 
 
 def finite_points(series: Series) -> tuple[list[float], list[float]]:
@@ -47,28 +62,76 @@ class Axes:
     y_log: str  # the y label when the curves span more than LOG_SCALE_RATIO
 
 
-def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str) -> bytes:
-    """An SVG of the curves; non-finite values are left out (the page says where they are)."""
-    with _PYPLOT, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": FONT_POINTS}):
-        figure, axes = plt.subplots(figsize=FIGURE_INCHES, dpi=100)
-        for s in series:
-            x, y = finite_points(s)
-            if s.hollow:
-                axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=9, markerfacecolor="none", markeredgewidth=1.4,
-                          linewidth=1.4)
+def guide_ticks(guides: Sequence[Guide]) -> list[tuple[float, str]]:
+    """The top axis's ticks: each guide line's x and name, names of lines at the same x joined ("β = δ")."""
+    names: dict[float, list[str]] = {}
+    for guide in guides:
+        for x, name in zip(guide.x, guide.names):
+            if name not in names.setdefault(x, []):
+                names[x].append(name)
+    return [(x, " = ".join(names[x])) for x in sorted(names)]
+
+
+@contextmanager
+def drawn(series: Sequence[Series], labels: Axes, guides: Sequence[Guide] = ()) -> Iterator[Figure]:
+    """The figure of the curves, laid out and drawn, while the caller holds it (pyplot is global state)."""
+    entries = sum(1 for s in series if s.label) + len(guides)
+    size = (AXES_INCHES[0], AXES_INCHES[1] + LEGEND_ROW_INCHES * math.ceil(entries / 2))
+    with _PYPLOT, plt.rc_context({"svg.fonttype": "path", "font.size": FONT_POINTS}):
+        figure, axes = plt.subplots(figsize=size, dpi=100, layout="constrained")
+        try:
+            for s in series:
+                x, y = finite_points(s)
+                if s.hollow:
+                    axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=9, markerfacecolor="none",
+                              markeredgewidth=1.4, linewidth=1.4)
+                else:
+                    axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4,
+                              linewidth=1.4)
+            for guide in guides:
+                for number, at in enumerate(guide.x):
+                    axes.axvline(at, color=guide.color, linestyle=guide.linestyle, linewidth=1.2,
+                                 label=guide.label if number == 0 else "_nolegend_")
+            if needs_log_scale(series):
+                axes.set_yscale("log")
+                axes.set_ylabel(labels.y_log)
             else:
-                axes.plot(x, y, s.style, label=s.label or "_nolegend_", markersize=5 if s.style.endswith("o") else 4, linewidth=1.4)
-        if needs_log_scale(series):
-            axes.set_yscale("log")
-            axes.set_ylabel(labels.y_log)
-        else:
-            axes.set_ylabel(labels.y)
-        axes.set_xlabel(labels.x)
-        axes.grid(True, alpha=0.3)
-        # The legend below the axes, where it covers no data and no tick label (inside, a long one did)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), frameon=False)
-        figure.tight_layout()
+                axes.set_ylabel(labels.y)
+            axes.set_xlabel(labels.x)
+            axes.grid(True, alpha=0.3)
+            if guides:
+                ticks = guide_ticks(guides)
+                top = axes.secondary_xaxis("top")
+                top.set_xticks([x for x, _ in ticks], [name for _, name in ticks])
+                top.tick_params(length=3, pad=2)
+            # The legend below the figure's axes, where it covers no data and no tick label (inside, a long
+            # one did); constrained layout gives it its own rows, so it never reaches the x axis' label.
+            legend = figure.legend(loc="outside lower center", frameon=False, ncols=2)
+            figure.canvas.draw()
+            if legend.get_window_extent().width > axes.get_window_extent().width:  # two columns would widen the figure
+                legend.remove()
+                figure.set_figheight(figure.get_figheight() + LEGEND_ROW_INCHES * (entries // 2))
+                figure.legend(loc="outside lower center", frameon=False)
+                figure.canvas.draw()
+            if guides and overlapping([label.get_window_extent() for label in top.get_xticklabels()]):
+                top.set_xticks([])  # names too close to read apart (β near δ): the legend alone names the lines
+                figure.canvas.draw()
+            yield figure
+        finally:
+            plt.close(figure)
+
+
+def overlapping(boxes: Sequence[object]) -> bool:
+    """Two of the boxes (matplotlib Bbox) share area."""
+    from matplotlib.transforms import Bbox
+
+    found = [box for box in boxes if isinstance(box, Bbox) and box.width > 0]
+    return any(a.overlaps(b) for i, a in enumerate(found) for b in found[i + 1 :])
+
+
+def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str, guides: Sequence[Guide] = ()) -> bytes:
+    """An SVG of the curves (and guide lines); non-finite values are left out (the page says where they are)."""
+    with drawn(series, labels, guides) as figure, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Description": marker}, facecolor="white", bbox_inches="tight")
-        plt.close(figure)
     return buffer.getvalue().encode("utf-8")

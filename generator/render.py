@@ -13,6 +13,7 @@ import jinja2
 
 from generator import marker
 from generator.claims import ClaimRecord
+from generator.codec import Listing
 from generator.languages import TEMPLATES, Terms, default
 from generator.scenario import Scenario
 
@@ -69,6 +70,8 @@ class ClaimView:
     def note_in(self, language: str) -> str:
         """The note as an edition shows it: its own, else the one the scenario wrote."""
         return dict(self.notes).get(language, self.note)
+    claimed_value: Listing | None = None  # the claimed and the exact value as arrays, for a page that shows them row by row
+    exact_value: Listing | None = None
 
     @property
     def verdict(self) -> str:
@@ -82,7 +85,7 @@ def claim_views(claims: Sequence[ClaimRecord]) -> tuple[ClaimView, ...]:
         return ", ".join("".join(f"[{i}]" for i in at) for at in c.wrong if at)
 
     return tuple(ClaimView(c.path, str(c.claimed), str(c.exact), c.verdict == "right", where(c), c.note,
-                           tuple(at for at in c.wrong if at), tuple(sorted((c.notes or {}).items())))
+                           tuple(at for at in c.wrong if at), tuple(sorted((c.notes or {}).items())), c.claimed, c.exact)
                  for c in claims)
 
 
@@ -105,6 +108,7 @@ class PageContext:
     torch: str = ""  # the platform's parts, for an edition that words it its own way: "2.13.0+cpu",
     machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
     translated: bool = False  # `program` is the one that ran with its comments in this page's language
+    scenario_file: str = ""  # the scenario file published beside the page ("" when not read from a file)
 
 
 def environment(language: str) -> jinja2.Environment:

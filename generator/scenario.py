@@ -22,6 +22,7 @@ class ScenarioHeader:
     claims: tuple[Any, ...] = ()  # claims.Claim: values a person stated, judged against the run
     titles: tuple[tuple[str, str], ...] = ()  # (language, title) for the other editions: (("zh", "…"),)
     digest: str = ""  # SHA-256 of the file's bytes this was parsed from ("" when not read from a file): the cache's key
+    text: str = ""  # the file's text as parsed (a byte-order mark left out; "" when not read from a file): published beside the page
 
 
 @dataclass(frozen=True)

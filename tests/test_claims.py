@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction as F
 from pathlib import Path
@@ -169,14 +170,34 @@ def test_the_errata_page_lists_every_claim_from_the_results(generated, results):
 
     from generator.overview import errata_files
 
-    page = errata_files(list(generated.values()))["errata.md"].decode()
-    for slug, result in results.items():
-        for claim in result["claims"]:
-            assert f"`{claim['path']}`" in page and f"({slug}.md)" in page
+    files = errata_files(list(generated.values()))
+    page = files["errata.md"].decode()
+    sections = {re.search(r"\]\(([\w-]+)\.md\)", part).group(1): part for part in page.split("\n### ")[1:]}
+    shown = {slug: re.findall(r"^\| (.+?)<br>", part, re.M) for slug, part in sections.items()}
+    assert shown == {  # a reader's label for each claim (the results' paths stay in the results file), the wrong first
+        "mse-mean": ["X.grad", "loss"],
+        "mse-sum": ["X.grad", "loss"],
+        "linreg-sgd": ["batch 1: loss", "batch 1: w.grad", "batch 1: b.grad", "batch 1: w after the step", "batch 1: b after the step"],
+    }
+    chinese = files["errata.zh.md"].decode()
+    assert re.findall(r"^\| (第 1 个小批量：w\.grad)<br>", chinese, re.M) and "steps[0]" not in page + chinese
+    assert sum(len(result["claims"]) for result in results.values()) == sum(map(len, shown.values()))
     assert page.count("✗ wrong at row 3, column 2") == 2 and page.count("✓ right") == 7
+    assert "&#91;-1/3, **-1/3**&#93;" in page and "&#91;-1/3, **1/3**&#93;" in page  # the wrong entry in bold, both sides
     allowed = set().union(*(allowed_numbers(r) for r in results.values())) | {"1", "2"}
     shown = [m.group(0).lstrip("-") for m in NUMBER.finditer(text_of(page))]
     assert shown and [n for n in shown if n not in allowed] == []  # no number on it is absent from the results
+
+
+def test_the_errata_page_names_the_post_it_corrects(generated):
+    """As the site's source, without a link: a Chinese post on MSELoss and minibatch SGD, after d2l-zh."""
+    from generator.overview import errata_files
+
+    files = errata_files(list(generated.values()))
+    for name, words in (("errata.md", ("Chinese blog post", "nn.MSELoss", "minibatch", "d2l-zh")),
+                        ("errata.zh.md", ("中文博文", "nn.MSELoss", "小批量随机梯度下降", "d2l-zh"))):
+        intro = files[name].decode().split("\n## ", 1)[0]
+        assert all(word in intro for word in words), (name, [word for word in words if word not in intro])
 
 
 def test_the_index_links_the_errata_page_after_the_reading_order():

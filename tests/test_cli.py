@@ -57,8 +57,8 @@ def test_build_into_another_folder_writes_page_and_results(tmp_path: Path):
     completed = run_cli("build", str(ROOT / "scenarios/mse-sum.toml"), "--out", str(tmp_path / "out"))
     assert completed.returncode == 0, completed.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "errata.md", "errata.zh.md", "mse-sum.ipynb", "mse-sum.json", "mse-sum.md", "mse-sum.py", "mse-sum.zh.ipynb",
-        "mse-sum.zh.md", "mse-sum.zh.py",  # it has claims; both editions; the downloads
+        "errata.md", "errata.zh.md", "mse-sum.ipynb", "mse-sum.json", "mse-sum.md", "mse-sum.py", "mse-sum.scenario.toml",
+        "mse-sum.zh.ipynb", "mse-sum.zh.md", "mse-sum.zh.py",  # it has claims; both editions; the downloads; the published scenario file
     ]
 
 

@@ -51,8 +51,8 @@ def test_pages_of_removed_scenarios_are_removed(tmp_path, monkeypatch, capsys):
             path.unlink()
     assert main(["build"]) == 0
     assert sorted(p.name for p in (project / "docs/scenarios").iterdir()) == [
-        "errata.md", "errata.zh.md", "mse-mean.ipynb", "mse-mean.json", "mse-mean.md", "mse-mean.py", "mse-mean.zh.ipynb",
-        "mse-mean.zh.md", "mse-mean.zh.py"
+        "errata.md", "errata.zh.md", "mse-mean.ipynb", "mse-mean.json", "mse-mean.md", "mse-mean.py", "mse-mean.scenario.toml",
+        "mse-mean.zh.ipynb", "mse-mean.zh.md", "mse-mean.zh.py"
     ]
     for index in ("docs/index.md", "docs/index.zh.md"):
         text = (project / index).read_text()

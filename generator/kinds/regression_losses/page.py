@@ -253,10 +253,10 @@ def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, b
     """The four losses of one entry as curves over the residual, this scenario's entries marked on them.
     One plot serves every edition, labelled in the default language: Chinese labels would need a CJK
     font on every machine that builds the site."""
-    from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
+    from generator.plot import Axes, Guide, Series, loss_plot  # matplotlib only where a plot is drawn
 
     words = labels(NAME, default())
-    beta, delta = float(s.beta), float(s.delta)
+    beta, delta = float(results.beta), float(results.delta)
     residuals = [v.value for row in results.residual for v in row]
     reach = max([1.5 * abs(r) for r in residuals] + [2 * beta, 2 * delta, 1.0])
     grid = [-reach + 2 * reach * k / (CURVE_POINTS - 1) for k in range(CURVE_POINTS)]
@@ -272,7 +272,12 @@ def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, b
         series.append(Series("", residuals, marked, f"{color}o", hollow=over))
     series.append(Series(words["plot"]["entries"], [], [], "ko"))  # the legend's key to the marks
     axes = Axes(words["plot"]["x"], words["plot"]["y"], words["plot"]["y_log"])
-    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug)}
+    # Where SmoothL1 and Huber change branch, |r| = β and |r| = δ, in their curves' colours
+    guides = [Guide(words["plot"][key].format(value=value), (-float(value), float(value)), (f"−{symbol}", symbol),
+                    f"C{LOSSES.index(loss)}", style)
+              for key, loss, symbol, value, style in (("beta", "smooth_l1", "β", results.beta, ":"),
+                                                       ("delta", "huber", "δ", results.delta, "-."))]
+    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug, guides)}
 
 
 def printed(results: RegressionResults) -> list[Printed]:
