@@ -231,9 +231,7 @@ def is_right_real(number: Number, expr_text: str) -> bool:
         claimed = number.value
 
         def differs(precision: int) -> bool | None:
-            enclosed = ball.enclose(expr, precision)
-            low, high = ball.ends(enclosed)
-            return True if claimed < low or claimed > high else None
+            return True if ball.certainly_differs(ball.enclose(expr, precision), claimed, precision) else None
 
         return not ball.decide(differs, f"whether {expr_text} equals {number.text}")
     return number.value == ball.rounded(expr, number.places)

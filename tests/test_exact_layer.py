@@ -19,7 +19,7 @@ from generator.compare import compare
 from generator.downloads import check_output
 from generator.errors import MismatchError
 from generator.exact import ball, enclosure, symbolic
-from generator.exact.enclosure import Enclosure, UndecidedError
+from generator.exact.enclosure import Enclosure, UndecidedError, outward
 from generator.exact.record import real_value
 
 mpmath.mp.dps = 60
@@ -43,13 +43,13 @@ def test_the_expression_reads_back_and_shows_in_latex():
 
 def test_the_ball_contains_the_value_and_lo_hi_round_outward():
     expr = the_issues_example()
-    low, high = ball.ends(ball.enclose(expr))
+    low, high = map(F, ball.ends(ball.enclose(expr), 40))
     value = F(mpmath.nstr(reference(), 60))  # 60 digits, within 10^-58 of the value
     assert low - F(1, 10**58) <= value <= high + F(1, 10**58)
     record = real_value(0.27770910331209123, expr, 1e-7)
     assert record.exact is None and record.expr == symbolic.text(expr)
     lo, hi = F(record.lo), F(record.hi)
-    assert lo <= low and high <= hi  # outward: the decimals hold the whole ball
+    assert lo <= low and high <= hi  # outward: 30 digits hold the 40-digit enclosure
     assert len(record.lo.lstrip("-0.").replace(".", "")) <= enclosure.DIGITS
     assert lo < value < hi and hi - lo < F(1, 10**28)
 
@@ -130,6 +130,15 @@ def test_the_record_reads_back_and_a_bad_one_names_the_path():
         codec.decode(RealV, record_data(0.2777091, lo="0.3", hi="0.2"), "f.json", "loss")
     with pytest.raises(codec.ResultsFormatError, match="loss.lo: expected a decimal"):
         codec.decode(RealV, record_data(0.2777091, lo="1/3"), "f.json", "loss")
+
+
+def test_outward_rounding_keeps_the_value_inside():
+    assert (outward(12345, -2, 3), outward(12345, -2, 3, up=True)) == ("123", "124")
+    assert (outward(-12345, -2, 3), outward(-12345, -2, 3, up=True)) == ("-124", "-123")
+    assert (F(outward(5, -500)), F(outward(5, -500, up=True))) == (0, F(1, 10**400))  # below any float: 10^-400 steps
+    tiny = symbolic.exp(symbolic.rational(F(-2 * 10**12)))  # exp(-2e12): its exponent never becomes a Fraction
+    lo, hi = ball.enclosure(tiny)
+    assert F(lo) == 0 and F(hi) == F(1, 10**400)
 
 
 def test_the_checks_without_flint_use_lo_and_hi():

@@ -9,12 +9,11 @@ load, `check` and the downloads' self-check use: the proof with arb ran when the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.values import int_digits
 
 DIGITS = 30  # significant digits of lo and hi
 
@@ -53,21 +52,21 @@ class Enclosure:
 Exact = Fraction | Enclosure
 
 
-def decimal_down(value: Fraction, digits: int = DIGITS) -> str:
-    """The largest decimal of `digits` significant digits at or below `value`."""
-    return _decimal(value, digits, ROUND_FLOOR)
+FINEST = -400  # lo and hi are multiples of 10^FINEST: a value below any float is not written to its last digit
 
 
-def decimal_up(value: Fraction, digits: int = DIGITS) -> str:
-    """The smallest decimal of `digits` significant digits at or above `value`."""
-    return _decimal(value, digits, ROUND_CEILING)
-
-
-def _decimal(value: Fraction, digits: int, rounding: str) -> str:
-    context = Context(prec=digits, rounding=rounding, Emax=10**9, Emin=-(10**9))
-    with int_digits(0):  # a ball's end points may have hundreds of digits (exp(1000))
-        quotient = context.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return str(quotient).replace("E", "e")
+def outward(mantissa: int, exponent: int, digits: int = DIGITS, up: bool = False) -> str:
+    """mantissa * 10^exponent rounded to at most `digits` significant digits and to a multiple of
+    10^FINEST, down (up=False) or up, as a decimal: "0.277709103312091200414348192521", "-3.1e-12"."""
+    if mantissa and exponent + len(str(abs(mantissa))) < FINEST:  # |value| < 10^FINEST: one step of the grid
+        mantissa, exponent = ((1 if mantissa > 0 else 0) if up else (0 if mantissa > 0 else -1)), FINEST
+    cut = max(len(str(abs(mantissa))) - digits, FINEST - exponent, 0)
+    if cut:
+        scale = 10**cut
+        mantissa = -((-mantissa) // scale) if up else mantissa // scale
+        exponent += cut
+    digits_of = tuple(int(ch) for ch in str(abs(mantissa)))
+    return str(Decimal((int(mantissa < 0), digits_of, exponent))).replace("E", "e")  # exact: no context rounding
 
 
 def of_record(data: dict[str, Any]) -> Exact:

@@ -7,7 +7,6 @@ from typing import Any
 
 from generator.codec import RealV
 from generator.exact import ball, symbolic
-from generator.exact.enclosure import decimal_down, decimal_up
 
 
 def real_value(value: float, expr: Any, bound: float | None) -> RealV:
@@ -17,5 +16,5 @@ def real_value(value: float, expr: Any, bound: float | None) -> RealV:
     fraction = symbolic.as_fraction(expr)
     if fraction is not None:
         return RealV(value, bound, exact=fraction)
-    enclosed = ball.enclosure(expr)
-    return RealV(value, bound, expr=symbolic.text(expr), lo=decimal_down(enclosed.lo), hi=decimal_up(enclosed.hi))
+    lo, hi = ball.enclosure(expr)
+    return RealV(value, bound, expr=symbolic.text(expr), lo=lo, hi=hi)
