@@ -189,6 +189,9 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
 
 
 def _fits(hint: Any, claimed: Claimed, walked: str) -> str | None:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:  # one value, or one per row
+        problems = [_fits(option, claimed, walked) for option in typing.get_args(hint) if option is not type(None)]
+        return None if None in problems else problems[0]
     if isinstance(claimed, Number):
         return None if hint in NUMBERS else f"{walked} is {_what(hint)}; the claim is one number"
     if typing.get_origin(hint) is not tuple:

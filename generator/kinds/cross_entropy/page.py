@@ -97,8 +97,7 @@ def view(s: Scenario, results: CrossEntropyResults, language: str) -> Page:
     c = results.coefficients
     rows = []
     for i in range(n):
-        q = sum((c[i][j] * s.logits[i][j] for j in range(C)), Fraction(0))
-        weight_sum = sum(c[i], Fraction(0))
+        q, weight_sum = results.offsets[i], results.row_weights[i]
         ignored = not s.kept(i)
         rows.append(Row(
             number=i + 1,

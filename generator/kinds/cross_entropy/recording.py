@@ -3,6 +3,7 @@ expression and enclosure) and bound, and the facts the page states (sympy and fl
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from generator.codec import RealV
@@ -54,6 +55,8 @@ def record(s: Scenario, trace: Trace, exact: Exact, bounds: Bounds) -> CrossEntr
         label_smoothing=s.label_smoothing,
         coefficients=s.coefficients(),
         denominator=denominator,
+        row_weights=tuple(sum(row, Fraction(0)) for row in s.coefficients()),
+        offsets=tuple(sum((c * x for c, x in zip(cr, xr)), Fraction(0)) for cr, xr in zip(s.coefficients(), s.logits)),
         softmax=records(trace.softmax, exact.softmax, bounds.softmax),
         log_softmax=records(trace.log_softmax, exact.log_softmax, bounds.log_softmax),
         row_loss=records(trace.row_loss, exact.row_loss, bounds.row_loss),

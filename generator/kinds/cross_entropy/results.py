@@ -42,6 +42,8 @@ class CrossEntropyResults:
     label_smoothing: Fraction
     coefficients: Matrix  # c[i][j]: row i's loss is sum_j c[i][j] * (-log_softmax)_ij
     denominator: Fraction | None  # what the mean divides by; None for sum and none
+    row_weights: Vector  # sum_j c[i][j]: row i's loss is row_weights[i] * log S_i - offsets[i]
+    offsets: Vector  # sum_j c[i][j] * x[i][j]
     softmax: Values
     log_softmax: Values
     row_loss: tuple[RealV, ...]  # reduction="none"
