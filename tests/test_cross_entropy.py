@@ -37,7 +37,7 @@ def arb_of(x):
 def independent_loss(logits, classes, probabilities, weight, ignore, eps, reduction):
     """CrossEntropyLoss from its documented definition, in arb at 200 bits: torch's docs' formula."""
     with flint.ctx.workprec(200):
-        n, C = len(logits), len(logits[0])
+        C = len(logits[0])
         w = [arb_of(v) for v in weight] if weight else [flint.arb(1)] * C
         rows, denominator = [], flint.arb(0)
         for i, row in enumerate(logits):
