@@ -20,9 +20,9 @@ from helpers import moved, tree_digest
 from generator import render
 from generator.cli import main
 from generator.compare import compare
+from generator.exact import enclosure
 from generator.fingerprint import OVERRIDE, fingerprint
 from generator.loading import load_scenarios
-from generator.exact import enclosure
 from generator.pipeline import render_scenario, run_scenario, typed
 from generator.results import dumps, is_record
 
