@@ -23,11 +23,11 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from fractions import Fraction
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
+from generator.exact import enclosure
 from generator.results import Data as Results
 from generator.results import records_in
 from generator.scenario import Scenario
@@ -78,8 +78,8 @@ def out_of_bound(results: Results) -> str | None:
         value, bound = v["value"], v["bound"]
         if bound is None or not isinstance(value, float | int) or not math.isfinite(value):
             continue
-        if abs(Fraction(value) - Fraction(v["exact"])) > Fraction(bound):
-            return f"torch value {value!r} is more than its bound {bound:.3g} from the exact value {v['exact']}"
+        if not enclosure.within(value, enclosure.of_record(v), bound):
+            return f"torch value {value!r} is more than its bound {bound:.3g} from the exact value {enclosure.text(v)}"
     return None
 
 

@@ -8,6 +8,8 @@ The rule for "right":
 - a claim written as an integer or a fraction is right when it equals the exact value;
 - a claim written as a decimal with k digits after the point is right when it equals the exact
   value rounded to k digits, half away from zero (2.8333 is right for 17/6; 2.8334 and 2.833 are not);
+  an irrational exact value (log, exp: generator/exact/) is rounded with balls whose precision is
+  raised until the rounding is certain;
 - an array is judged entry by entry.
 
 The verdict rests on the exact value, never on torch's float, so it is the same on every machine.
@@ -24,8 +26,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generator.codec import OMIT, Listing, V
+from generator.codec import OMIT, Listing, RealV, V
 from generator.errors import Problem
+from generator.exact.enclosure import UndecidedError
 from generator.reader import Reader, did_you_mean, translations
 from generator.values import InvalidNumberError, ScientificDecimal, parse_exact, shorten
 
@@ -35,6 +38,7 @@ SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]", re.ASCII)
 MAX_CLAIMS = 100
 MAX_INDEX_DIGITS = 6  # no results array has a million entries; a longer index is refused before it is read as a number
 MAX_NOTE = 200  # characters, as a title
+NUMBERS = (V, RealV)  # the typed results' value records
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def _bare(hint: Any) -> Any:
 
 
 def _what(hint: Any) -> str:
-    if hint is V:
+    if hint in NUMBERS:
         return "one number"
     if typing.get_origin(hint) is tuple:
         return "an array"
@@ -182,7 +186,7 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
             hint = typing.get_args(hint)[0]
             walked += f"[{segment}]"
             continue
-        names = [item.name for item in dataclasses.fields(hint)] if dataclasses.is_dataclass(hint) and hint is not V else []
+        names = [item.name for item in dataclasses.fields(hint)] if dataclasses.is_dataclass(hint) and hint not in NUMBERS else []
         if segment not in names:
             if not names:
                 return f"{walked} is {_what(hint)}; it has no part {shorten(segment)!r}"
@@ -193,10 +197,13 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
 
 
 def _fits(hint: Any, claimed: Claimed, walked: str) -> str | None:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:  # one value, or one per row
+        problems = [_fits(option, claimed, walked) for option in typing.get_args(hint) if option is not type(None)]
+        return None if None in problems else problems[0]
     if isinstance(claimed, Number):
-        return None if hint is V else f"{walked} is {_what(hint)}; the claim is one number"
+        return None if hint in NUMBERS else f"{walked} is {_what(hint)}; the claim is one number"
     if typing.get_origin(hint) is not tuple:
-        entries = "one number" if hint is V else _what(hint)
+        entries = "one number" if hint in NUMBERS else _what(hint)
         return f"{walked} is {entries}; the claim is an array of {len(claimed)} entries"
     element = _bare(typing.get_args(hint)[0])
     for item in claimed:
@@ -220,6 +227,27 @@ def is_right(number: Number, exact: Fraction) -> bool:
     return number.value == round_half_away(exact, number.places)
 
 
+def is_right_real(number: Number, expr_text: str) -> bool:
+    """The same rule for an irrational record's exact value (its sympy text): sympy first tries to
+    prove it rational (then the rule above); else balls decide, their precision raised until the
+    rounding (or the inequality, for an integer or fraction claim) is certain, up to a cap past
+    which ball.UndecidedError says so."""
+    from generator.exact import ball, symbolic
+
+    expr = symbolic.parse(expr_text)
+    rational = symbolic.prove_rational(expr)
+    if rational is not None:
+        return is_right(number, rational)
+    if number.places is None:
+        claimed = number.value
+
+        def differs(precision: int) -> bool | None:
+            return True if ball.certainly_differs(ball.enclose(expr, precision), claimed, precision) else None
+
+        return not ball.decide(differs, f"whether {expr_text} equals {number.text}")
+    return number.value == ball.rounded(expr, number.places)
+
+
 def _resolve(results: dict[str, Any], claim: Claim) -> Any:
     node: Any = results
     for segment in claim.segments:
@@ -240,9 +268,13 @@ def _resolve(results: dict[str, Any], claim: Claim) -> Any:
 def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list[int]]) -> Listing:
     """The exact values in the claim's shape; the indices of wrong entries appended to `wrong`."""
     if isinstance(claimed, Number):
-        if not (isinstance(node, dict) and "exact" in node):
+        if not (isinstance(node, dict) and ("exact" in node or "expr" in node)):
             what = "an array" if isinstance(node, list) else "not one number"
             raise LookupError(f"names {what}; the claim is one number")
+        if "exact" not in node:
+            if not is_right_real(claimed, node["expr"]):
+                wrong.append(list(where))
+            return Listing(node["expr"])
         exact = Fraction(node["exact"])
         if not is_right(claimed, exact):
             wrong.append(list(where))
@@ -280,7 +312,7 @@ def judge(source: str, claims: tuple[Claim, ...], results: dict[str, Any]) -> tu
         wrong: list[list[int]] = []
         try:
             exact = _judge(claim.claimed, _resolve(results, claim), (), wrong)
-        except LookupError as error:
+        except (LookupError, UndecidedError) as error:
             problems.append(Problem(source, f"claims.{claim.path}", str(error)))
             continue
         verdicts.append(ClaimRecord(claim.path, _written(claim.claimed), exact,

@@ -8,6 +8,8 @@ fraction such as \"17/6\", got 12"). The rules, in one place:
     Fraction            "p/q" (Python's str(Fraction)), read back with Fraction()
     Listing             a claim's text, or nested arrays of texts
     V                   {"value": float, or "inf", "-inf", "nan"; "exact": "p/q"; "bound": float | null}
+    RealV               a V's keys when the exact value is rational; else "expr" (sympy text) and
+                        "lo", "hi" (decimals rounded outward) in place of "exact"
     tuple[X, ...]       a JSON array
     dict[str, X]        a JSON object
     X | None            null, or the key left out when the field's metadata says OMIT
@@ -55,6 +57,27 @@ def v(value: float, exact: Fraction, bound: float | None) -> V:
 
 
 @dataclasses.dataclass(frozen=True)
+class RealV:
+    """One torch value whose exact twin may be irrational (generator/exact/): `exact` when it is
+    rational (the record is then a V's), else `expr` (sympy text) and `lo` <= exact <= `hi`
+    (decimals rounded outward), with the bound verified with balls."""
+
+    value: float
+    bound: float | None
+    exact: Fraction | None = None
+    expr: str | None = None
+    lo: str | None = None
+    hi: str | None = None
+
+    @property
+    def rational(self) -> bool:
+        return self.exact is not None
+
+
+REAL_KEYS = frozenset({"value", "expr", "lo", "hi", "bound"})
+
+
+@dataclasses.dataclass(frozen=True)
 class Listing:
     """A value as a claim writes it: text ("17/6", "2.8333"), or a nested array of such texts."""
 
@@ -90,6 +113,10 @@ def encode(node: object) -> object:
     """JSON-ready data of a typed tree."""
     if isinstance(node, V):
         return {"value": json_float(node.value), "exact": str(node.exact), "bound": node.bound}
+    if isinstance(node, RealV):
+        if node.exact is not None:
+            return {"value": json_float(node.value), "exact": str(node.exact), "bound": node.bound}
+        return {"value": json_float(node.value), "expr": node.expr, "lo": node.lo, "hi": node.hi, "bound": node.bound}
     if isinstance(node, Fraction):
         return str(node)
     if isinstance(node, Listing):
@@ -165,6 +192,8 @@ def _decode(kind: Any, data: object, file: str, path: str) -> object:
         return {key: _decode(item, value, file, f"{path}.{key}" if path else key) for key, value in data.items()}
     if kind is V:
         return _value_record(data, file, path)
+    if kind is RealV:
+        return _real_record(data, file, path)
     if kind is Listing:
         return Listing.decode(data, file, path)
     if kind is Fraction:
@@ -202,6 +231,36 @@ def _fraction(data: object, file: str, path: str) -> Fraction:
 def _value_record(data: object, file: str, path: str) -> V:
     if not isinstance(data, dict) or set(data) != {"value", "exact", "bound"}:
         raise _fail(file, path, 'a value record {"value", "exact", "bound"}', data)
+    value, bound = _value_and_bound(data, file, path)
+    return V(value, _fraction(data["exact"], file, f"{path}.exact"), bound)
+
+
+def _real_record(data: object, file: str, path: str) -> RealV:
+    if not isinstance(data, dict) or set(data) not in ({"value", "exact", "bound"}, REAL_KEYS):
+        raise _fail(file, path, 'a value record {"value", "exact", "bound"} or {"value", "expr", "lo", "hi", "bound"}', data)
+    value, bound = _value_and_bound(data, file, path)
+    if "exact" in data:
+        return RealV(value, bound, exact=_fraction(data["exact"], file, f"{path}.exact"))
+    for key in ("lo", "hi"):
+        _decimal_text(data[key], file, f"{path}.{key}")
+    if not isinstance(data["expr"], str) or not data["expr"]:
+        raise _fail(file, f"{path}.expr", "an expression such as \"log(3) - 1\"", data["expr"])
+    if Fraction(data["lo"]) > Fraction(data["hi"]):
+        raise ResultsFormatError(f"{file}: {path}: lo {data['lo']} is above hi {data['hi']}")
+    return RealV(value, bound, expr=data["expr"], lo=data["lo"], hi=data["hi"])
+
+
+def _decimal_text(data: object, file: str, path: str) -> None:
+    try:
+        if isinstance(data, str) and "/" not in data:
+            Fraction(data)
+            return
+    except (ValueError, ZeroDivisionError):
+        pass
+    raise _fail(file, path, 'a decimal such as "0.277709103312091"', data)
+
+
+def _value_and_bound(data: dict[str, Any], file: str, path: str) -> tuple[float, float | None]:
     raw = data["value"]
     if isinstance(raw, str) and raw in ("inf", "-inf", "nan"):
         value = float(raw)
@@ -212,7 +271,7 @@ def _value_record(data: object, file: str, path: str) -> V:
     bound = data["bound"]
     if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):
         raise _fail(file, f"{path}.bound", "a number or null", bound)
-    return V(value, _fraction(data["exact"], file, f"{path}.exact"), None if bound is None else float(bound))
+    return value, None if bound is None else float(bound)
 
 
 def _dataclass(kind: Any, data: object, file: str, path: str) -> object:

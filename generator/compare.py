@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from generator.exact import enclosure
 from generator.facts import is_torch_fact
 from generator.results import is_record
 
@@ -134,14 +135,15 @@ def _record(a: dict[str, Any], b: dict[str, Any], path: str, outcome: Comparison
     if set(a) != set(b):
         outcome.differences.append(f"{path}: committed has keys {sorted(a)}, fresh {sorted(b)}")
         return
-    if a["exact"] != b["exact"]:
-        outcome.differences.append(f"{path}: exact value: committed {a['exact']}, fresh {b['exact']}")
+    exact_keys = ("exact",) if "exact" in b else ("expr", "lo", "hi")
+    if any(a[key] != b[key] for key in exact_keys):
+        outcome.differences.append(f"{path}: exact value: committed {enclosure.text(a)}, fresh {enclosure.text(b)}")
         return
     if not _same_bound(a.get("bound"), b.get("bound")):
         outcome.differences.append(f"{path}: bound: committed {a.get('bound')!r}, fresh {b.get('bound')!r}")
         return
-    bound, exact = b.get("bound"), Fraction(b["exact"])
-    both = f"committed {a['value']!r}, fresh {b['value']!r}, exact {b['exact']}"
+    bound, exact = b.get("bound"), enclosure.of_record(b)
+    both = f"committed {a['value']!r}, fresh {b['value']!r}, exact {enclosure.text(b)}"
     if outcome.mode == EXACT:
         _note_ratio(a["value"], exact, bound, path, outcome)
         if not _identical(a["value"], b["value"]):
@@ -169,18 +171,18 @@ def _identical(a: Any, b: Any) -> bool:
     return type(a) is type(b) and repr(a) == repr(b)
 
 
-def _note_ratio(value: Any, exact: Fraction, bound: float | None, path: str, outcome: Comparison) -> None:
+def _note_ratio(value: Any, exact: enclosure.Exact, bound: float | None, path: str, outcome: Comparison) -> None:
     if bound is None or bound <= 0 or not isinstance(value, float | int) or not math.isfinite(value):
         return
-    ratio = float(abs(Fraction(value) - exact) / Fraction(bound))
+    ratio = float(enclosure.distance(value, exact) / Fraction(bound))
     if outcome.largest is None or ratio > outcome.largest.ratio:
         outcome.largest = Ratio(ratio, path)
 
 
-def _within(value: Any, exact: Fraction, bound: float) -> bool:
+def _within(value: Any, exact: enclosure.Exact, bound: float) -> bool:
     if not isinstance(value, float | int) or not math.isfinite(value):
         return False
-    return abs(Fraction(value) - exact) <= Fraction(bound)
+    return enclosure.within(value, exact, bound)
 
 
 def _same_bound(a: Any, b: Any) -> bool:

@@ -22,11 +22,14 @@ import math
 from typing import Any
 
 from generator import comments, marker
+from generator.codec import RealV, V
 from generator.errors import ProgramError
 from generator.kinds.base import Printed
 from generator.languages import TEMPLATES
 
-Expected = list[tuple[str, str, float | None]]  # (quantity, exact value, verified bound), in print order
+# (quantity, exact value, verified bound), in print order; an irrational exact value as its
+# enclosure (lo, hi), decimals rounded outward
+Expected = list[tuple[str, str | tuple[str, str], float | None]]
 
 
 def program_source(name: str) -> str:
@@ -38,7 +41,13 @@ def expected(printed: list[Printed]) -> Expected:
     """Each printed value's quantity, exact value and bound. Where torch's recorded value is inf or
     nan (an overflow the run verified was possible), or has no bound (after torch's parameters went
     non-finite), the bound is None: the value is not compared."""
-    return [(p.path, str(p.value.exact), p.value.bound if math.isfinite(p.value.value) else None) for p in printed]
+    return [(p.path, _exact(p.value), p.value.bound if math.isfinite(p.value.value) else None) for p in printed]
+
+
+def _exact(value: V | RealV) -> str | tuple[str, str]:
+    if isinstance(value, RealV) and value.exact is None:
+        return (str(value.lo), str(value.hi))
+    return str(value.exact)
 
 
 def program_template(kind: str) -> str:
@@ -61,7 +70,10 @@ def self_check_run(kind: str, source: str, printed: str, values: Expected) -> No
 
 def expected_literal(values: Expected) -> str:
     lines = "".join(f"    ({quantity!r}, {exact!r}, {bound!r}),\n" for quantity, exact, bound in values)
-    return f"# (quantity in the results file, exact value, verified bound), in the order the program prints them\nEXPECTED = [\n{lines}]\n"
+    comment = "# (quantity in the results file, exact value, verified bound), in the order the program prints them\n"
+    if any(isinstance(exact, tuple) for _, exact, _ in values):
+        comment += "# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it\n"
+    return f"{comment}EXPECTED = [\n{lines}]\n"
 
 
 def check_output(printed: str, values: Expected) -> tuple[int, str]:

@@ -83,6 +83,7 @@ def probe(dtype: torch.dtype) -> Iterator[torch.Tensor]:
     yield from _losses(dtype)
     yield from _products(dtype)
     yield from _sgd(dtype)
+    yield from _cross_entropy(dtype)
 
 
 def _reductions(dtype: torch.dtype) -> Iterator[torch.Tensor]:
@@ -153,3 +154,29 @@ def _sgd(dtype: torch.dtype) -> Iterator[torch.Tensor]:
             yield loss
             yield linear.weight
             yield linear.bias
+
+
+def _cross_entropy(dtype: torch.dtype) -> Iterator[torch.Tensor]:
+    """softmax, log_softmax (exp, log and the row sums of ATen's kernels) and cross_entropy with
+    class indices, weights, ignore_index, label smoothing and probability targets, forward and backward."""
+    import torch
+    from torch.nn import functional
+
+    for rows, columns in SHAPES:
+        if columns < 2:
+            continue
+        logits = matrix(rows, columns, 13, dtype) / 7
+        yield torch.softmax(logits, dim=1)
+        yield torch.log_softmax(logits, dim=1)
+        classes = torch.tensor([(i * 5) % columns for i in range(rows)])
+        weight = matrix(1, columns, 14, dtype).reshape(-1).abs() / 100 + 0.5
+        probabilities = torch.softmax(matrix(rows, columns, 15, dtype) / 50, dim=1)
+        for reduction in ("mean", "sum", "none"):
+            for target, options in ((classes, {}), (classes, {"weight": weight, "ignore_index": 0}),
+                                    (classes, {"label_smoothing": 0.1, "weight": weight}), (probabilities, {"weight": weight})):
+                inputs = logits.clone().requires_grad_(True)
+                loss = functional.cross_entropy(inputs, target, reduction=reduction, **options)
+                (loss.sum() if loss.dim() else loss).backward()  # type: ignore[no-untyped-call]
+                yield loss
+                assert inputs.grad is not None
+                yield inputs.grad

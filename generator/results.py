@@ -40,11 +40,12 @@ def at(results: dict[str, Any], path: str) -> Any:
 
 
 def is_record(node: object) -> bool:
-    return isinstance(node, dict) and "value" in node and "exact" in node
+    """A value record: {"value", "exact", "bound"}, or an irrational one {"value", "expr", "lo", "hi", "bound"}."""
+    return isinstance(node, dict) and "value" in node and ("exact" in node or "expr" in node)
 
 
 def records_in(node: object) -> Iterator[Data]:
-    """Every V = {"value", "exact", "bound"} in parsed results data, in document order."""
+    """Every value record (V, or RealV's irrational form) in parsed results data, in document order."""
     if is_record(node):
         yield cast(Data, node)
     elif isinstance(node, dict):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
+from generator.exact import enclosure
 from generator.results import records_in
 
 
@@ -20,7 +20,7 @@ def ratios(results: dict[str, Any]) -> list[float]:
         value, bound = record["value"], record["bound"]
         if bound is None or not isinstance(value, float | int) or not math.isfinite(value):
             continue
-        error = abs(Fraction(value) - Fraction(record["exact"]))
+        error = enclosure.distance(value, enclosure.of_record(record))
         if error:
             found.append(bound / float(error))
     return found

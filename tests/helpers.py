@@ -63,6 +63,8 @@ def walk(node):
     if isinstance(node, dict):
         if {"value", "exact"} <= set(node):
             yield Fraction(node["exact"]), node["value"]
+        elif {"value", "expr", "lo", "hi"} <= set(node):  # an irrational value: the middle of its enclosure
+            yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node["value"]
         else:
             for value in node.values():
                 yield from walk(value)

@@ -20,6 +20,7 @@ from helpers import moved, tree_digest
 from generator import render
 from generator.cli import main
 from generator.compare import compare
+from generator.exact import enclosure
 from generator.fingerprint import OVERRIDE, fingerprint
 from generator.loading import load_scenarios
 from generator.pipeline import render_scenario, run_scenario, typed
@@ -36,7 +37,7 @@ def perturb(node, ulps: int, dtype: str, changed: dict[str, str]) -> int:
         value, bound = node["value"], node.get("bound")
         if isinstance(value, float) and bound is not None and value != 0:
             new = moved(value, ulps, dtype)
-            if abs(Fraction(new) - Fraction(node["exact"])) <= Fraction(bound):
+            if enclosure.within(new, enclosure.of_record(node), bound):
                 node["value"] = new
                 changed[repr(value)] = repr(new)
                 return 1

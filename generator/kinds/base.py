@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from generator.codec import V
+from generator.codec import RealV, V
 from generator.reader import Reader
 from generator.scenario import Scenario, ScenarioHeader
 
@@ -43,7 +43,7 @@ class Printed:
     """One value the shown program prints: where it is in the results, and the value."""
 
     path: str  # "loss", "grad[0][1]", "steps[3].weight[0]"
-    value: V
+    value: V | RealV
 
 
 @dataclass(frozen=True)
