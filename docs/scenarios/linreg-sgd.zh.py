@@ -71,7 +71,9 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 
 # 把程序打印的每个浮点数与它的精确值比较；打印一行结果，全部在已验证的上界之内一致时返回 0，
 # 否则返回 1。`expected` 按程序打印的顺序列出每个值：它在结果文件中的量、精确值，以及 torch
-# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。
+# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。无理的精确值（含 log、exp）
+# 以 (lo, hi) 给出，即包含它的两个小数；当 |value - mid| <= bound + r 时接受该值，mid 与 r 是
+# 区间的中点与半径（区间宽约 30 位小数，远小于任何上界）。
 def self_check(output, expected):
     found = PRINTED_FLOAT.findall(output)
     if len(found) != len(expected):
@@ -82,10 +84,15 @@ def self_check(output, expected):
         if bound is None:
             continue
         value = float(text)
-        error = abs(Fraction(value) - Fraction(exact)) if math.isfinite(value) else None
-        if error is None or error > Fraction(bound):
+        if isinstance(exact, tuple):
+            low, high = Fraction(exact[0]), Fraction(exact[1])
+            mid, radius, shown = (low + high) / 2, (high - low) / 2, f"in [{exact[0]}, {exact[1]}]"
+        else:
+            mid, radius, shown = Fraction(exact), Fraction(0), exact
+        error = abs(Fraction(value) - mid) if math.isfinite(value) else None
+        if error is None or error > Fraction(bound) + radius:
             off = "not finite" if error is None else f"off by {float(error):.2g}, beyond its bound {bound:.2g}"
-            print(f"self-check: {quantity} is {text}, the exact value is {exact} (about {float(Fraction(exact)):.10g}): {off}")
+            print(f"self-check: {quantity} is {text}, the exact value is {shown} (about {float(mid):.10g}): {off}")
             return 1
         compared += 1
         if error >= largest:

@@ -54,7 +54,10 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 # Compare each float the program printed with its exact value; print one line, return 0 when all
 # agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
 # them, each value's quantity in the results file, its exact value, and the bound on torch's error
-# (None where nothing is compared: where the run went past the float range).
+# (None where nothing is compared: where the run went past the float range). An irrational exact
+# value (a log, an exp) comes as (lo, hi), decimals that enclose it; the value is accepted when
+# |value - mid| <= bound + r, with mid and r the interval's midpoint and radius (the interval is
+# about 30 digits narrow, far inside any bound).
 def self_check(output, expected):
     found = PRINTED_FLOAT.findall(output)
     if len(found) != len(expected):
@@ -65,10 +68,15 @@ def self_check(output, expected):
         if bound is None:
             continue
         value = float(text)
-        error = abs(Fraction(value) - Fraction(exact)) if math.isfinite(value) else None
-        if error is None or error > Fraction(bound):
+        if isinstance(exact, tuple):
+            low, high = Fraction(exact[0]), Fraction(exact[1])
+            mid, radius, shown = (low + high) / 2, (high - low) / 2, f"in [{exact[0]}, {exact[1]}]"
+        else:
+            mid, radius, shown = Fraction(exact), Fraction(0), exact
+        error = abs(Fraction(value) - mid) if math.isfinite(value) else None
+        if error is None or error > Fraction(bound) + radius:
             off = "not finite" if error is None else f"off by {float(error):.2g}, beyond its bound {bound:.2g}"
-            print(f"self-check: {quantity} is {text}, the exact value is {exact} (about {float(Fraction(exact)):.10g}): {off}")
+            print(f"self-check: {quantity} is {text}, the exact value is {shown} (about {float(mid):.10g}): {off}")
             return 1
         compared += 1
         if error >= largest:
