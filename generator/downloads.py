@@ -72,7 +72,8 @@ def expected_literal(values: Expected) -> str:
     lines = "".join(f"    ({quantity!r}, {exact!r}, {bound!r}),\n" for quantity, exact, bound in values)
     comment = "# (quantity in the results file, exact value, verified bound), in the order the program prints them\n"
     if any(isinstance(exact, tuple) for _, exact, _ in values):
-        comment += "# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it\n"
+        comment = ("# (quantity in the results file, exact value, verified bound), in the order the program prints them;\n"
+                   "# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it\n")
     return f"{comment}EXPECTED = [\n{lines}]\n"
 
 

@@ -15,10 +15,11 @@ import pytest
 
 from generator.claim_labels import claim_label
 from generator.claims import Number, shape_problem
-from generator.codec import V
+from generator.codec import RealV, V
 from generator.kinds import KINDS
 from generator.languages import languages
 
+LEAVES = (V, RealV)  # one value record: rational, or irrational (generator/exact/)
 INDICES = (0, 1)  # each array index as the first and the second entry, so that a label's number is seen to follow it
 
 
@@ -32,17 +33,21 @@ def _bare(hint: Any) -> Any:
 def _shaped(hint: Any) -> Any:
     """A claimed value of the shape `hint` holds: one number, or nested tuples of them."""
     hint = _bare(hint)
-    return Number("1", 1, None) if hint is V else (_shaped(typing.get_args(hint)[0]),)
+    return Number("1", 1, None) if hint in LEAVES else (_shaped(typing.get_args(hint)[0]),)
 
 
 def _paths(hint: Any, path: str) -> Iterator[str]:
     """Every path into the typed results below `path`, each index as each of INDICES."""
     hint = _bare(hint)
+    if isinstance(hint, types.UnionType):  # one value, or one per row (cross-entropy's loss): each shape
+        for arm in typing.get_args(hint):
+            yield from _paths(arm, path)
+        return
     yield path
     if typing.get_origin(hint) is tuple:
         for index in INDICES:
             yield from _paths(typing.get_args(hint)[0], f"{path}[{index}]")
-    elif dataclasses.is_dataclass(hint) and hint is not V:
+    elif dataclasses.is_dataclass(hint) and hint not in LEAVES:
         hints = typing.get_type_hints(hint)
         for field in dataclasses.fields(hint):
             yield from _paths(hints[field.name], f"{path}.{field.name}")
@@ -51,15 +56,19 @@ def _paths(hint: Any, path: str) -> Iterator[str]:
 def claimable_paths(kind: Any) -> list[str]:
     """Every path a [claims] table of the kind may name: those the claims' own shape check accepts."""
     hints = typing.get_type_hints(kind.results)
-    found = []
+    found: list[str] = []
     for name in kind.claimable:
         for path in _paths(hints[name], name):
             segments = tuple(int(i) if i else n for n, i in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path))
             hint: Any = kind.results
             for segment in segments:  # the type at the path, to build a claim of its shape
                 hint = _bare(hint)
+                if isinstance(hint, types.UnionType) and isinstance(segment, int):  # indexed: the arm that is an array
+                    hint = next(arm for arm in typing.get_args(hint) if typing.get_origin(arm) is tuple)
                 hint = typing.get_args(hint)[0] if isinstance(segment, int) else typing.get_type_hints(hint)[segment]
-            if _bare(hint) is V or typing.get_origin(_bare(hint)) is tuple:
+            if isinstance(hint, types.UnionType) and None.__class__ not in typing.get_args(hint):
+                hint = typing.get_args(hint)[0]  # not indexed: the one value
+            if _bare(hint) in LEAVES or typing.get_origin(_bare(hint)) is tuple:
                 try:
                     claimed = _shaped(hint)
                 except (IndexError, TypeError):

@@ -28,6 +28,7 @@ PLACES = {
     "mse": {"import torch": "", "loss = ": "4", "loss.backward()": "5"},
     "regression-losses": {"import torch": "", "losses = ": "2", "for name, loss_fn": "6"},
     "linreg-sgd": {"import torch": "", "net = ": "1", "for epoch": "2"},
+    "cross-entropy": {"import torch": "", "loss = ": "4", "loss.": "5"},
 }
 
 

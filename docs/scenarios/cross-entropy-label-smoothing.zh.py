@@ -86,8 +86,8 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
-# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
+# （结果文件中的量，精确值，已验证的上界），按程序打印的顺序排列；
+# 无理的精确值（含 log、exp）写作 (lo, hi)：包含它的两个小数
 EXPECTED = [
     ('loss', ('0.670568378067452991356763703921', '0.670568378067452991356763703922'), 5.352756066918813e-07),
     ('grad[0][0]', ('0.0133748650889217594387967325573', '0.0133748650889217594387967325574'), 2.9940539656287327e-08),

@@ -88,7 +88,7 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
+# (quantity in the results file, exact value, verified bound), in the order the program prints them;
 # an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
 EXPECTED = [
     ('loss', ('1.56255449038741062893191869312', '1.56255449038741062893191869313'), 1.409868774789308e-06),

@@ -86,8 +86,8 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
-# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
+# （结果文件中的量，精确值，已验证的上界），按程序打印的顺序排列；
+# 无理的精确值（含 log、exp）写作 (lo, hi)：包含它的两个小数
 EXPECTED = [
     ('loss', ('1.56255449038741062893191869312', '1.56255449038741062893191869313'), 1.409868774789308e-06),
     ('grad[0][0]', ('0.101004651825135591018369855132', '0.101004651825135591018369855133'), 9.241968449400892e-08),

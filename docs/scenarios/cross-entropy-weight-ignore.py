@@ -88,7 +88,7 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
+# (quantity in the results file, exact value, verified bound), in the order the program prints them;
 # an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
 EXPECTED = [
     ('loss', ('0.195149122094845271728133480312', '0.195149122094845271728133480313'), 2.6551395156011524e-07),

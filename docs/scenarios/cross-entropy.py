@@ -88,7 +88,7 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
+# (quantity in the results file, exact value, verified bound), in the order the program prints them;
 # an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
 EXPECTED = [
     ('loss', ('0.342657533878235752448634048532', '0.342657533878235752448634048533'), 3.3646309080955065e-07),

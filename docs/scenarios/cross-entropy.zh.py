@@ -86,8 +86,8 @@ def self_check(output, expected):
     return 0
 
 
-# (quantity in the results file, exact value, verified bound), in the order the program prints them
-# an irrational exact value (a log, an exp) as (lo, hi): decimals that enclose it
+# （结果文件中的量，精确值，已验证的上界），按程序打印的顺序排列；
+# 无理的精确值（含 log、exp）写作 (lo, hi)：包含它的两个小数
 EXPECTED = [
     ('loss', ('0.342657533878235752448634048532', '0.342657533878235752448634048533'), 3.3646309080955065e-07),
     ('grad[0][0]', ('0.0367289643000493058248617655027', '0.0367289643000493058248617655028'), 3.360715806847198e-08),
