@@ -273,6 +273,7 @@ def test_the_workflow_tests_checks_and_builds_before_it_deploys_from_main():
     steps = build["steps"]
     uses = [step.get("uses", "").split("@")[0] for step in steps]
     runs = [step.get("run") for step in steps]
+    assert {"actions/checkout", "actions/cache", "actions/configure-pages", "actions/upload-pages-artifact"} <= set(uses), uses
     cache = steps[uses.index("actions/cache")]
     assert cache["with"]["path"] == ".venv"
     assert "hashFiles('requirements.txt', 'constraints.txt')" in cache["with"]["key"]
@@ -286,9 +287,8 @@ def test_the_workflow_tests_checks_and_builds_before_it_deploys_from_main():
     # make publish-check: every test by .ci/run, then the drift check, then both editions; a failing
     # line stops make, so the upload after it never runs
     commands = recipe("publish-check")
-    ci, check_line, docs = (next(i for i, c in enumerate(commands) if needle in c)
-                            for needle in ("bash .ci/run", "-m generator check", "$(MAKE) docs"))
-    assert ci < check_line < docs
+    steps_at = [[i for i, c in enumerate(commands) if needle in c] for needle in ("bash .ci/run", "-m generator check", "$(MAKE) docs")]
+    assert all(len(at) == 1 for at in steps_at) and steps_at == sorted(steps_at), commands
     assert recipe("site")[1:] == ["$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml",
                                   "for config in mkdocs.*.yml; do $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config || exit 1; done"]
 
