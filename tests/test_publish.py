@@ -1,0 +1,346 @@
+"""Publishing: the second builder (ProperDocs) builds the same site as MkDocs; with site_url and
+repo_url set the site has absolute addresses and Colab links and still makes no request to another
+host; every page has its own description; the workflow tests and checks before it deploys; the
+pins lie in the supported ranges."""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import re
+import subprocess
+import sys
+import threading
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import yaml
+from conftest import ROOT, mkdocs_build
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?![A-Za-z0-9_])(?!\.\d)")
+GENERATOR_META = re.compile(r'<meta name="generator" content="[^"]*">')
+
+
+def page_paths(generated) -> list[str]:
+    """Every page of both editions, as a path from the site's root: the index, the errata, each scenario."""
+    pages = ["", "scenarios/errata/"] + [f"scenarios/{slug}/" for slug in sorted(generated)]
+    return [f"{edition}{page}" for edition in ("", "zh/") for page in pages]
+
+
+class Head(HTMLParser):
+    """What a page's markup says about it: <html lang>, its <meta>s and <link>s, and its links."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.lang = ""
+        self.meta: dict[str, str] = {}
+        self.links: dict[str, str] = {}
+        self.anchors: list[dict[str, str]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "html":
+            self.lang = a.get("lang", "")
+        elif tag == "meta" and "name" in a:
+            self.meta[a["name"]] = a.get("content", "")
+        elif tag == "link" and a.get("rel") in ("canonical",):
+            self.links[a["rel"]] = a.get("href", "")
+        elif tag == "a":
+            self.anchors.append(a)
+
+
+def head_of(site: Path, path: str) -> Head:
+    return Head((site / path / "index.html").read_text(encoding="utf-8"))
+
+
+# --- ProperDocs ------------------------------------------------------------------------------------
+
+
+def site_differences(mkdocs_site: Path, other_site: Path) -> dict[str, str]:
+    """Each file whose content differs between two builds (the generator's name in <meta
+    name="generator"> aside), with what differs: missing on one side, the numbers a reader sees, or
+    the first differing line."""
+    def tree(site: Path) -> set[str]:
+        return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+
+    ours, theirs = tree(mkdocs_site), tree(other_site)
+    found = {name: "only in MkDocs' build" for name in ours - theirs} | {name: "only in the other build" for name in theirs - ours}
+    for name in sorted(ours & theirs):
+        a, b = (mkdocs_site / name).read_bytes(), (other_site / name).read_bytes()
+        if name.endswith(".html"):
+            a_text, b_text = (GENERATOR_META.sub("", x.decode("utf-8")) for x in (a, b))
+            if a_text != b_text:
+                a_numbers, b_numbers = (Counter(NUMBER.findall(html.unescape(re.sub(r"<[^>]+>", " ", x)))) for x in (a_text, b_text))
+                if a_numbers != b_numbers:
+                    found[name] = f"numbers: MkDocs only {dict(a_numbers - b_numbers)}, other only {dict(b_numbers - a_numbers)}"
+                else:
+                    line = next(i for i, (x, y) in enumerate(zip(a_text.splitlines(), b_text.splitlines() + [""])) if x != y)
+                    found[name] = f"line {line + 1}: {a_text.splitlines()[line].strip()[:80]!r}"
+        elif a != b:
+            found[name] = "bytes differ"
+    return found
+
+
+def test_properdocs_builds_both_editions_as_mkdocs_does(site, generated, tmp_path_factory):
+    """`make site BUILDER=properdocs`: ProperDocs builds both configs, unchanged and strict, into the
+    same page tree as MkDocs, every page the same content (every number the same) but the
+    generator's name, and every results file, plot, notebook and script byte for byte."""
+    other = tmp_path_factory.mktemp("properdocs") / "site"
+    completed = mkdocs_build(ROOT, other, builder="properdocs")
+    assert completed.returncode == 0, completed.stderr
+    for path in ("", "zh/"):  # it was ProperDocs that built them, not MkDocs under another name
+        assert "ProperDocs" in head_of(other, path).meta["generator"]
+        assert "ProperDocs" not in head_of(site, path).meta["generator"]
+    assert len([p for p in page_paths(generated) if (other / p / "index.html").exists()]) == 2 * (len(generated) + 2)
+    assert site_differences(site, other) == {}
+
+
+def test_the_comparison_names_a_page_that_differs(site, tmp_path):
+    """A copy of MkDocs' build with one number changed on one Chinese page and one page missing."""
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    page = copy / "zh/scenarios/mse-mean/index.html"
+    text = page.read_text(encoding="utf-8")
+    assert "2.8333" in text
+    page.write_text(text.replace("2.8333", "2.8334", 1), encoding="utf-8")
+    (copy / "scenarios/mse-sum/index.html").unlink()
+    found = site_differences(site, copy)
+    assert set(found) == {"zh/scenarios/mse-mean/index.html", "scenarios/mse-sum/index.html"}
+    assert "2.8334" in found["zh/scenarios/mse-mean/index.html"]
+
+
+# --- site_url and repo_url ---------------------------------------------------------------------------
+
+REPOSITORY = "https://github.com/someone/worked-fork"
+FOLDER = "fork"  # a GitHub Pages project site is published under /<repository>/
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """Both editions built with SITE_URL and REPO_URL set, as the workflow builds them, served on
+    127.0.0.1 under /fork/ at the address site_url names: (the site folder, site_url)."""
+    root = tmp_path_factory.mktemp("published")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    site_url = f"http://127.0.0.1:{httpd.server_address[1]}/{FOLDER}/"
+    completed = mkdocs_build(ROOT, root / FOLDER, addresses={"SITE_URL": site_url, "REPO_URL": REPOSITORY})
+    assert completed.returncode == 0, completed.stderr
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root / FOLDER, site_url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def sitemap(site: Path) -> list[str]:
+    return re.findall(r"<loc>([^<]*)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
+
+
+def test_with_site_url_the_sitemaps_and_canonical_links_are_absolute(published, site, generated):
+    """Each edition's sitemap lists its own pages at their full addresses (the Chinese edition's
+    under zh/), and every page names its own address as canonical; without site_url (the tests'
+    site) there are none."""
+    built, site_url = published
+    for edition in ("", "zh/"):
+        pages = [p for p in page_paths(generated) if p.startswith(edition) and (edition or not p.startswith("zh/"))]
+        assert sorted(sitemap(built / edition)) == sorted(site_url + p for p in pages), edition
+        assert sitemap(site / edition) == []
+    for path in page_paths(generated):
+        assert head_of(built, path).links.get("canonical") == site_url + path, path
+        assert "canonical" not in head_of(site, path).links, path
+
+
+def test_with_site_url_the_language_switch_still_leads_to_the_twin_page(published, generated):
+    built, site_url = published
+    for path in page_paths(generated):
+        links = {a["hreflang"]: a["href"] for a in head_of(built, path).anchors if "md-select__link" in a.get("class", "")}
+        twin = path.removeprefix("zh/") if path.startswith("zh/") else "zh/" + path
+        other, same = ("en", "zh") if path.startswith("zh/") else ("zh", "en")
+        assert urljoin(site_url + path, links[other]) == site_url + twin, (path, links)
+        assert urljoin(site_url + path, links[same]) == site_url + path, (path, links)
+
+
+def test_with_a_github_repo_url_every_page_opens_its_notebook_in_colab(published, generated):
+    """The notebook of the page's own edition, from the repository's main branch; the header links
+    the repository without the theme's mark that would fetch its stars from GitHub's API."""
+    built, _ = published
+    colab = "https://colab.research.google.com/github/someone/worked-fork/blob/main/docs/scenarios/"
+    for path in page_paths(generated):
+        anchors = head_of(built, path).anchors
+        hrefs = [a["href"] for a in anchors]
+        if path.removeprefix("zh/").startswith("scenarios/") and "errata" not in path:
+            slug = path.rstrip("/").rsplit("/", 1)[1]
+            notebook = f"{slug}.zh.ipynb" if path.startswith("zh/") else f"{slug}.ipynb"
+            assert [h for h in hrefs if h.startswith("https://colab.")] == [colab + notebook], path
+        sources = [a for a in anchors if a.get("class") == "md-source"]
+        assert sources and all(a["href"] == REPOSITORY and "data-md-component" not in a for a in sources), path
+
+
+@pytest.mark.browser
+def test_the_published_site_switches_language_and_asks_no_other_host(published):
+    """In Chromium, on the site served at its site_url: the switch leads from the Chinese page to
+    its English twin and back, and no page asks another host (GitHub's API among them) for anything."""
+    from test_browser import ARGS, CHROMIUM, Visit
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("browser tests skipped: no Chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    _, site_url = published
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        visit = Visit(browser)
+        try:
+            visit.open(site_url + "zh/scenarios/linreg-sgd/")
+            for other, target in (("en", "scenarios/linreg-sgd/"), ("zh", "zh/scenarios/linreg-sgd/")):
+                visit.page.hover(".md-header__option .md-select")
+                visit.page.click(f"a.md-select__link[hreflang='{other}']")
+                visit.page.wait_for_url(site_url + target)
+                visit.wait_for_math()
+                assert visit.page.evaluate("() => document.documentElement.lang") == other
+            assert visit.page.locator("a.md-source").count() > 0
+            assert visit.errors == [] and visit.failed == [] and visit.hosts == {"127.0.0.1"}, (visit.errors, visit.failed, visit.hosts)
+        finally:
+            visit.close()
+            browser.close()
+
+
+# --- descriptions ------------------------------------------------------------------------------------
+
+
+def front_matter(page: bytes) -> dict[str, str]:
+    return yaml.safe_load(page.decode().split("---\n")[1])
+
+
+def test_every_scenario_page_has_its_own_description_in_both_editions(site, generated):
+    """<meta name="description"> is the page's generated summary line, as its front matter says it
+    (quotes and all, so escaped once), in its edition's language, the same numbers in both, and no
+    two pages share one; <html lang> is the edition's."""
+    site_descriptions = {edition: head_of(site, path).meta["description"] for edition, path in (("en", ""), ("zh", "zh/"))}
+    assert site_descriptions["en"].startswith("Worked solutions") and HAN.search(site_descriptions["zh"])  # the index: the site's
+    seen: dict[str, list[str]] = {"en": [], "zh": []}
+    for slug, page in generated.items():
+        described = {}
+        for edition, name, path in (("en", f"{slug}.md", f"scenarios/{slug}/"), ("zh", f"{slug}.zh.md", f"zh/scenarios/{slug}/")):
+            head = head_of(site, path)
+            assert head.lang == edition, path
+            description = head.meta["description"]
+            assert description == front_matter(page.files[name])["description"], path
+            assert description != site_descriptions[edition] and len(description) > 40, path
+            assert bool(HAN.search(description)) == (edition == "zh"), description
+            described[edition] = description
+            seen[edition].append(description)
+        assert Counter(NUMBER.findall(described["en"])) == Counter(NUMBER.findall(described["zh"])), described
+    for edition, descriptions in seen.items():
+        assert len(set(descriptions)) == len(descriptions), (edition, descriptions)
+
+
+# --- the workflow, the Makefile and the pins ---------------------------------------------------------
+
+WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
+MAIN_PUSH = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+
+
+def recipe(target: str) -> list[str]:
+    """The command lines of a Makefile target, comments left out."""
+    lines = (ROOT / "Makefile").read_text().split(f"\n{target}:", 1)[1].split("\n")[1:]
+    commands = []
+    for line in lines:
+        if not line.startswith("\t"):
+            break
+        if not line.strip().startswith("#"):
+            commands.append(line.strip())
+    return commands
+
+
+def test_the_workflow_tests_checks_and_builds_before_it_deploys_from_main():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert {"push", "pull_request"} <= set(triggers)
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["container"].startswith("python:3.11-bookworm")  # Debian as root: what .ci/run's apt-get needs
+    steps = build["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    runs = [step.get("run") for step in steps]
+    assert {"actions/checkout", "actions/cache", "actions/configure-pages", "actions/upload-pages-artifact"} <= set(uses), uses
+    cache = steps[uses.index("actions/cache")]
+    assert cache["with"]["path"] == ".venv"
+    assert "hashFiles('requirements.txt', 'constraints.txt')" in cache["with"]["key"]
+    check, upload = runs.index("make publish-check"), uses.index("actions/upload-pages-artifact")
+    assert uses.index("actions/cache") < check < upload
+    assert steps[upload]["with"]["path"] == "site" and steps[upload]["if"] == MAIN_PUSH
+    assert steps[uses.index("actions/configure-pages")]["if"] == MAIN_PUSH
+    assert deploy["needs"] == "build" and deploy["if"] == MAIN_PUSH
+    assert deploy["environment"]["name"] == "github-pages"
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    # make publish-check: every test by .ci/run, then the drift check, then both editions; a failing
+    # line stops make, so the upload after it never runs
+    commands = recipe("publish-check")
+    steps_at = [[i for i, c in enumerate(commands) if needle in c] for needle in ("bash .ci/run", "-m generator check", "$(MAKE) docs")]
+    assert all(len(at) == 1 for at in steps_at) and steps_at == sorted(steps_at), commands
+    assert recipe("site")[1:] == ["$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml",
+                                  "for config in mkdocs.*.yml; do $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config || exit 1; done"]
+
+
+def workflow_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    """`make lint`'s check of a workflow: SchemaStore's github-workflow schema."""
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_workflow_linter_passes_ours_and_fails_a_broken_one(tmp_path):
+    assert workflow_lint(WORKFLOW).returncode == 0
+    broken = tmp_path / "pages.yml"
+    text = WORKFLOW.read_text()
+    broken.write_text(text.replace("    runs-on: ubuntu-latest\n", "    runs_on: ubuntu-latest\n", 1))
+    assert broken.read_text() != text
+    completed = workflow_lint(broken)
+    assert completed.returncode == 1 and "jobs.build" in completed.stdout, completed.stdout
+    assert "workflows/*.yml" in " ".join(recipe("lint"))
+
+
+def out_of_range(requirements: str, constraints: str) -> list[str]:
+    """Each requirement without an exact pin in the constraints, or whose pin lies outside its range."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in constraints.splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version.strip()
+    problems = []
+    for line in requirements.splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            pin = pins.get(canonicalize_name(requirement.name))
+            if pin is None or not requirement.specifier.contains(pin, prereleases=True):
+                problems.append(f"{requirement}: pinned {pin}")
+    return problems
+
+
+def test_the_builders_have_ranges_and_the_constraints_pin_versions_inside_them():
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    requirements, constraints = (ROOT / "requirements.txt").read_text(), (ROOT / "constraints.txt").read_text()
+    assert out_of_range(requirements, constraints) == []
+    ranges = {Requirement(line).name: Requirement(line).specifier for line in requirements.splitlines() if line and not line.startswith("#")}
+    assert "1.6.1" in ranges["mkdocs"] and "2.0" not in ranges["mkdocs"] and "1.5.3" not in ranges["mkdocs"]
+    assert "9.8.1" in ranges["mkdocs-material"] and "10.0" not in ranges["mkdocs-material"]
+    assert "1.6.7" in ranges["properdocs"] and "2.0" not in ranges["properdocs"]
+    for name in ("mkdocs", "mkdocs-material", "properdocs"):  # what is installed is what the constraints pin
+        assert f"\n{name}=={version(name)}\n" in constraints, name
+    assert out_of_range(requirements, constraints.replace("mkdocs==1.6.1", "mkdocs==2.0.0")) == ["mkdocs<2,>=1.6: pinned 2.0.0"]
