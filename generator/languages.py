@@ -79,6 +79,15 @@ class Terms:
         self.used.add(key)
         return f"{word}（{term.en}）" if first else word
 
+    def inside(self, key: str) -> str:
+        """`t.inside(key)` in a template, for a term already inside full-width parentheses: its first
+        use gives 均方误差，MSE (one pair of parentheses, not 均方误差（MSE） inside another)."""
+        if self.language == default():
+            return glossary()[key].en
+        term = self(key)
+        english = glossary()[key].en
+        return term.replace(f"（{english}）", f"，{english}") if term.endswith(f"（{english}）") else term
+
 
 def words(name: str, language: str) -> dict[str, Any]:
     """A words file of one edition: templates/<language>/<name> (TOML)."""

@@ -125,7 +125,8 @@ def test_the_glossary_gives_every_term_its_english_at_first_use(files):
             continue
         for key, after in first_uses(page).items():
             term = glossary()[key]
-            assert after == f"（{term.en}）", f"{name}: the first {term.words['zh']} is followed by {after!r}"
+            inside = after.startswith(f"，{term.en}")  # t.inside: a first use already inside parentheses
+            assert after == f"（{term.en}）" or inside, f"{name}: the first {term.words['zh']} is followed by {after!r}"
             used.add(key)
     assert used == set(glossary()), f"glossary terms no page uses: {set(glossary()) - used}"
 
@@ -136,6 +137,26 @@ def test_no_page_or_template_spells_a_term_another_way(files):
     for term in glossary().values():
         for wrong in term.avoid:
             assert [name for name, text in texts.items() if wrong in text] == [], f"{wrong!r} instead of {term.words['zh']!r}"
+
+
+def nested_parentheses(text: str) -> list[str]:
+    """Full-width parentheses inside full-width parentheses: a Chinese textbook writes one pair."""
+    found, depth, start = [], 0, 0
+    for at, character in enumerate(text):
+        if character == "（":
+            depth += 1
+            start = at if depth == 1 else start
+            if depth == 2:
+                found.append(text[start: start + 40])
+        elif character == "）":
+            depth = max(0, depth - 1)
+    return found
+
+
+def test_no_chinese_page_nests_parentheses(files):
+    for name, page in chinese_pages(files).items():
+        assert nested_parentheses(prose(page)) == [], name
+    assert nested_parentheses("nn.MSELoss（均方误差（MSE））") == ["（均方误差（MSE））"]  # the check sees a broken copy
 
 
 def test_the_glossary_check_catches_a_term_without_its_english(files):
