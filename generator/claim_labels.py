@@ -14,26 +14,17 @@ the path instead of preceding it. `tests/test_claim_labels.py` labels every clai
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from typing import Any
 
-from generator.claims import SEGMENT
-from generator.codec import V
+from generator.claims import NUMBERS, SEGMENT, bare
 from generator.languages import labels, site_words
-
-
-def _bare(hint: Any) -> Any:
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return others[0] if len(others) == 1 else hint
-    return hint
 
 
 def _depth(hint: Any) -> int:
     """How many indices an array type takes: 0 for a number or a table, 1 a vector, 2 a matrix."""
     depth = 0
-    while typing.get_origin(hint := _bare(hint)) is tuple:
+    while typing.get_origin(hint := bare(hint)) is tuple:
         hint = typing.get_args(hint)[0]
         depth += 1
     return depth
@@ -45,7 +36,7 @@ def _parts(results: type, segments: tuple[str | int, ...]) -> list[tuple[str, st
     hint: Any = results
     parts: list[tuple[str, str, tuple[int, ...], int]] = []
     for segment in segments:
-        hint = _bare(hint)
+        hint = bare(hint)
         if isinstance(segment, int):
             if not parts or typing.get_origin(hint) is not tuple:
                 return None
@@ -53,7 +44,7 @@ def _parts(results: type, segments: tuple[str | int, ...]) -> list[tuple[str, st
             parts[-1] = (dotted, name, indices + (segment,), depth)
             hint = typing.get_args(hint)[0]
             continue
-        if not dataclasses.is_dataclass(hint) or hint is V or segment not in {f.name for f in dataclasses.fields(hint)}:
+        if not dataclasses.is_dataclass(hint) or hint in NUMBERS or segment not in {f.name for f in dataclasses.fields(hint)}:
             return None
         hint = typing.get_type_hints(hint)[segment]
         dotted = f"{parts[-1][0]}.{segment}" if parts else segment

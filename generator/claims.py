@@ -154,7 +154,7 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | Non
     return tuple(claims)
 
 
-def _bare(hint: Any) -> Any:
+def bare(hint: Any) -> Any:
     """`X | None` -> X (an optional part of the results is claimable where the run has it)."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
@@ -179,7 +179,7 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
     hint: Any = results
     walked = ""
     for segment in segments:
-        hint = _bare(hint)
+        hint = bare(hint)
         if isinstance(segment, int):
             if typing.get_origin(hint) is not tuple:
                 return f"{walked} is {_what(hint)}, not an array: [{segment}] indexes nothing"
@@ -193,7 +193,7 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
             return f"{shorten(segment)!r} is not in {walked or 'the results'}{did_you_mean(segment, names)}; it has {', '.join(names)}"
         hint = typing.get_type_hints(type(hint) if not isinstance(hint, type) else hint)[segment]
         walked += f".{segment}" if walked else segment
-    return _fits(_bare(hint), claimed, walked)
+    return _fits(bare(hint), claimed, walked)
 
 
 def _fits(hint: Any, claimed: Claimed, walked: str) -> str | None:
@@ -205,7 +205,7 @@ def _fits(hint: Any, claimed: Claimed, walked: str) -> str | None:
     if typing.get_origin(hint) is not tuple:
         entries = "one number" if hint in NUMBERS else _what(hint)
         return f"{walked} is {entries}; the claim is an array of {len(claimed)} entries"
-    element = _bare(typing.get_args(hint)[0])
+    element = bare(typing.get_args(hint)[0])
     for item in claimed:
         problem = _fits(element, item, f"{walked}[i]")
         if problem:

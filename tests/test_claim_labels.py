@@ -14,31 +14,23 @@ from typing import Any
 import pytest
 
 from generator.claim_labels import claim_label
-from generator.claims import Number, shape_problem
-from generator.codec import RealV, V
+from generator.claims import NUMBERS, Number, bare, shape_problem
 from generator.kinds import KINDS
 from generator.languages import languages
 
-LEAVES = (V, RealV)  # one value record: rational, or irrational (generator/exact/)
+LEAVES = NUMBERS  # one value record: rational, or irrational (generator/exact/)
 INDICES = (0, 1)  # each array index as the first and the second entry, so that a label's number is seen to follow it
-
-
-def _bare(hint: Any) -> Any:
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return others[0] if len(others) == 1 else hint
-    return hint
 
 
 def _shaped(hint: Any) -> Any:
     """A claimed value of the shape `hint` holds: one number, or nested tuples of them."""
-    hint = _bare(hint)
+    hint = bare(hint)
     return Number("1", 1, None) if hint in LEAVES else (_shaped(typing.get_args(hint)[0]),)
 
 
 def _paths(hint: Any, path: str) -> Iterator[str]:
     """Every path into the typed results below `path`, each index as each of INDICES."""
-    hint = _bare(hint)
+    hint = bare(hint)
     if isinstance(hint, types.UnionType):  # one value, or one per row (cross-entropy's loss): each shape
         for arm in typing.get_args(hint):
             yield from _paths(arm, path)
@@ -62,13 +54,13 @@ def claimable_paths(kind: Any) -> list[str]:
             segments = tuple(int(i) if i else n for n, i in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path))
             hint: Any = kind.results
             for segment in segments:  # the type at the path, to build a claim of its shape
-                hint = _bare(hint)
+                hint = bare(hint)
                 if isinstance(hint, types.UnionType) and isinstance(segment, int):  # indexed: the arm that is an array
                     hint = next(arm for arm in typing.get_args(hint) if typing.get_origin(arm) is tuple)
                 hint = typing.get_args(hint)[0] if isinstance(segment, int) else typing.get_type_hints(hint)[segment]
             if isinstance(hint, types.UnionType) and None.__class__ not in typing.get_args(hint):
                 hint = typing.get_args(hint)[0]  # not indexed: the one value
-            if _bare(hint) in LEAVES or typing.get_origin(_bare(hint)) is tuple:
+            if bare(hint) in LEAVES or typing.get_origin(bare(hint)) is tuple:
                 try:
                     claimed = _shaped(hint)
                 except (IndexError, TypeError):
