@@ -17,6 +17,7 @@ import time
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import IO
 
 import pytest
 from conftest import ROOT, copy_project, mkdocs_build
@@ -249,6 +250,25 @@ def wait_for_phase(phases: Path, phase: str, process: subprocess.Popen[str]) -> 
         time.sleep(0.01)
 
 
+def signal_held_build(project: Path, phases: Path, phase: str, signum: int, stderr: IO[str] | int) -> subprocess.Popen[bytes]:
+    """`build --rerun` held at `phase` (generator/phases.py), then `signum` to its whole process group, as
+    a terminal's Ctrl-C or a kill; returns the ended process. The wait is for the process, not for
+    the end of its output: the program server, still importing torch on a cold machine, holds the
+    output open until it sees its parent gone."""
+    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
+                               env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases),
+                                                 "GENERATOR_TEST_HOLD": phase},
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        wait_for_phase(phases, phase, process)
+        os.killpg(process.pid, signum)
+        process.wait(timeout=HANG_GUARD)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left: the server, a program
+    return process
+
+
 @pytest.mark.parametrize("phase", ["importing", "running", "server", "program", "writing"])
 def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
     """SIGINT to the whole process group, as a terminal's Ctrl-C, while the process is held at a phase
@@ -259,20 +279,8 @@ def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
     before = tree_digest(project / "docs")
     phases = tmp_path / "phases"
-    # stderr to a file, and the wait is for the process, not for the end of its output: the program
-    # server, still importing torch on a cold machine, holds the output open until it sees its parent gone.
     with (tmp_path / "stderr").open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
-                                   env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases),
-                                                     "GENERATOR_TEST_HOLD": phase},
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
-        try:
-            wait_for_phase(phases, phase, process)
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=HANG_GUARD)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left: the server, a program
+        process = signal_held_build(project, phases, phase, signal.SIGINT, stderr)
     err = (tmp_path / "stderr").read_text(encoding="utf-8")
     assert process.returncode == 130, err
     assert err.splitlines() == [INTERRUPTED], err
@@ -289,17 +297,7 @@ def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkey
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
     (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
     phases = tmp_path / "phases"
-    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--rerun"], cwd=project, start_new_session=True,
-                               env=os.environ | {"PYTHONPATH": str(ROOT), "GENERATOR_TEST_PHASES": str(phases),
-                                                 "GENERATOR_TEST_HOLD": phase},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_phase(phases, phase, process)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=HANG_GUARD)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+    signal_held_build(project, phases, phase, signal.SIGKILL, subprocess.DEVNULL)
     left = [p.name for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
     assert left, "the kill left nothing to recover: it did not land in the window"
     monkeypatch.chdir(project)
