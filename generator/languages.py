@@ -71,22 +71,22 @@ class Terms:
     used: set[str] = field(default_factory=set)
 
     def __call__(self, key: str) -> str:
+        return self._use(key, "（{}）")
+
+    def inside(self, key: str) -> str:
+        """`t.inside(key)` in a template, for a term already inside full-width parentheses: its first
+        use gives 均方误差，MSE (one pair of parentheses, not 均方误差（MSE） inside another)."""
+        return self._use(key, "，{}")
+
+    def _use(self, key: str, english: str) -> str:
+        """The term in this page's language, followed at its first use by `english` around the English."""
         term = glossary()[key]  # KeyError: a template names a term the glossary lacks
         if self.language == default():
             return term.en
         word = term.words[self.language]
         first = key not in self.used
         self.used.add(key)
-        return f"{word}（{term.en}）" if first else word
-
-    def inside(self, key: str) -> str:
-        """`t.inside(key)` in a template, for a term already inside full-width parentheses: its first
-        use gives 均方误差，MSE (one pair of parentheses, not 均方误差（MSE） inside another)."""
-        if self.language == default():
-            return glossary()[key].en
-        term = self(key)
-        english = glossary()[key].en
-        return term.replace(f"（{english}）", f"，{english}") if term.endswith(f"（{english}）") else term
+        return word + english.format(term.en) if first else word
 
 
 def words(name: str, language: str) -> dict[str, Any]:
