@@ -49,6 +49,7 @@ class ErrataClaim:
     exact: str
     right: bool
     wrong_at: tuple[tuple[int, ...], ...]  # as ClaimView's: the verdict names them from 1
+    note: str = ""  # where the claim came from, in this edition's words (a scenario page shows it)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def errata_claim(claim: ClaimView, kind: str, language: str) -> ErrataClaim:
     wrong = set(claim.wrong_at) | (set() if claim.right or claim.wrong_at else {()})
     label = claim_label(kind, KINDS[kind].results, claim.path, language) if kind in KINDS else claim.path
     return ErrataClaim(label, shown(claim.claimed_value, claim.claimed, wrong), shown(claim.exact_value, claim.exact, wrong),
-                       claim.right, claim.wrong_at)
+                       claim.right, claim.wrong_at, escape_text(claim.note_in(language)))
 
 
 def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:

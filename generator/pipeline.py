@@ -32,7 +32,7 @@ from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
 from generator.loading import load_scenarios
 from generator.notebook import notebook
-from generator.overview import Generated, all_files, index_paths, index_texts
+from generator.overview import Generated, all_files, errata_claim, index_paths, index_texts
 from generator.program import run_program, start_server
 from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
 from generator.results import Data as Results
@@ -133,7 +133,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         shown = comments.translate(program, language)  # the program that ran, its comments in this edition's words
         script_name, notebook_name = page_name(scenario.slug, language, ".py"), page_name(scenario.slug, language, ".ipynb")
         context = PageContext(scenario, kind.view(scenario, run.body, language), shown, printed, short,
-                              res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
+                              res.platform_text(run.header.platform), results_name(scenario), claims,
+                              claim_rows=tuple(errata_claim(c, kind.name, language) for c in claims), title=title,
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
                               torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
                               translated=shown != program, scenario_file=scenario_name)

@@ -101,6 +101,7 @@ class PageContext:
     platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
     claims: tuple[ClaimView, ...] = ()
+    claim_rows: tuple[Any, ...] = ()  # the claims as the page's table shows them (overview.ErrataClaim: label, values, note)
     title: str = ""  # the scenario's title in this page's language
     script: str = ""  # the downloads beside the page: the program with its self-check,
     notebook: str = ""  # and the notebook, in this page's language

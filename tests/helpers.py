@@ -63,8 +63,8 @@ def walk(node):
     if isinstance(node, dict):
         if {"value", "exact"} <= set(node):
             yield Fraction(node["exact"]), node["value"]
-        elif {"value", "expr", "lo", "hi"} <= set(node):  # an irrational value: the middle of its enclosure
-            yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node["value"]
+        elif {"expr", "lo", "hi"} <= set(node):  # an irrational value (torch's, or an exercise's): the middle of its enclosure
+            yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node.get("value")
         else:
             for value in node.values():
                 yield from walk(value)
@@ -96,6 +96,7 @@ def text_of(page: str) -> str:
     body = page.split("\n---\n", 1)[1]
     body = re.sub(r"```.*?```", "", body, flags=re.S)
     body = re.sub(r"<!--.*?-->|<small.*?</small>|\]\([^)]*\)", "", body, flags=re.S)
+    body = re.sub(r"\bstep \d+\b|第 \d+ 步", "", body)  # a reference to a section of the page, not a value
     return FRACTION.sub(r" \1 \2 ", html.unescape(body))
 
 

@@ -11,20 +11,21 @@ from generator import formatting as fmt
 from generator.codec import RealV
 from generator.kinds.base import Printed
 from generator.kinds.common import exact_matrix_latex
+from generator.kinds.cross_entropy.exercises import Enclosed
 from generator.kinds.cross_entropy.results import CrossEntropyResults, Loss
 from generator.kinds.cross_entropy.scenario import Scenario
 
 TERMS_SHOWN = 6  # a row's sum of exponentials is written out up to this many classes, else with a sum sign
 
 
-def approx(v: RealV) -> float:
+def approx(v: RealV | Enclosed) -> float:
     """The value as a float, for a decimal on the page: the exact value, or the middle of [lo, hi]."""
-    if v.exact is not None:
+    if isinstance(v, RealV) and v.exact is not None:
         return float(v.exact)
     return float((Fraction(str(v.lo)) + Fraction(str(v.hi))) / 2)
 
 
-def decimal(v: RealV) -> str:
+def decimal(v: RealV | Enclosed) -> str:
     return fmt.decimal_latex(approx(v))
 
 
@@ -60,6 +61,33 @@ class Row:
 
 
 @dataclass(frozen=True)
+class ZeroLogitsView:
+    """Exercise 1: every logit 0."""
+
+    p: str  # 1/C
+    form: str  # the loss as factor * log C (LaTeX): log C, a fraction times it, or it times a column (none)
+    loss: str  # its decimal, or the column of them
+    grad: str  # exact matrix
+    X: str  # the zero matrix, as X's shape
+
+
+@dataclass(frozen=True)
+class OtherClassView:
+    """Exercise 2: the first counted row with another class."""
+
+    number: int  # the row, from 1
+    target: int  # its class (from 0, as torch counts)
+    other: int
+    weight: str  # w_k, "" when 1 without weights
+    logit: str  # x_{1k}
+    log_sum: str  # log S_1 written out
+    p: str  # p_{1k}, decimal, from step 1
+    loss: str  # decimal
+    old_loss: str  # the row's loss in step 3
+    lower: bool | None
+
+
+@dataclass(frozen=True)
 class Page:
     n: int
     C: int
@@ -84,6 +112,8 @@ class Page:
     naive: tuple[str, ...]
     stable: str
     first_softmax: str
+    zero: ZeroLogitsView
+    other: OtherClassView | None
 
 
 def _loss_text(loss: Loss) -> str:
@@ -137,6 +167,48 @@ def view(s: Scenario, results: CrossEntropyResults, language: str) -> Page:
         naive=results.overflow.naive,
         stable=fmt.bmatrix([[decimal(v) for v in results.overflow.stable]]),
         first_softmax=fmt.bmatrix([[decimal(v) for v in results.softmax[0]]]),
+        zero=_zero_logits(s, results),
+        other=_other_class(s, results),
+    )
+
+
+def _zero_form(factors: Sequence[Fraction], C: int, reduction: str) -> str:
+    if reduction == "none":
+        return rf"\log {C} \cdot {fmt.column([fmt.fraction_latex(f) for f in factors])}"
+    return rf"\log {C}" if factors[0] == 1 else rf"{fmt.fraction_latex(factors[0])} \log {C}"
+
+
+def _one_or_column(entries: list[str], reduction: str) -> str:
+    return fmt.column(entries) if reduction == "none" else entries[0]
+
+
+def _zero_logits(s: Scenario, results: CrossEntropyResults) -> ZeroLogitsView:
+    n, C = s.shape
+    z = results.exercises.zero_logits
+    return ZeroLogitsView(
+        p=fmt.fraction_latex(Fraction(1, C)),
+        form=_zero_form(z.factors, C, s.reduction),
+        loss=_one_or_column([decimal(v) for v in z.loss], s.reduction),
+        grad=exact_matrix_latex(z.grad),
+        X=fmt.bmatrix([["0"] * C for _ in range(n)]),
+    )
+
+
+def _other_class(s: Scenario, results: CrossEntropyResults) -> OtherClassView | None:
+    o = results.exercises.other_class
+    if o is None:
+        return None
+    return OtherClassView(
+        number=o.row + 1,
+        target=o.target,
+        other=o.other,
+        weight="" if s.weight is None else fmt.fraction_latex(o.weight),
+        logit=fmt.fraction_latex(s.logits[o.row][o.other]),
+        log_sum=rf"\log\left({exponentials(s.logits[o.row])}\right)",
+        p=decimal(results.softmax[o.row][o.other]),
+        loss=decimal(o.loss),
+        old_loss=decimal(results.row_loss[o.row]),
+        lower=o.lower,
     )
 
 
