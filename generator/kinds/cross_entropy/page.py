@@ -4,7 +4,7 @@ torch, no sympy, no flint): formulas written from the exact inputs, values from 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from generator import formatting as fmt
@@ -12,7 +12,7 @@ from generator.codec import RealV
 from generator.kinds.base import Printed
 from generator.kinds.common import exact_matrix_latex
 from generator.kinds.cross_entropy.exercises import Enclosed
-from generator.kinds.cross_entropy.results import CrossEntropyResults, Loss
+from generator.kinds.cross_entropy.results import CrossEntropyResults, Loss, Values
 from generator.kinds.cross_entropy.scenario import Scenario
 
 TERMS_SHOWN = 6  # a row's sum of exponentials is written out up to this many classes, else with a sum sign
@@ -213,8 +213,20 @@ def _other_class(s: Scenario, results: CrossEntropyResults) -> OtherClassView | 
 
 
 def printed(results: CrossEntropyResults) -> list[Printed]:
-    """What templates/programs/cross-entropy.py.j2 prints: the loss (one, or one per row), then
-    logits.grad row by row."""
-    loss = results.loss
-    first = [Printed(f"loss[{i}]", v) for i, v in enumerate(loss)] if isinstance(loss, tuple) else [Printed("loss", loss)]
-    return first + [Printed(f"grad[{i}][{j}]", v) for i, row in enumerate(results.grad) for j, v in enumerate(row)]
+    """What templates/programs/cross-entropy.py.j2 prints, in order: the loss (one, or one per row),
+    logits.grad row by row, NLLLoss after log_softmax (where compared), the softmax-first pitfall's
+    loss and logits.grad, the shifted first row's naive exp(x) / exp(x).sum() (torch's floats, with
+    no verified bound: not compared) and its torch.softmax."""
+    def losses(name: str, loss: Loss) -> list[Printed]:
+        return [Printed(f"{name}[{i}]", v) for i, v in enumerate(loss)] if isinstance(loss, tuple) else [Printed(name, loss)]
+
+    def matrix(name: str, rows: Values) -> list[Printed]:
+        return [Printed(f"{name}[{i}][{j}]", v) for i, row in enumerate(rows) for j, v in enumerate(row)]
+
+    overflow = results.overflow
+    naive = [Printed(f"overflow.naive[{k}]", replace(v, value=float(text), bound=None))
+             for k, (text, v) in enumerate(zip(overflow.naive, overflow.stable, strict=True))]
+    return (losses("loss", results.loss) + matrix("grad", results.grad)
+            + (losses("nll", results.nll) if results.nll is not None else [])
+            + losses("pitfall.loss", results.pitfall.loss) + matrix("pitfall.grad", results.pitfall.grad)
+            + naive + [Printed(f"overflow.stable[{k}]", v) for k, v in enumerate(overflow.stable)])
