@@ -5,7 +5,6 @@ row shifted by SHIFT computed naively and as torch does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import torch
