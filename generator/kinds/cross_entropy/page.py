@@ -114,6 +114,8 @@ class Page:
     first_softmax: str
     zero: ZeroLogitsView
     other: OtherClassView | None
+    options: str  # the call's options as the program passes them: reduction="mean", weight=w, ...
+    divides_by_n: bool  # the mean's denominator equals the number of rows n
 
 
 def _loss_text(loss: Loss) -> str:
@@ -169,7 +171,21 @@ def view(s: Scenario, results: CrossEntropyResults, language: str) -> Page:
         first_softmax=fmt.bmatrix([[decimal(v) for v in results.softmax[0]]]),
         zero=_zero_logits(s, results),
         other=_other_class(s, results),
+        options=_options(s),
+        divides_by_n=results.denominator == n,
     )
+
+
+def _options(s: Scenario) -> str:
+    """The options the page's call names: the reduction, then each one the scenario sets."""
+    options = [f'reduction="{s.reduction}"']
+    if s.weight is not None:
+        options.append("weight=w")
+    if s.ignore_index is not None:
+        options.append(f"ignore_index={s.ignore_index}")
+    if s.label_smoothing:
+        options.append(f"label_smoothing={fmt.fraction_text(s.label_smoothing)}")
+    return ", ".join(options)
 
 
 def _zero_form(factors: Sequence[Fraction], C: int, reduction: str) -> str:
