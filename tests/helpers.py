@@ -109,8 +109,22 @@ def small_integers(result) -> set[str]:
     return {str(i) for i in range(limit)} | extra
 
 
-def foreign_numbers(page: str, result) -> list[str]:
-    """Numbers on the page that are neither a result, an input, a counter nor a formula constant."""
+LINK = re.compile(r"\[([^\]]*)\]\(([a-z0-9-]+)\.md\)")
+
+
+def without_linked_titles(page: str, titles: dict[str, str]) -> str:
+    """The page with the text of each link to another page taken out where that text is exactly the
+    linked page's title (`titles`: slug -> title, the author's words on that page)."""
+    def drop(match: re.Match[str]) -> str:
+        same = html.unescape(match.group(1)) == titles.get(match.group(2))
+        return f"[]({match.group(2)}.md)" if same else match.group(0)
+    return LINK.sub(drop, page)
+
+
+def foreign_numbers(page: str, result, titles: dict[str, str] | None = None) -> list[str]:
+    """Numbers on the page that are neither a result, an input, a counter nor a formula constant
+    (nor in a link that says another page's title, `titles`: slug -> title)."""
+    page = without_linked_titles(page, titles or {})
     allowed = allowed_numbers(result) | FORMULA_CONSTANTS | small_integers(result)
     if "X" in result:
         n, d = len(result["X"]), len(result["X"][0])

@@ -4,13 +4,14 @@ numbers, every one of them from the results; its terms are spelled as the glossa
 from __future__ import annotations
 
 import html
+import json
 import re
 import tomllib
 from collections import Counter
 
 import pytest
 from conftest import ROOT, run_cli
-from helpers import foreign_numbers
+from helpers import foreign_numbers, without_linked_titles
 
 from generator.languages import glossary, languages, page_name
 
@@ -68,10 +69,21 @@ def test_the_number_comparison_catches_one_edited_edition(files):
     assert tampered != english and differences(tampered, chinese)
 
 
+def chinese_titles(generated) -> dict[str, str]:
+    """slug -> the Chinese page's title, from its front matter."""
+    titles = {}
+    for slug, page in generated.items():
+        found = re.search(r'^title: (".*")$', page.files[page_name(slug, "zh")].decode(), flags=re.M)
+        assert found, slug
+        titles[slug] = json.loads(found.group(1))
+    return titles
+
+
 def test_every_number_on_a_chinese_page_comes_from_the_results(generated, results):
+    titles = chinese_titles(generated)
     for slug, page in generated.items():
         chinese = page.files[page_name(slug, "zh")].decode()
-        assert foreign_numbers(chinese, results[slug]) == [], slug
+        assert foreign_numbers(chinese, results[slug], titles) == [], slug
 
 
 def test_both_index_pages_list_the_same_pages_and_numbers():
@@ -117,12 +129,15 @@ def chinese_pages(files: dict[str, bytes]) -> dict[str, str]:
     return {name: content.decode() for name, content in files.items() if name.endswith(".zh.md")}
 
 
-def test_the_glossary_gives_every_term_its_english_at_first_use(files):
-    """On every scenario page (the errata page quotes the pages' titles, written by their authors)."""
+def test_the_glossary_gives_every_term_its_english_at_first_use(files, generated):
+    """On every scenario page (the errata page quotes the pages' titles, written by their authors, and
+    so does a link that says another page's title)."""
     used = set()
+    titles = chinese_titles(generated)
     for name, page in chinese_pages(files).items():
         if name.startswith("errata."):
             continue
+        page = without_linked_titles(page, titles)
         for key, after in first_uses(page).items():
             term = glossary()[key]
             inside = after.startswith(f"，{term.en}")  # t.inside: a first use already inside parentheses
