@@ -12,7 +12,8 @@ from generator.reader import Matrix, Reader, Vector
 
 NAME = "linreg-sgd"
 REDUCTIONS = ("sum/batch", "mean", "sum")
-KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed", "see_also", "zero_grad_page")
+KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed", "see_also",
+        "zero_grad_page")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_STEPS = 500  # steps past this make an unreadable table and exact fractions of thousands of digits
 MAX_EPOCHS = 200
@@ -89,7 +90,8 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     ):
         return None
     order_tuple = tuple(tuple(p) for p in order) if order is not None else None
-    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed, see_also, zero_grad_page)
+    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed, see_also,
+                    zero_grad_page)
 
 
 def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) -> None:
