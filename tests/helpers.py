@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import math
 import re
 from fractions import Fraction
@@ -109,7 +110,17 @@ def small_integers(result) -> set[str]:
     return {str(i) for i in range(limit)} | extra
 
 
-LINK = re.compile(r"\[([^\]]*)\]\(([a-z0-9-]+)\.md\)")
+def chinese_titles(generated) -> dict[str, str]:
+    """slug -> the Chinese page's title, from its front matter."""
+    titles = {}
+    for slug, page in generated.items():
+        found = re.search(r'^title: (".*")$', page.files[f"{slug}.zh.md"].decode(), flags=re.M)
+        assert found, slug
+        titles[slug] = json.loads(found.group(1))
+    return titles
+
+
+LINK = re.compile(r"\[([^\]]*)\]\(([a-z0-9-]+)(\.md|/)\)")  # a page's link, or a notebook's (slug/)
 
 
 def without_linked_titles(page: str, titles: dict[str, str]) -> str:
@@ -117,7 +128,7 @@ def without_linked_titles(page: str, titles: dict[str, str]) -> str:
     linked page's title (`titles`: slug -> title, the author's words on that page)."""
     def drop(match: re.Match[str]) -> str:
         same = html.unescape(match.group(1)) == titles.get(match.group(2))
-        return f"[]({match.group(2)}.md)" if same else match.group(0)
+        return f"[]({match.group(2)}{match.group(3)})" if same else match.group(0)
     return LINK.sub(drop, page)
 
 

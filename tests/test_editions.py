@@ -4,14 +4,13 @@ numbers, every one of them from the results; its terms are spelled as the glossa
 from __future__ import annotations
 
 import html
-import json
 import re
 import tomllib
 from collections import Counter
 
 import pytest
 from conftest import ROOT, run_cli
-from helpers import foreign_numbers, without_linked_titles
+from helpers import chinese_titles, foreign_numbers, without_linked_titles
 
 from generator.languages import glossary, languages, page_name
 
@@ -67,16 +66,6 @@ def test_the_number_comparison_catches_one_edited_edition(files):
     english, chinese = pairs["linreg-sgd.md"]
     tampered = english.replace("| 2217.0742 |", "| 2217.0743 |", 1)
     assert tampered != english and differences(tampered, chinese)
-
-
-def chinese_titles(generated) -> dict[str, str]:
-    """slug -> the Chinese page's title, from its front matter."""
-    titles = {}
-    for slug, page in generated.items():
-        found = re.search(r'^title: (".*")$', page.files[page_name(slug, "zh")].decode(), flags=re.M)
-        assert found, slug
-        titles[slug] = json.loads(found.group(1))
-    return titles
 
 
 def test_every_number_on_a_chinese_page_comes_from_the_results(generated, results):
