@@ -141,21 +141,25 @@ def scenario_from(table: dict[str, Any], slug: str = "t") -> Scenario:
     return scenario
 
 
+LINK_KEYS = ("see_also", "zero_grad_page")  # a scenario's fields that name another page of the build
+
+
 def check_links(scenarios: list[Scenario], built: set[str]) -> list[Problem]:
-    """A scenario's `see_also` names another scenario of the same build (`built`: the slugs), never
-    its own page or a reserved one; found before any run."""
+    """A scenario's links (`see_also`, `zero_grad_page`) name another scenario of the same build
+    (`built`: the slugs), never its own page or a reserved one; found before any run."""
     problems = []
     for scenario in scenarios:
-        target = getattr(scenario, "see_also", None)
-        if target is None:
-            continue
-        if target == scenario.slug:
-            problems.append(Problem(scenario.source, "see_also", f"{target!r} is this scenario's own page; name another scenario"))
-        elif target in RESERVED_SLUGS:
-            problems.append(Problem(scenario.source, "see_also", f"{target!r} is a reserved page, not a scenario; name another scenario"))
-        elif target not in built:
-            others = sorted(built - {scenario.slug})
-            problems.append(Problem(scenario.source, "see_also", f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
+        for key in LINK_KEYS:
+            target = getattr(scenario, key, None)
+            if target is None:
+                continue
+            if target == scenario.slug:
+                problems.append(Problem(scenario.source, key, f"{target!r} is this scenario's own page; name another scenario"))
+            elif target in RESERVED_SLUGS:
+                problems.append(Problem(scenario.source, key, f"{target!r} is a reserved page, not a scenario; name another scenario"))
+            elif target not in built:
+                others = sorted(built - {scenario.slug})
+                problems.append(Problem(scenario.source, key, f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
     return problems
 
 

@@ -116,8 +116,8 @@ def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[st
     the site's one order (order.py), which the navigation follows too."""
     by_slug = {page.slug: page for page in pages}
     kinds = {page.slug: page.kind for page in pages}
-    said = words(READING_ORDER, language)  # slug -> {link, text}
-    reading = [{"slug": slug, **said[slug]} for slug in reading_order() if slug in by_slug]
+    said = words(READING_ORDER, language)  # slug -> {text}: what the page teaches; its link says the page's title
+    reading = [{"slug": slug, "title": by_slug[slug].title, **said[slug]} for slug in reading_order() if slug in by_slug]
     sections = [IndexSection(labels(run.kind, language)["section"] if run.kind in KINDS else run.kind,
                              tuple(by_slug[slug] for slug in run.slugs)) for run in order_sections(kinds)]
     template = environment(language).get_template("_index-pages.md.j2")

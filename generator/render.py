@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,7 @@ class PageContext:
     machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
     translated: bool = False  # `program` is the one that ran with its comments in this page's language
     scenario_file: str = ""  # the scenario file published beside the page ("" when not read from a file)
+    linked: dict[str, str] = field(default_factory=dict)  # slug -> title of each page the scenario links to (pipeline.linked_titles)
 
 
 def environment(language: str) -> jinja2.Environment:

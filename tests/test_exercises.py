@@ -426,6 +426,7 @@ def built_in(slug: str) -> dict:
     table.pop("claims", None)
     table.pop("titles", None)
     table.pop("see_also", None)
+    table.pop("zero_grad_page", None)
     return table
 
 

@@ -300,6 +300,7 @@ class Page:
     rises_at: str  # the epochs whose loss on all data is above the epoch before's: "2, 3 and 5"
     flips_at: str  # the steps after which w_1 changed sign
     batch_rises: int  # how many steps' batch loss is above the step before's
+    batch_changes: int  # the step-to-step changes of the batch loss that fact compares: one fewer than the steps
     largest: str
     plot_file: str
     stability: Stability | None
@@ -415,6 +416,7 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         rises_at=_listing(results.facts.epoch_loss_rises_at.at, language),
         flips_at=_listing(results.facts.first_weight_sign_flips_at.at, language),
         batch_rises=len(results.facts.batch_loss_rises_at.at),
+        batch_changes=len(steps) - 1,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
         stability=_stability(s, results.stability),
