@@ -150,3 +150,10 @@ def foreign_numbers(page: str, result, titles: dict[str, str] | None = None) -> 
 # the derivative's closed form.
 FORMULA_CONSTANTS = {"1", "2"}
 LARGEST_FINITE = (3.4028234663852886e38, 1.7976931348623157e308)  # named on overflow warnings
+
+
+def arb_of(x):
+    """A Fraction as a flint ball (exact: its radius is 0), for tests that compute independently in arb."""
+    import flint
+
+    return flint.arb(flint.fmpq(x.numerator, x.denominator))

@@ -12,6 +12,7 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+from helpers import arb_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -333,12 +334,6 @@ def test_linreg_answers_are_the_hand_worked_ones(table):
 
 # --- cross-entropy ------------------------------------------------------------------------------------------
 
-def ball(x: F):
-    from flint import arb, fmpq
-
-    return arb(fmpq(x.numerator, x.denominator))
-
-
 def enclosed_by(record: dict, value) -> bool:
     """lo <= value <= hi, for a flint ball `value` narrower than the record's digits."""
     from flint import arb
@@ -384,17 +379,17 @@ def worked_cross_entropy(table: dict) -> dict:
     rows = [sum(row, F(0)) for row in c]
     factors = rows if table.get("reduction", "mean") == "none" else [sum(rows, F(0)) / D]
     assert [F(f) for f in zero["factors"]] == factors, table
-    assert all(enclosed_by(r, ball(f) * arb(C).log()) for r, f in zip(zero["loss"], factors)), table
+    assert all(enclosed_by(r, arb_of(f) * arb(C).log()) for r, f in zip(zero["loss"], factors)), table
     grad = [[(rows[i] / C - c[i][j]) / D for j in range(C)] for i in range(len(logits))]
     assert fractions(zero["grad"]) == grad, table
     other = data["exercises"]["other_class"]
     if counted:
         i = counted[0]
         k = max((j for j in range(C) if j != classes[i]), key=lambda j: (logits[i][j], -j))
-        log_sum = sum((ball(x).exp() for x in logits[i]), arb(0)).log()
+        log_sum = sum((arb_of(x).exp() for x in logits[i]), arb(0)).log()
 
         def row_loss(j: int):
-            return ball(weight[j]) * (log_sum - ball(logits[i][j]))
+            return arb_of(weight[j]) * (log_sum - arb_of(logits[i][j]))
 
         assert (other["row"], other["target"], other["other"], F(other["weight"])) == (i, classes[i], k, weight[k]), table
         assert enclosed_by(other["loss"], row_loss(k)), table
@@ -407,7 +402,7 @@ def worked_cross_entropy(table: dict) -> dict:
         assert len(shown) == (3 if counted else 2), (language, table)
         assert all(latex(g) in shown[0] for row in grad for g in row), (language, table)
         if table.get("reduction", "mean") != "none":
-            assert f"{float(ball(factors[0]) * arb(C).log().mid()):.4f}" in shown[0], (language, table)
+            assert f"{float(arb_of(factors[0]) * arb(C).log().mid()):.4f}" in shown[0], (language, table)
         if counted:
             assert f"{float(row_loss(k).mid()):.4f}" in shown[1], (language, table)
     return data["exercises"]
