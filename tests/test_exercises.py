@@ -176,7 +176,7 @@ def regression_by_hand(table: dict) -> dict:
         total = sum(one_entry(name, r, beta, delta)[0] for row in R for r in row)
         losses[name] = {"value": value, "slope": slope, "case": case, "grad": slope / divisor,
                         "loss": (total - one_entry(name, R[0][0], beta, delta)[0] + value) / divisor}
-    twice = 2 * beta
+    twice = 2 * beta if 2 * beta != delta else 3 * beta  # 2β = δ would repeat HuberLoss's numbers
     elementwise = [[one_entry("smooth_l1", r, twice, delta)[0] for r in row] for row in R]
     where = [("smooth_l1", beta, i, j) for i in range(n) for j in range(d) if abs(R[i][j]) == beta]
     where += [("huber", delta, i, j) for i in range(n) for j in range(d) if abs(R[i][j]) == delta]
@@ -188,7 +188,21 @@ def regression_by_hand(table: dict) -> dict:
         quadratic, linear = (r * r / 2, r), (edge * (abs(r) - edge / 2), edge * sign(r))
     return {"moved": moved, "losses": losses, "beta": twice, "elementwise": elementwise,
             "other_loss": sum(v for row in elementwise for v in row) / divisor,
-            "boundary": (name, i, j, r, edge, *quadratic, *linear)}
+            "boundary": (name, i, j, r, edge, *quadratic, *linear), "beta_range": beta_range_by_hand(R, beta, divisor)}
+
+
+def beta_range_by_hand(R, beta, divisor):
+    """Exercise 3 on paper: every entry quadratic for beta > max |r|, where the loss is the mean (or
+    sum) of r^2 / (2 beta); every entry linear for 0 < beta <= min |r| (none with an r = 0), where it
+    is that of |r| - beta / 2. The scenario's beta in one range gives that range's value there."""
+    sizes = [abs(r) for row in R for r in row]
+    if beta > max(sizes):
+        at, value = "quadratic", sum(r * r / (2 * beta) for r in sizes) / divisor
+    elif 0 < min(sizes) and beta <= min(sizes):
+        at, value = "linear", sum(r - beta / 2 for r in sizes) / divisor
+    else:
+        at, value = "mixed", None
+    return max(sizes), min(sizes), at, value
 
 
 def check_regression(table: dict) -> dict:
@@ -206,13 +220,18 @@ def check_regression(table: dict) -> dict:
     b = got["boundary"]
     assert (b["loss"], b["row"], b["column"], F(b["residual"]), F(b["edge"]), F(b["quadratic"]), F(b["quadratic_slope"]),
             F(b["linear"]), F(b["linear_slope"])) == want["boundary"], table
+    r = got["beta_range"]
+    assert (F(r["largest"]), F(r["smallest"]), r["at_beta"], r["value"] and F(r["value"])) == want["beta_range"], table
     for language in LANGUAGES:
-        moved, twice, boundary = answers(scenario, typed, language)
+        moved, twice, ranges = answers(scenario, typed, language)
         for loss in want["losses"].values():
             assert latex(loss["value"]) in moved and latex(loss["loss"]) in moved, (language, table)
             assert table.get("reduction", "mean") == "sum" or latex(loss["grad"]) in moved, (language, table)
         assert matrix(want["elementwise"]) in twice and latex(want["other_loss"]) in twice, (language, table)
-        assert all(latex(value) in boundary for value in want["boundary"][5:]), (language, table)
+        largest, smallest, at, value = want["beta_range"]
+        assert f"\\beta > {latex(largest)}" in ranges, (language, table)
+        assert (f"\\beta \\le {latex(smallest)}" in ranges) == (smallest > 0), (language, table)
+        assert value is None or f"= {latex(value)}$" in ranges, (language, table)
     return got
 
 

@@ -168,10 +168,11 @@ def regression_facts(data):
 
     at_beta, at_delta = places(r, lambda x: abs(x) == beta), places(r, lambda x: abs(x) == delta)
     flat = [x for row in r for x in row]
-    # PyTorch's documented definitions on each boundary the page names (β and the exercise's 2β for
+    # PyTorch's documented definitions on each boundary the page names (β and the exercise's β' for
     # SmoothL1, δ for Huber): (is the quadratic branch taken, (quadratic value, slope), (linear value, slope))
     sign = lambda x: (x > 0) - (x < 0)  # noqa: E731
-    edges = [("smooth", side * b, b) for b in (beta, 2 * beta) for side in (1, -1)] + [("huber", side * delta, delta) for side in (1, -1)]
+    other = 2 * beta if 2 * beta != delta else 3 * beta  # exercise 2's β': 2β = δ would be HuberLoss again
+    edges = [("smooth", side * b, b) for b in (beta, other) for side in (1, -1)] + [("huber", side * delta, delta) for side in (1, -1)]
 
     def both(kind, x, edge):
         if kind == "smooth":
@@ -228,8 +229,6 @@ def regression_sentences(facts, residual):
     linear, meet = facts["boundary_takes_linear"]["holds"], facts["branches_meet_at_boundary"]["holds"]
     out.append((linear, {"en": "so the boundary itself is on the linear branch", "zh": "所以边界本身算在线性段"}))
     out.append((meet, {"en": "At $|r| = \\beta$ SmoothL1's two branches meet", "zh": "SmoothL1 的两段相接"}))
-    out.append((linear, {"en": "it takes the linear branch", "zh": "所以取线性段"}))
-    out.append((meet, {"en": "and no number depends on the branch taken", "zh": "取哪一段都不会改变任何数"}))
     return out
 
 

@@ -62,10 +62,26 @@ class Boundary:
 
 
 @dataclass(frozen=True)
+class BetaRange:
+    """Exercise 3: the betas for which SmoothL1Loss puts every entry on one branch. Every entry is
+    quadratic for beta > largest (the loss is then MSE's over 2 beta), every entry linear for
+    0 < beta <= smallest (the loss is then L1's less count * beta / 2; none when smallest = 0).
+    `at_beta` places the scenario's own beta ("quadratic", "linear" or "mixed") and `value` is the
+    range's formula there (None when mixed), which `beta_range` checks against SmoothL1's own sum."""
+
+    largest: Fraction  # max |r|
+    smallest: Fraction  # min |r|
+    count: Fraction  # entries per divisor: 1 with "mean", n·d with "sum"
+    at_beta: str
+    value: Fraction | None
+
+
+@dataclass(frozen=True)
 class RegressionExercises:
     moved: Moved
     other_beta: OtherBeta
-    boundary: Boundary
+    boundary: Boundary  # kept in the results (a public key); the page no longer asks it (section 2 works it)
+    beta_range: BetaRange
 
 
 def moved_residual(s: Scenario) -> Fraction:
@@ -84,13 +100,14 @@ def moved(s: Scenario) -> Moved:
     return Moved(r, losses)
 
 
-def other_beta_of(beta: Fraction) -> Fraction:
-    """The exercise's beta: twice the scenario's."""
-    return 2 * beta
+def other_beta_of(beta: Fraction, delta: Fraction) -> Fraction:
+    """The exercise's beta: twice the scenario's, or three times where twice is delta (SmoothL1Loss
+    with beta = delta is HuberLoss over delta, whose numbers the page already shows)."""
+    return 2 * beta if 2 * beta != delta else 3 * beta
 
 
 def other_beta(s: Scenario) -> OtherBeta:
-    beta = other_beta_of(s.beta)
+    beta = other_beta_of(s.beta, s.delta)
     entries = [[closed_form("smooth_l1", r, beta, s.delta) for r in row] for row in s.residual]
     values = tuple(tuple(e[0] for e in row) for row in entries)
     total = sum((v for row in values for v in row), Fraction(0))
@@ -111,5 +128,22 @@ def boundary(s: Scenario) -> Boundary:
     return Boundary(name, row, column, r, edge, quadratic, quadratic_slope, linear, linear_slope)
 
 
+def beta_range(s: Scenario) -> BetaRange:
+    sizes = [abs(r) for row in s.residual for r in row]
+    largest, smallest = max(sizes), min(sizes)
+    count = Fraction(len(sizes)) / s.divisor
+    total = sum((closed_form("smooth_l1", r, s.beta, s.delta)[0] for row in s.residual for r in row), Fraction(0))
+    squares = sum((r * r for r in sizes), Fraction(0)) / s.divisor
+    absolute = sum(sizes, Fraction(0)) / s.divisor
+    at_beta, value = "mixed", None
+    if s.beta > largest:
+        at_beta, value = "quadratic", squares / (2 * s.beta)
+    elif 0 < smallest and s.beta <= smallest:
+        at_beta, value = "linear", absolute - count * s.beta / 2
+    if value is not None and value != total / s.divisor:
+        raise AssertionError(f"exercise 3's {at_beta} formula gives {value}, SmoothL1Loss {total / s.divisor}")
+    return BetaRange(largest, smallest, count, at_beta, value)
+
+
 def exercises(s: Scenario) -> RegressionExercises:
-    return RegressionExercises(moved(s), other_beta(s), boundary(s))
+    return RegressionExercises(moved(s), other_beta(s), boundary(s), beta_range(s))

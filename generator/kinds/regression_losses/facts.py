@@ -62,8 +62,8 @@ def _branches(loss: LossResults, case: str) -> bool:
 
 def _on_boundary(beta: Fraction, delta: Fraction) -> list[tuple[str, Fraction, Fraction, Fraction]]:
     """(loss, r, beta, delta) at both ends of each boundary the page names: r = ±β for SmoothL1, and
-    ±2β with beta = 2β (the exercise's), r = ±δ for Huber."""
-    twice = other_beta_of(beta)
+    ±β' with beta = β' (the exercise's: 2β, or 3β where 2β = δ), r = ±δ for Huber."""
+    twice = other_beta_of(beta, delta)
     edges = [("smooth_l1", beta, beta, delta), ("smooth_l1", twice, twice, delta), ("huber", delta, beta, delta)]
     return [(name, side * edge, b, d) for name, edge, b, d in edges for side in (1, -1)]
 

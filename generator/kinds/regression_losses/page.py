@@ -71,22 +71,18 @@ class OtherBeta:
 
 
 @dataclass(frozen=True)
-class Boundary:
-    """Exercise 3: both branches on the boundary (LaTeX)."""
+class BetaRange:
+    """Exercise 3: the betas that put every entry on one branch of SmoothL1Loss (LaTeX)."""
 
-    key: str
-    name: str
-    entry: str  # "$x_{1,1}$", or "" where no entry sits on a boundary (the exercise takes r = beta)
-    residual: str
-    edge: str  # beta's or delta's value
-    quadratic: str  # the formula with the numbers put in, then its value
-    quadratic_slope: str
-    linear: str
-    linear_slope: str
-    value: str  # the value both give, when they agree
-    slope: str
-    case: str  # the entry's branch as its loss's section marks it (the results' case), "" without an entry
-    section: int  # that section's number
+    largest: str  # max |r|
+    smallest: str  # min |r|
+    zero: str  # an entry with r = 0, "$x_{1,2}$" ("" without one): quadratic for every beta
+    quadratic: str  # SmoothL1Loss's loss for beta above largest: MSE's over 2 beta, "\\frac{17}{12 \\beta}"
+    l1: str  # L1Loss's loss, exact
+    count: str  # "" with "mean"; with "sum" the n·d that multiplies beta / 2
+    at_beta: str  # the scenario's beta: "quadratic", "linear" or "mixed"
+    worked: str  # the range's formula at the scenario's beta ("" when mixed)
+    sections: dict[str, int]  # each loss's section, by LOSSES key
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ class Page:
     at_delta: tuple[str, ...]  # |r| = δ
     moved: Moved
     other_beta: OtherBeta
-    boundary: Boundary
+    beta_range: BetaRange
 
 
 def entry_names(places: tuple[tuple[int, int], ...]) -> tuple[str, ...]:
@@ -166,7 +162,7 @@ def view(s: Scenario, results: RegressionResults, language: str) -> Page:
         at_delta=entry_names(results.facts.residuals_at_delta.at),
         moved=moved_view(s, results, language),
         other_beta=other_beta_view(s, results, language),
-        boundary=boundary_view(s, results, language),
+        beta_range=beta_range_view(s, results),
     )
 
 
@@ -227,18 +223,22 @@ def other_beta_view(s: Scenario, results: RegressionResults, language: str) -> O
     )
 
 
-def boundary_view(s: Scenario, results: RegressionResults, language: str) -> Boundary:
-    words = labels(NAME, language)
-    e = results.exercises.boundary
-    quadratic, quadratic_slope = _put_in(e.loss, "quadratic", e.residual, e.edge, e.quadratic, e.quadratic_slope)
-    linear, linear_slope = _put_in(e.loss, "linear", e.residual, e.edge, e.linear, e.linear_slope)
-    entry = case = ""
-    if e.row is not None and e.column is not None:
-        entry = entry_names(((e.row, e.column),))[0]
-        case = words["cases"][results.losses.of(e.loss).case[e.row][e.column]]
-    return Boundary(e.loss, words["names"][e.loss], entry, fmt.fraction_latex(e.residual), fmt.fraction_latex(e.edge),
-                    quadratic, quadratic_slope, linear, linear_slope,
-                    fmt.fraction_latex(e.linear), fmt.fraction_latex(e.linear_slope), case, LOSSES.index(e.loss) + FIRST_LOSS_SECTION)
+def beta_range_view(s: Scenario, results: RegressionResults) -> BetaRange:
+    e, f = results.exercises.beta_range, fmt.fraction_latex
+    mse, l1 = results.losses.of("mse").loss.exact, results.losses.of("l1").loss.exact
+    zero = [(i, j) for i, row in enumerate(s.residual) for j, r in enumerate(row) if r == 0]
+    count = "" if e.count == 1 else f(e.count)
+    worked = ""
+    if e.at_beta == "quadratic" and e.value is not None:
+        worked = f"{f(mse / 2)} \\cdot {f(1 / s.beta)} = {f(e.value)}"
+    elif e.at_beta == "linear" and e.value is not None:
+        half = f"\\frac{{{f(s.beta)}}}{{2}}" if s.beta.denominator == 1 else f"\\frac{{1}}{{2}} \\cdot {f(s.beta)}"
+        times = f"{count} \\cdot " if count else ""
+        worked = f"{f(l1)} - {times}{half} = {f(e.value)}"
+    over_two = mse / 2
+    quadratic = f"\\frac{{{over_two.numerator}}}{{{'' if over_two.denominator == 1 else over_two.denominator} \\beta}}"
+    return BetaRange(f(e.largest), f(e.smallest), entry_names(tuple(zero[:1]))[0] if zero else "", quadratic, f(l1), count,
+                     e.at_beta, worked, {key: LOSSES.index(key) + FIRST_LOSS_SECTION for key in LOSSES})
 
 
 def entry_loss(key: str, r: float, beta: float, delta: float) -> float:
