@@ -231,7 +231,7 @@ def check_regression(table: dict) -> dict:
         largest, smallest, at, value = want["beta_range"]
         assert f"\\beta > {latex(largest)}" in ranges, (language, table)
         assert (f"\\beta \\le {latex(smallest)}" in ranges) == (smallest > 0), (language, table)
-        assert value is None or f"= {latex(value)}$" in ranges, (language, table)
+        assert value is None or f"= {latex(value)}\n" in ranges, (language, table)
     return got
 
 
