@@ -7,7 +7,6 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -15,51 +14,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend must be chosen first
 from matplotlib.figure import Figure
 
+from generator.plot_spec import Axes, Guide, Series, finite_points, needs_log_scale
+
 AXES_INCHES = (5.0, 2.9)  # the figure without its legend: 480 CSS px wide, shown at about 330 px on a phone, its text keeps 11 px
 LEGEND_ROW_INCHES = 0.25  # each legend row adds this much height below, so the axes keep their size
 FONT_POINTS = 12.5
-LOG_SCALE_RATIO = 1e3  # a curve spanning more than this factor is drawn on a log axis
 _PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    x: Sequence[float]
-    y: Sequence[float]
-    style: str  # matplotlib format string, e.g. "o-"
-    hollow: bool = False  # markers as rings, larger: a series drawn over another stays visible where they meet
-
-
-@dataclass(frozen=True)
-class Guide:
-    """Vertical lines across the axes at given x (a loss's branch boundaries, ±β), one legend entry
-    for all of them, and each one's name on the top axis ("−β", "β")."""
-
-    label: str  # the legend's entry
-    x: Sequence[float]
-    names: Sequence[str]  # one per x, shown above the axes
-    color: str  # matplotlib color, e.g. "C1"
-    linestyle: str  # e.g. ":"
-
-
-def finite_points(series: Series) -> tuple[list[float], list[float]]:
-    points = [(x, y) for x, y in zip(series.x, series.y) if math.isfinite(y)]
-    return [p[0] for p in points], [p[1] for p in points]
-
-
-def needs_log_scale(series: Sequence[Series]) -> bool:
-    values = [abs(y) for s in series for y in finite_points(s)[1] if y != 0]
-    return bool(values) and all(y > 0 for s in series for y in finite_points(s)[1]) and max(values) / min(values) > LOG_SCALE_RATIO
-
-
-@dataclass(frozen=True)
-class Axes:
-    """The axis labels, from the kind's labels file."""
-
-    x: str
-    y: str
-    y_log: str  # the y label when the curves span more than LOG_SCALE_RATIO
 
 
 def guide_ticks(guides: Sequence[Guide]) -> list[tuple[float, str]]:

@@ -35,8 +35,14 @@ def twins(files: dict[str, bytes]) -> list[tuple[str, str, str]]:
             for name, content in sorted(files.items()) if name.endswith(".md") and ".zh." not in name]
 
 
+PLOT_KEY = re.compile(r"^\| 图中的英文 \| 含义 \|\n(?:\|.*\n)*", re.M)
+
+
 def differences(english: str, chinese: str) -> dict[str, Counter[str]]:
-    a, b = numbers(english), numbers(chinese)
+    """The numbers one edition shows and the other does not. The Chinese key beneath a plot is left out:
+    it restates the shared plot's English texts (β = 1/2 in a legend entry), which the English page
+    shows in the plot itself (tests/test_plot_key.py checks the key)."""
+    a, b = numbers(english), numbers(PLOT_KEY.sub("", chinese))
     return {key: value for key, value in {"English only": a - b, "Chinese only": b - a}.items() if value}
 
 

@@ -17,6 +17,7 @@ from generator.kinds.linreg_sgd import results as typed
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
 from generator.languages import default, labels
+from generator.plot_spec import Axes, Plot, Series, plot_key
 from generator.values import largest_finite
 
 
@@ -303,6 +304,7 @@ class Page:
     batch_changes: int  # the step-to-step changes of the batch loss that fact compares: one fewer than the steps
     largest: str
     plot_file: str
+    plot_key: tuple[tuple[str, str], ...]  # each English text of the shared plot with this edition's words (none in English)
     stability: Stability | None
     least_squares: LeastSquares | None
     accumulation: Accumulation | None
@@ -419,6 +421,7 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         batch_changes=len(steps) - 1,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
+        plot_key=_plot_key(s, results, language),
         stability=_stability(s, results.stability),
         least_squares=_least_squares(results.least_squares),
         accumulation=_accumulation(results),
@@ -426,13 +429,9 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
     )
 
 
-def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes]:
+def plot(s: Scenario, results: LinregResults, words: dict[str, str]) -> Plot:
     """The loss plot: batch loss per step, the loss on all data at each epoch's end, and the
-    with-zero_grad twin's batch loss when there is one. One plot serves every edition, labelled in
-    the default language: Chinese labels would need a CJK font on every machine that builds the site."""
-    from generator.plot import Axes, Series, loss_plot  # matplotlib only where a plot is drawn
-
-    words = labels(NAME, default())["plot"]
+    with-zero_grad twin's batch loss when there is one, labelled with `words` (a labels file's [plot])."""
     steps = results.steps
     numbers = list(range(1, len(steps) + 1))
     epoch_ends = [e * s.batches_per_epoch for e in range(1, s.epochs + 1)]
@@ -446,8 +445,23 @@ def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes
     minimum = results.least_squares
     if minimum is not None:
         series.append(Series(words["minimum"], [numbers[0], numbers[-1]], [float(minimum.loss)] * 2, "k:"))
-    axes = Axes(words["x"], words["y"], words["y_log"])
-    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug)}
+    return Plot(series, Axes(words["x"], words["y"], words["y_log"]))
+
+
+def _plot_key(s: Scenario, results: LinregResults, language: str) -> tuple[tuple[str, str], ...]:
+    if language == default():
+        return ()
+    return plot_key(plot(s, results, labels(NAME, default())["plot"]), plot(s, results, labels(NAME, language)["plot"]))
+
+
+def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes]:
+    """The loss plot. One plot serves every edition, labelled in the default language (Chinese labels
+    would need a CJK font on every machine that builds the site); the other editions' pages list its
+    texts in their own words (Page.plot_key)."""
+    from generator.plot import loss_plot  # matplotlib only where a plot is drawn
+
+    drawn = plot(s, results, labels(NAME, default())["plot"])
+    return {plot_file(s): loss_plot(drawn.series, drawn.axes, marker.html(s.source), s.slug)}
 
 
 def printed(results: LinregResults) -> list[Printed]:

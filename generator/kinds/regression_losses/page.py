@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from generator import formatting as fmt
 from generator import marker
@@ -14,6 +15,7 @@ from generator.kinds.common import difference_terms_latex, exact_matrix_latex, o
 from generator.kinds.regression_losses.results import LossResults, RegressionResults
 from generator.kinds.regression_losses.scenario import LOSSES, NAME, Scenario
 from generator.languages import default, labels
+from generator.plot_spec import Axes, Guide, Plot, Series, plot_key
 
 CURVE_POINTS = 241
 FIRST_LOSS_SECTION = 3  # the template's sections: 1 the residuals, 2 the definitions, then one per loss
@@ -101,6 +103,7 @@ class Page:
     same_function: bool  # β = δ = 1 exactly: the two losses are then one function
     losses: tuple[LossView, ...]
     plot_file: str
+    plot_key: tuple[tuple[str, str], ...]  # each English text of the shared plot with this edition's words (none in English)
     # The entries a fact names, "$x_{2,1}$", counted from 1 (results' facts: kinds/regression_losses/facts.py)
     kink: tuple[str, ...]  # r = 0
     at_beta: tuple[str, ...]  # |r| = β
@@ -157,6 +160,7 @@ def view(s: Scenario, results: RegressionResults, language: str) -> Page:
         same_function=s.beta == s.delta == 1,
         losses=tuple(_loss_view(key, results.losses.of(key), language) for key in LOSSES),
         plot_file=plot_file(s),
+        plot_key=_plot_key(results, language),
         kink=entry_names(results.facts.l1_kink_at.at),
         at_beta=entry_names(results.facts.residuals_at_beta.at),
         at_delta=entry_names(results.facts.residuals_at_delta.at),
@@ -253,13 +257,9 @@ def entry_loss(key: str, r: float, beta: float, delta: float) -> float:
     return r * r
 
 
-def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, bytes]:
-    """The four losses of one entry as curves over the residual, this scenario's entries marked on them.
-    One plot serves every edition, labelled in the default language: Chinese labels would need a CJK
-    font on every machine that builds the site."""
-    from generator.plot import Axes, Guide, Series, loss_plot  # matplotlib only where a plot is drawn
-
-    words = labels(NAME, default())
+def plot(results: RegressionResults, words: dict[str, Any]) -> Plot:
+    """The four losses of one entry as curves over the residual, this scenario's entries marked on them,
+    labelled with `words` (a labels file)."""
     beta, delta = float(results.beta), float(results.delta)
     residuals = [v.value for row in results.residual for v in row]
     reach = max([1.5 * abs(r) for r in residuals] + [2 * beta, 2 * delta, 1.0])
@@ -281,7 +281,23 @@ def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, b
                     f"C{LOSSES.index(loss)}", style)
               for key, loss, symbol, value, style in (("beta", "smooth_l1", "β", results.beta, ":"),
                                                        ("delta", "huber", "δ", results.delta, "-."))]
-    return {plot_file(s): loss_plot(series, axes, marker.html(s.source), s.slug, guides)}
+    return Plot(series, axes, guides)
+
+
+def _plot_key(results: RegressionResults, language: str) -> tuple[tuple[str, str], ...]:
+    if language == default():
+        return ()
+    return plot_key(plot(results, labels(NAME, default())), plot(results, labels(NAME, language)))
+
+
+def files(s: Scenario, results: RegressionResults, language: str) -> dict[str, bytes]:
+    """The loss plot. One plot serves every edition, labelled in the default language (Chinese labels
+    would need a CJK font on every machine that builds the site); the other editions' pages list its
+    texts in their own words (Page.plot_key)."""
+    from generator.plot import loss_plot  # matplotlib only where a plot is drawn
+
+    drawn = plot(results, labels(NAME, default()))
+    return {plot_file(s): loss_plot(drawn.series, drawn.axes, marker.html(s.source), s.slug, drawn.guides)}
 
 
 def printed(results: RegressionResults) -> list[Printed]:
