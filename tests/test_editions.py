@@ -176,6 +176,46 @@ def test_the_glossary_check_catches_a_term_without_its_english(files):
     assert first_uses(tampered)["gradient"] != "（gradient）"
 
 
+# Latin words a Chinese page may show in its prose: tools, torch's classes and arguments, the names
+# of mathematicians, file formats. Identifiers (with a digit, "_" or ".": x86_64, X.grad, w1) and
+# single letters (variables) pass as well, and so does an English gloss in full-width parentheses
+# right after Chinese words (均方误差（mean squared error）), the glossary's first-use form.
+NAMES = {"PyTorch", "torch", "sympy", "SGD", "MSE", "Huber", "logits", "softmax", "log", "CrossEntropyLoss", "MSELoss",
+         "HuberLoss", "NLLLoss", "Jupyter", "Python", "JSON", "autograd", "Hessian", "Frobenius", "Hadamard", "cpu",
+         "scenarios", "reduction", "mean", "sum", "lr", "log-softmax"}
+FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def latin_words(page: str) -> list[str]:
+    """The Latin words of a Chinese page's prose that are not names: outside code blocks, inline code,
+    math, comments, link targets, HTML tags, attribute lists, admonition types, file names and the key
+    beneath a plot (which pairs the plot's English with Chinese: tests/test_plot_key.py)."""
+    body = page.split("\n---\n", 1)[1] if page.startswith("---\n") else page
+    lines, inside = [], False
+    for line in PLOT_KEY.sub("", html.unescape(body)).split("\n"):
+        if FENCE.match(line):
+            inside = not inside
+        elif not inside:
+            lines.append(line)
+    text = re.sub(r"`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|<!--.*?-->|\]\([^)]*\)|<[^>]+>|\{[^}\n]*\}", " ", "\n".join(lines), flags=re.S)
+    text = re.sub(r"^([ \t]*)(?:!!!|\?\?\?\+?) [a-z]+", r"\1", text, flags=re.M)
+    text = re.sub(r"[\w.-]+\.(?:json|toml|py|ipynb|svg|md)\b", " ", text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])（[A-Za-z][A-Za-z -]*）", " ", text)
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_]+)*", text)
+    return [w for w in words if len(w) > 1 and w not in NAMES and not re.search(r"[0-9_.]", w)]
+
+
+def test_no_chinese_page_has_english_words_in_its_prose(files):
+    for name, page in chinese_pages(files).items():
+        assert latin_words(page) == [], name
+
+
+def test_the_english_words_check_catches_an_untranslated_sentence(files):
+    page = chinese_pages(files)["mse-mean.zh.md"]
+    broken = page.replace("## 1. ", "图中标注为英文：batch loss 为批量损失。\n\n## 1. ", 1)
+    assert broken != page and latin_words(broken) == ["batch", "loss"]
+
+
 def test_every_template_has_a_chinese_twin():
     def names(language: str) -> set[str]:
         folder = TEMPLATES / language
