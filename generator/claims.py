@@ -7,7 +7,7 @@ The rule for "right":
 
 - a claim written as an integer or a fraction is right when it equals the exact value;
 - a claim written as a decimal with k digits after the point is right when it equals the exact
-  value rounded to k digits, half away from zero (2.8333 is right for 17/6; 2.8334 and 2.833 are not);
+  value rounded to k digits, half away from zero (2.8333 and 2.833 are right for 17/6; 2.8334 is not);
   an irrational exact value (log, exp: generator/exact/) is rounded with balls whose precision is
   raised until the rounding is certain;
 - an array is judged entry by entry.

@@ -75,12 +75,16 @@ def _blockquotes(lines: list[str]) -> list[str]:
     return out
 
 
+CHECK_BOX = re.compile(r'\n<form class="check-answer" .*?</form>\n', re.S)
+
+
 def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]:
     """The page up to its program section, one cell per section: admonitions as quotes, plots
     attached to their cell, links to other pages pointed at the site's page."""
     body = page.split("\n---\n", 1)[1] if page.startswith("---\n") else page
     body = body.split(PROGRAM_START, 1)[0]
     body = marker.strip_page_marker(body)
+    body = CHECK_BOX.sub("", body)  # a "check my answer" box needs the site's script: a notebook has none
     cells = []
     for section in re.split(r"\n(?=## )", body.strip("\n")):
         attachments = {}

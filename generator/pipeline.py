@@ -151,6 +151,8 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
     linked = linked_titles(scenario)
+    results_text = results_bytes if results_bytes is not None else run.dumps().encode("utf-8")
+    data = json.loads(results_text)
     pages, downloaded = {}, {}
     for language, title in titles.items():
         shown = comments.translate(program, language)  # the program that ran, its comments in this edition's words
@@ -161,7 +163,7 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
                               torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
                               translated=shown != program, scenario_file=scenario_name,
-                              linked=linked[language])
+                              linked=linked[language], results=data)
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
         script = downloads.script(scenario.source, scenario.slug, program, values, language)
@@ -170,7 +172,7 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
         downloaded[notebook_name] = notebook_text.encode("utf-8")
     files = {
         **pages,
-        results_name(scenario): results_bytes if results_bytes is not None else run.dumps().encode("utf-8"),
+        results_name(scenario): results_text,
         **extra,
         **downloaded,
     }

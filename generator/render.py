@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from generator import marker
+from generator import answers, marker
 from generator.claims import ClaimRecord
 from generator.codec import Listing
 from generator.languages import TEMPLATES, Terms, default
@@ -111,6 +112,7 @@ class PageContext:
     translated: bool = False  # `program` is the one that ran with its comments in this page's language
     scenario_file: str = ""  # the scenario file published beside the page ("" when not read from a file)
     linked: dict[str, str] = field(default_factory=dict)  # slug -> title of each page the scenario links to (pipeline.linked_titles)
+    results: dict[str, Any] = field(default_factory=dict)  # the results file's JSON: the "check my answer" boxes' values
 
 
 def environment(language: str) -> jinja2.Environment:
@@ -136,7 +138,9 @@ def _environment(templates: Path, language: str) -> jinja2.Environment:
 def render_page(template: str, context: PageContext, language: str) -> str:
     line = marker.html(context.scenario.source)
     page_template = environment(language).get_template(template)
-    return page_template.render(page=context, s=context.scenario, v=context.view, f=context.facts, marker=line, t=Terms(language))
+    check = functools.partial(answers.box, context.results, language)
+    return page_template.render(page=context, s=context.scenario, v=context.view, f=context.facts, marker=line, t=Terms(language),
+                                check=check)
 
 
 def render_program(kind: str, **context: Any) -> str:
