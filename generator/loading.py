@@ -147,15 +147,16 @@ def check_links(scenarios: list[Scenario], built: set[str]) -> list[Problem]:
     problems = []
     for scenario in scenarios:
         target = getattr(scenario, "see_also", None)
-        if target is None:
-            continue
-        if target == scenario.slug:
-            problems.append(Problem(scenario.source, "see_also", f"{target!r} is this scenario's own page; name another scenario"))
-        elif target in RESERVED_SLUGS:
-            problems.append(Problem(scenario.source, "see_also", f"{target!r} is a reserved page, not a scenario; name another scenario"))
-        elif target not in built:
-            others = sorted(built - {scenario.slug})
-            problems.append(Problem(scenario.source, "see_also", f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
+        # a kind whose see_also is not one slug lists its links as (field, slug) pairs (mse: one per reduction)
+        links = getattr(scenario, "link_slugs", None) or ([("see_also", target)] if isinstance(target, str) else [])
+        for field, target in links:
+            if target == scenario.slug:
+                problems.append(Problem(scenario.source, field, f"{target!r} is this scenario's own page; name another scenario"))
+            elif target in RESERVED_SLUGS:
+                problems.append(Problem(scenario.source, field, f"{target!r} is a reserved page, not a scenario; name another scenario"))
+            elif target not in built:
+                others = sorted(built - {scenario.slug})
+                problems.append(Problem(scenario.source, field, f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
     return problems
 
 
