@@ -57,6 +57,8 @@ def claimable_paths(kind: Any) -> list[str]:
                 hint = bare(hint)
                 if isinstance(hint, types.UnionType) and isinstance(segment, int):  # indexed: the arm that is an array
                     hint = next(arm for arm in typing.get_args(hint) if typing.get_origin(arm) is tuple)
+                elif isinstance(hint, types.UnionType):  # named: the arm that is a table (mse's other_reduction)
+                    hint = next(arm for arm in typing.get_args(hint) if dataclasses.is_dataclass(arm))
                 hint = typing.get_args(hint)[0] if isinstance(segment, int) else typing.get_type_hints(hint)[segment]
             if isinstance(hint, types.UnionType) and None.__class__ not in typing.get_args(hint):
                 hint = typing.get_args(hint)[0]  # not indexed: the one value
