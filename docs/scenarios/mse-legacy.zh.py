@@ -44,7 +44,8 @@ with warnings.catch_warnings(record=True) as caught:
 loss = criterion(X, Y)
 loss.backward()
 
-print(*(f"{w.category.__name__}: {w.message}" for w in caught), sep="\n")
+for warning in caught:
+    print(f"{warning.category.__name__}: {warning.message}")
 print("reduction:", criterion.reduction)
 print("loss:", loss.item())
 print("X.grad:")

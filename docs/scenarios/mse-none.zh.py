@@ -35,15 +35,15 @@ X = torch.tensor([[3.0, 1.0], [4.0, 2.0], [5.0, 3.0]], dtype=torch.float32, requ
 Y = torch.tensor([[2.0, 2.0], [1.0, 4.0], [6.0, 2.0]], dtype=torch.float32)
 
 loss = nn.MSELoss(reduction="none")(X, Y)
-print("loss:")
-for row in loss.tolist():
-    print(row)
-
-# 损失是一个矩阵：backward() 需要标量，或者为每个元素给出梯度
 try:
+    # 损失是一个矩阵：backward() 需要标量，或者为每个元素给出梯度
     loss.backward()
 except RuntimeError as error:
     print(f"loss.backward(): {type(error).__name__}: {error}")
+
+print("loss:")
+for row in loss.tolist():
+    print(row)
 
 loss.backward(torch.ones_like(loss), retain_graph=True)
 print("X.grad after loss.backward(torch.ones_like(loss)):")

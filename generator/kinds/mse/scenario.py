@@ -125,4 +125,7 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
         return None
     if legacy is not None:
         reduction = legacy_reduction(legacy.size_average, legacy.reduce)
+    if reduction == "none" and len(X) * len(X[0]) == 1:  # a one-element loss: torch's backward() accepts it
+        reader.problem("X", 'reduction "none" needs at least 2 entries: on a 1×1 loss loss.backward() runs without error')
+        return None
     return Scenario(header, reduction, X, Y, legacy, see_also)
