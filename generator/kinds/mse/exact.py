@@ -151,17 +151,18 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
                 check(s.source, f"loss[{i}][{j}]", trace.loss[i][j], exact.loss[i][j], b.loss[i][j], s.dtype)
     check(s.source, "sum of squares", trace.sum_squares, exact.sum_squares, b.sum_squares, s.dtype)
     if isinstance(trace.loss, tuple) != isinstance(exact.loss, tuple):
-        raise MismatchError(f"{s.source}: loss: torch gave {'a matrix' if isinstance(trace.loss, tuple) else 'one number'} for reduction {s.reduction}")
+        shape = "a matrix" if isinstance(trace.loss, tuple) else "one number"
+        raise MismatchError(f"{s.source}: loss: torch gave {shape} for reduction {s.reduction}")
     if not isinstance(trace.loss, tuple) and not isinstance(exact.loss, tuple) and not isinstance(b.loss, tuple):
         check(s.source, "loss", trace.loss, exact.loss, b.loss, s.dtype)
     for ran, (reduction, loss, _), (loss_bound, _) in zip(trace.others, exact.others, b.others):
         check(s.source, f"loss with reduction {reduction}", ran.loss, loss, loss_bound, s.dtype)
     if trace.legacy is not None and trace.legacy.reduction != s.reduction:
-        raise MismatchError(f"{s.source}: legacy: torch chose reduction {trace.legacy.reduction!r}, the documented rule gives {s.reduction!r}")
+        chose = trace.legacy.reduction
+        raise MismatchError(f"{s.source}: legacy: torch chose reduction {chose!r}, the documented rule gives {s.reduction!r}")
     for row in trace.legacy_table:
         rule = legacy_reduction(row.size_average, row.reduce)
         if row.reduction != rule:
-            raise MismatchError(
-                f"{s.source}: legacy: size_average={row.size_average}, reduce={row.reduce}: torch chose {row.reduction!r}, the documented rule gives {rule!r}"
-            )
+            combination = f"size_average={row.size_average}, reduce={row.reduce}"
+            raise MismatchError(f"{s.source}: legacy: {combination}: torch chose {row.reduction!r}, the documented rule gives {rule!r}")
     return b

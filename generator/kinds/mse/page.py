@@ -150,6 +150,13 @@ def others_view(s: Scenario, results: MseResults) -> tuple[OtherView, ...]:
     )
 
 
+def _loss_latex(results: MseResults) -> str:
+    """The loss: the matrix for "none", else one value with its decimal."""
+    if isinstance(results.loss, tuple):
+        return exact_matrix_latex(res.exact_matrix_of(results.loss))
+    return fmt.exact_and_decimal(results.loss.exact)
+
+
 @dataclass(frozen=True)
 class Page:
     """LaTeX pieces for templates/mse.md.j2."""
@@ -201,7 +208,7 @@ def view(s: Scenario, results: MseResults, language: str) -> Page:
         squares=exact_matrix_latex(squares),
         sum_lines=tuple(" + ".join(chunk) for chunk in chunks([fmt.fraction_latex(v) for row in squares for v in row], TERMS_PER_LINE)),
         sum_squares=fmt.fraction_latex(results.sum_squares.exact),
-        loss=exact_matrix_latex(res.exact_matrix_of(results.loss)) if isinstance(results.loss, tuple) else fmt.exact_and_decimal(results.loss.exact),
+        loss=_loss_latex(results),
         grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
