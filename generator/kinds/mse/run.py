@@ -9,6 +9,7 @@ and every combination of the two is run for the page's table."""
 from __future__ import annotations
 
 import itertools
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from generator.values import nearest_float
 FloatMatrix = tuple[tuple[float, ...], ...]
 Caught = tuple[str, str]  # a warning's or an error's category (class name) and message, without file or line
 LEGACY_VALUES = (None, True, False)  # each legacy argument: not passed, True, False
+# warnings.catch_warnings swaps process-wide state, and the build runs scenarios in threads: one
+# legacy criterion at a time, so that two scenarios' catches never restore each other's filters
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def _matrix(tensor: torch.Tensor) -> FloatMatrix:
 def legacy_criterion(size_average: bool | None, reduce: bool | None) -> tuple[torch.nn.MSELoss, LegacyRun]:
     """nn.MSELoss(size_average=..., reduce=...) with the arguments that are not None, its warnings caught."""
     arguments = {key: value for key, value in (("size_average", size_average), ("reduce", reduce)) if value is not None}
-    with warnings.catch_warnings(record=True) as caught:
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         criterion = torch.nn.MSELoss(**arguments)  # type: ignore[arg-type]
     seen = tuple((w.category.__name__, str(w.message)) for w in caught)
