@@ -173,16 +173,33 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 # Inline math is an SVG, an atomic inline: a browser may break a line just after it, leaving the
-# next "." or "，" or "）。" to start a line. Such punctuation is glued to the formula before it.
+# next "." or "，" or "）。" to start a line, or just before it, leaving a "(" or "（" at the end of
+# one. Such punctuation is glued to the formula it touches.
 TRAILING_PUNCTUATION = re.compile(
-    r'(<span class="arithmatex">\\\([^<]*?\\\)</span>)([.,;:!?)\]…）。，、；：！？」』】]+)'
+    r'([(\[（「『【]*)(<span class="arithmatex">\\\([^<]*?\\\)</span>)([.,;:!?)\]…）。，、；：！？」』】]*)'
 )
+# Chinese has no spaces between words: a line break inside a paragraph's source, between two Chinese
+# characters or full-width marks (a closing tag between them allowed), would show as a stray space.
+CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+CJK_NEWLINE = re.compile(f"([{CJK}])((?:</[a-z]+>)*)[ \t]*\n[ \t]*(?=(?:<[a-z]+>)*[{CJK}])")
+PREFORMATTED = re.compile(r"(<pre[ >].*?</pre>)", re.S)
 
 
 def glue_punctuation(html: str) -> str:
-    """`html` with each inline formula and the punctuation right after it in one unbreakable span."""
-    return TRAILING_PUNCTUATION.sub(r'<span class="nobreak">\1\2</span>', html)
+    """`html` with each inline formula and the punctuation right before or after it in one
+    unbreakable span."""
+    def glue(match: re.Match[str]) -> str:
+        before, formula, after = match.groups()
+        return f'<span class="nobreak">{before}{formula}{after}</span>' if before or after else formula
+
+    return TRAILING_PUNCTUATION.sub(glue, html)
+
+
+def join_chinese_lines(html: str) -> str:
+    """`html` without the line breaks between Chinese characters outside <pre> (code keeps its lines)."""
+    parts = PREFORMATTED.split(html)
+    return "".join(part if index % 2 else CJK_NEWLINE.sub(r"\1\2", part) for index, part in enumerate(parts))
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    return glue_punctuation(html)
+    return glue_punctuation(join_chinese_lines(html))

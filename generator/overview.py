@@ -49,6 +49,7 @@ class ErrataClaim:
     exact: str
     right: bool
     wrong_at: tuple[tuple[int, ...], ...]  # as ClaimView's: the verdict names them from 1
+    note: str = ""  # where the claim came from, in this edition's words (a scenario page shows it)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def errata_claim(claim: ClaimView, kind: str, language: str) -> ErrataClaim:
     wrong = set(claim.wrong_at) | (set() if claim.right or claim.wrong_at else {()})
     label = claim_label(kind, KINDS[kind].results, claim.path, language) if kind in KINDS else claim.path
     return ErrataClaim(label, shown(claim.claimed_value, claim.claimed, wrong), shown(claim.exact_value, claim.exact, wrong),
-                       claim.right, claim.wrong_at)
+                       claim.right, claim.wrong_at, escape_text(claim.note_in(language)))
 
 
 def render_errata(pages: list[ErrataPage], built: set[str], language: str) -> str:
@@ -115,8 +116,8 @@ def render_index(pages: list[IndexEntry], folder: str, language: str) -> list[st
     the site's one order (order.py), which the navigation follows too."""
     by_slug = {page.slug: page for page in pages}
     kinds = {page.slug: page.kind for page in pages}
-    said = words(READING_ORDER, language)  # slug -> {link, text}
-    reading = [{"slug": slug, **said[slug]} for slug in reading_order() if slug in by_slug]
+    said = words(READING_ORDER, language)  # slug -> {text}: what the page teaches; its link says the page's title
+    reading = [{"slug": slug, "title": by_slug[slug].title, **said[slug]} for slug in reading_order() if slug in by_slug]
     sections = [IndexSection(labels(run.kind, language)["section"] if run.kind in KINDS else run.kind,
                              tuple(by_slug[slug] for slug in run.slugs)) for run in order_sections(kinds)]
     template = environment(language).get_template("_index-pages.md.j2")

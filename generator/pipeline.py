@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import platform as host
+import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -30,9 +31,9 @@ from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
-from generator.loading import load_scenarios
+from generator.loading import load_scenarios, scenario_links
 from generator.notebook import notebook
-from generator.overview import Generated, all_files, index_paths, index_texts
+from generator.overview import Generated, all_files, errata_claim, index_paths, index_texts
 from generator.program import run_program, start_server
 from generator.render import ClaimView, PageContext, PrintedOutput, claim_views, render_page
 from generator.results import Data as Results
@@ -117,6 +118,24 @@ def page_titles(scenario: Scenario) -> dict[str, str]:
     return {language: scenario.title_in(language) for language in languages()}
 
 
+def linked_titles(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """language -> {slug: title} of the pages the scenario links to (loading.scenario_links), read from
+    their scenario files beside this one, so that a link says the page's title; a file that cannot
+    be read is left out (the link then says the slug; loading.check_links refuses a missing page)."""
+    found: dict[str, dict[str, str]] = {language: {} for language in languages()}
+    for _, slug in scenario_links(scenario):
+        try:
+            table = tomllib.loads((Path(scenario.source).parent / f"{slug}.toml").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        titles = table.get("titles", {}) if isinstance(table.get("titles"), dict) else {}
+        for language in found:
+            title = titles.get(language, table.get("title"))
+            if isinstance(title, str):
+                found[language][slug] = title
+    return found
+
+
 def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: bytes | None = None) -> Generated:
     """Every file of one scenario from its results: pure, no torch. `results_bytes` is
     run.dumps() when the caller has it already (a long run's results are megabytes)."""
@@ -128,15 +147,18 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     extra = kind.files(scenario, run.body, default())
     values = downloads.expected(kind.printed(run.body))
     titles = page_titles(scenario)
+    linked = linked_titles(scenario)
     pages, downloaded = {}, {}
     for language, title in titles.items():
         shown = comments.translate(program, language)  # the program that ran, its comments in this edition's words
         script_name, notebook_name = page_name(scenario.slug, language, ".py"), page_name(scenario.slug, language, ".ipynb")
         context = PageContext(scenario, kind.view(scenario, run.body, language), shown, printed, short,
-                              res.platform_text(run.header.platform), results_name(scenario), claims, title=title,
+                              res.platform_text(run.header.platform), results_name(scenario), claims,
+                              claim_rows=tuple(errata_claim(c, kind.name, language) for c in claims), title=title,
                               script=script_name, notebook=notebook_name, facts=getattr(run.body, "facts", None),
                               torch=run.header.platform.get("torch", "?"), machine=res.machine(run.header.platform),
-                              translated=shown != program, scenario_file=scenario_name)
+                              translated=shown != program, scenario_file=scenario_name,
+                              linked=linked[language])
         page = render_page(kind.template, context, language)
         pages[page_name(scenario.slug, language)] = page.encode("utf-8")
         script = downloads.script(scenario.source, scenario.slug, program, values, language)
@@ -158,7 +180,8 @@ def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Ca
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them."""
     results_bytes = run.dumps().encode("utf-8")
-    key = cache.render_key(scenario, results_bytes, TEMPLATES)
+    linked = json.dumps(linked_titles(scenario), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    key = cache.render_key(scenario, results_bytes + linked, TEMPLATES)  # a linked page's new title renders again
     digests = cache.rendered(scenario, key) or {}
     files = {}
     for name, digest in digests.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,7 @@ class PageContext:
     platform: str  # the machine the floats came from: "torch 2.13.0+cpu on x86_64, AVX2"
     results_file: str
     claims: tuple[ClaimView, ...] = ()
+    claim_rows: tuple[Any, ...] = ()  # the claims as the page's table shows them (overview.ErrataClaim: label, values, note)
     title: str = ""  # the scenario's title in this page's language
     script: str = ""  # the downloads beside the page: the program with its self-check,
     notebook: str = ""  # and the notebook, in this page's language
@@ -109,6 +110,7 @@ class PageContext:
     machine: tuple[str, ...] = ()  # ("x86_64", "AVX2")
     translated: bool = False  # `program` is the one that ran with its comments in this page's language
     scenario_file: str = ""  # the scenario file published beside the page ("" when not read from a file)
+    linked: dict[str, str] = field(default_factory=dict)  # slug -> title of each page the scenario links to (pipeline.linked_titles)
 
 
 def environment(language: str) -> jinja2.Environment:

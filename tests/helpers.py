@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import math
 import re
 from fractions import Fraction
@@ -63,8 +64,8 @@ def walk(node):
     if isinstance(node, dict):
         if {"value", "exact"} <= set(node):
             yield Fraction(node["exact"]), node["value"]
-        elif {"value", "expr", "lo", "hi"} <= set(node):  # an irrational value: the middle of its enclosure
-            yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node["value"]
+        elif {"expr", "lo", "hi"} <= set(node):  # an irrational value (torch's, or an exercise's): the middle of its enclosure
+            yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node.get("value")
         else:
             for value in node.values():
                 yield from walk(value)
@@ -96,6 +97,7 @@ def text_of(page: str) -> str:
     body = page.split("\n---\n", 1)[1]
     body = re.sub(r"```.*?```", "", body, flags=re.S)
     body = re.sub(r"<!--.*?-->|<small.*?</small>|\]\([^)]*\)", "", body, flags=re.S)
+    body = re.sub(r"\bstep \d+\b|第 \d+ 步", "", body)  # a reference to a section of the page, not a value
     return FRACTION.sub(r" \1 \2 ", html.unescape(body))
 
 
@@ -108,8 +110,32 @@ def small_integers(result) -> set[str]:
     return {str(i) for i in range(limit)} | extra
 
 
-def foreign_numbers(page: str, result) -> list[str]:
-    """Numbers on the page that are neither a result, an input, a counter nor a formula constant."""
+def chinese_titles(generated) -> dict[str, str]:
+    """slug -> the Chinese page's title, from its front matter."""
+    titles = {}
+    for slug, page in generated.items():
+        found = re.search(r'^title: (".*")$', page.files[f"{slug}.zh.md"].decode(), flags=re.M)
+        assert found, slug
+        titles[slug] = json.loads(found.group(1))
+    return titles
+
+
+LINK = re.compile(r"\[([^\]]*)\]\(([a-z0-9-]+)(\.md|/)\)")  # a page's link, or a notebook's (slug/)
+
+
+def without_linked_titles(page: str, titles: dict[str, str]) -> str:
+    """The page with the text of each link to another page taken out where that text is exactly the
+    linked page's title (`titles`: slug -> title, the author's words on that page)."""
+    def drop(match: re.Match[str]) -> str:
+        same = html.unescape(match.group(1)) == titles.get(match.group(2))
+        return f"[]({match.group(2)}{match.group(3)})" if same else match.group(0)
+    return LINK.sub(drop, page)
+
+
+def foreign_numbers(page: str, result, titles: dict[str, str] | None = None) -> list[str]:
+    """Numbers on the page that are neither a result, an input, a counter nor a formula constant
+    (nor in a link that says another page's title, `titles`: slug -> title)."""
+    page = without_linked_titles(page, titles or {})
     allowed = allowed_numbers(result) | FORMULA_CONSTANTS | small_integers(result)
     if "X" in result:
         n, d = len(result["X"]), len(result["X"][0])
@@ -124,3 +150,10 @@ def foreign_numbers(page: str, result) -> list[str]:
 # the derivative's closed form.
 FORMULA_CONSTANTS = {"1", "2"}
 LARGEST_FINITE = (3.4028234663852886e38, 1.7976931348623157e308)  # named on overflow warnings
+
+
+def arb_of(x):
+    """A Fraction as a flint ball (exact: its radius is 0), for tests that compute independently in arb."""
+    import flint
+
+    return flint.arb(flint.fmpq(x.numerator, x.denominator))

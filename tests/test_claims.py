@@ -157,9 +157,9 @@ def test_each_edition_shows_its_own_note_and_the_results_keep_both(project):
     assert main(["build"]) == 0
     english = (project / "docs/scenarios/mse-mean.md").read_text()
     chinese = (project / "docs/scenarios/mse-mean.zh.md").read_text()
-    assert "| the post |" in english and "原文第 3 段" not in english
-    assert "| 原文第 3 段 |" in chinese and "| the post |" not in chinese
-    assert "| a note |" in chinese  # no Chinese note written: the one the scenario has
+    assert "<small>the post</small>" in english and "原文第 3 段" not in english
+    assert "<small>原文第 3 段</small>" in chinese and "<small>the post</small>" not in chinese
+    assert "<small>a note</small>" in chinese  # no Chinese note written: the one the scenario has
     import json
     claims = json.loads((project / "docs/scenarios/mse-mean.json").read_text())["claims"]
     assert [(c["note"], c.get("notes")) for c in claims] == [("the post", {"zh": "原文第 3 段"}), ("a note", None)]

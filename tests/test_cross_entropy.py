@@ -10,7 +10,7 @@ from fractions import Fraction as F
 import flint
 import pytest
 from conftest import copy_project
-from helpers import moved
+from helpers import arb_of, moved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,10 +28,6 @@ def make(table, dtype="float32"):
     s = sc.parse(reader, ScenarioHeader("cross-entropy", "t.toml", "t", "t", dtype, (), None, ""))
     assert s is not None, reader.problems
     return s
-
-
-def arb_of(x):
-    return flint.arb(flint.fmpq(x.numerator, x.denominator))
 
 
 def independent_loss(logits, classes, probabilities, weight, ignore, eps, reduction):

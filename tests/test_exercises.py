@@ -12,6 +12,7 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+from helpers import arb_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,8 +93,8 @@ def mse_by_hand(table: dict) -> dict:
     X = [[exact(x) for x in row] for row in table["X"]]
     Y = [[exact(y) for y in row] for row in table["Y"]]
     n, d = len(X), len(X[0])
-    divisor = n * d if table["reduction"] == "mean" else 1
-    other = 1 if table["reduction"] == "mean" else n * d  # the other reduction's divisor
+    divisor = n * d if table.get("reduction", "mean") == "mean" else 1
+    other = 1 if table.get("reduction", "mean") == "mean" else n * d  # the other reduction's divisor
     R = [[x - y for x, y in zip(xr, yr)] for xr, yr in zip(X, Y)]
     total = sum(r * r for row in R for r in row)
     largest = max(abs(r) for row in R for r in row)
@@ -166,7 +167,7 @@ def regression_by_hand(table: dict) -> dict:
     beta, delta = exact(table.get("beta", 1)), exact(table.get("delta", 1))
     R = [[exact(x) - exact(y) for x, y in zip(xr, yr)] for xr, yr in zip(table["X"], table["Y"])]
     n, d = len(R), len(R[0])
-    divisor = n * d if table["reduction"] == "mean" else 1
+    divisor = n * d if table.get("reduction", "mean") == "mean" else 1
     size = beta / 2 if beta == delta else (beta + delta) / 2
     moved = -size if R[0][0] >= 0 else size
     losses = {}
@@ -209,7 +210,7 @@ def check_regression(table: dict) -> dict:
         moved, twice, boundary = answers(scenario, typed, language)
         for loss in want["losses"].values():
             assert latex(loss["value"]) in moved and latex(loss["loss"]) in moved, (language, table)
-            assert table["reduction"] == "sum" or latex(loss["grad"]) in moved, (language, table)
+            assert table.get("reduction", "mean") == "sum" or latex(loss["grad"]) in moved, (language, table)
         assert matrix(want["elementwise"]) in twice and latex(want["other_loss"]) in twice, (language, table)
         assert all(latex(value) in boundary for value in want["boundary"][5:]), (language, table)
     return got
@@ -331,6 +332,88 @@ def test_linreg_answers_are_the_hand_worked_ones(table):
     check_linreg(table)
 
 
+# --- cross-entropy ------------------------------------------------------------------------------------------
+
+def enclosed_by(record: dict, value) -> bool:
+    """lo <= value <= hi, for a flint ball `value` narrower than the record's digits."""
+    from flint import arb
+
+    return arb(record["lo"]) <= value <= arb(record["hi"])
+
+
+@st.composite
+def cross_entropy_tables(draw) -> dict:
+    n, C = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    logits = [[text(draw(st.fractions(min_value=-4, max_value=4, max_denominator=4))) for _ in range(C)] for _ in range(n)]
+    table = {"kind": "cross-entropy", "title": "t", "logits": logits, "reduction": draw(st.sampled_from(["mean", "sum", "none"])),
+             "target": [draw(st.integers(0, C - 1)) for _ in range(n)]}
+    if draw(st.booleans()):
+        table["weight"] = [text(draw(st.fractions(min_value=F(1, 4), max_value=3, max_denominator=4))) for _ in range(C)]
+    if n > 1 and draw(st.booleans()):
+        table["ignore_index"] = table["target"][0]
+        table["target"][-1] = (table["ignore_index"] + 1) % C  # one row counted at least: else torch's mean is nan
+    return table
+
+
+def check_cross_entropy(table: dict) -> dict:
+    from flint import ctx
+
+    with ctx.workprec(200):  # flint's precision is process-wide: set for this check only
+        return worked_cross_entropy(table)
+
+
+def worked_cross_entropy(table: dict) -> dict:
+    """Both exercises worked here with Fractions and flint's arb from the table alone: every logit
+    0 (loss (sum of the counted target weights / D) log C, gradient (w_i / C - c_ij) / D), and the
+    first counted row given the largest other logit's class."""
+    from flint import arb
+
+    scenario, data, typed = run(table)
+    logits = [[exact(x) for x in row] for row in table["logits"]]
+    C, classes = len(logits[0]), table["target"]
+    weight = [exact(w) for w in table["weight"]] if "weight" in table else [F(1)] * C
+    counted = [i for i, y in enumerate(classes) if y != table.get("ignore_index")]
+    c = [[weight[y] if (j == y and i in counted) else F(0) for j in range(C)] for i, y in enumerate(classes)]
+    D = sum((weight[classes[i]] for i in counted), F(0)) if table.get("reduction", "mean") == "mean" else F(1)
+    zero = data["exercises"]["zero_logits"]
+    rows = [sum(row, F(0)) for row in c]
+    factors = rows if table.get("reduction", "mean") == "none" else [sum(rows, F(0)) / D]
+    assert [F(f) for f in zero["factors"]] == factors, table
+    assert all(enclosed_by(r, arb_of(f) * arb(C).log()) for r, f in zip(zero["loss"], factors)), table
+    grad = [[(rows[i] / C - c[i][j]) / D for j in range(C)] for i in range(len(logits))]
+    assert fractions(zero["grad"]) == grad, table
+    other = data["exercises"]["other_class"]
+    if counted:
+        i = counted[0]
+        k = max((j for j in range(C) if j != classes[i]), key=lambda j: (logits[i][j], -j))
+        log_sum = sum((arb_of(x).exp() for x in logits[i]), arb(0)).log()
+
+        def row_loss(j: int):
+            return arb_of(weight[j]) * (log_sum - arb_of(logits[i][j]))
+
+        assert (other["row"], other["target"], other["other"], F(other["weight"])) == (i, classes[i], k, weight[k]), table
+        assert enclosed_by(other["loss"], row_loss(k)), table
+        new, old = row_loss(k), row_loss(classes[i])
+        assert other["lower"] == (True if new < old else False if new > old else None), table
+    else:
+        assert other is None, table
+    for language in LANGUAGES:
+        shown = answers(scenario, typed, language)
+        assert len(shown) == (3 if counted else 2), (language, table)
+        assert all(latex(g) in shown[0] for row in grad for g in row), (language, table)
+        if table.get("reduction", "mean") != "none":
+            assert f"{float(arb_of(factors[0]) * arb(C).log().mid()):.4f}" in shown[0], (language, table)
+        if counted:
+            assert f"{float(row_loss(k).mid()):.4f}" in shown[1], (language, table)
+    return data["exercises"]
+
+
+@SETTINGS
+@given(cross_entropy_tables())
+def test_cross_entropy_answers_are_the_hand_worked_ones(table):
+    check_cross_entropy(table)
+
+
 # --- a built-in scenario, changed --------------------------------------------------------------------------
 
 def built_in(slug: str) -> dict:
@@ -338,6 +421,7 @@ def built_in(slug: str) -> dict:
     table.pop("claims", None)
     table.pop("titles", None)
     table.pop("see_also", None)
+    table.pop("zero_grad_page", None)
     return table
 
 
@@ -346,6 +430,7 @@ def built_in(slug: str) -> dict:
     ("regression-losses", "Y", check_regression), ("regression-losses-beta", "Y", check_regression),
     ("linreg-sgd", "labels", check_linreg), ("linreg-sgd-stable", "labels", check_linreg),
     ("linreg-sgd-no-zero-grad", "labels", check_linreg),
+    ("cross-entropy", "logits", check_cross_entropy), ("cross-entropy-weight-ignore", "logits", check_cross_entropy),
 ])
 def test_a_changed_scenario_gets_other_answers(slug, key, check):
     """The pages' own scenarios, and each with its first target moved by one: the answers follow
@@ -354,8 +439,9 @@ def test_a_changed_scenario_gets_other_answers(slug, key, check):
     if table["kind"] == "linreg-sgd":
         table = {k: v for k, v in table.items() if k not in ("kind", "title")}
     changed = json.loads(json.dumps(table))
-    if key == "Y":
-        changed["Y"][0][0] = text(exact(changed["Y"][0][0]) + 1)
+    if key in ("Y", "logits"):
+        changed[key][0][0] = text(exact(changed[key][0][0]) + 1)
     else:
         changed["labels"][0] = text(exact(changed["labels"][0]) + 1)
     assert check(table) != check(changed)
+

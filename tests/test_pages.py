@@ -9,8 +9,19 @@ from helpers import foreign_numbers
 
 
 def test_every_number_on_a_page_comes_from_the_results(pages, results):
+    titles = {slug: result["title"] for slug, result in results.items()}
     for slug, page in pages.items():
-        assert foreign_numbers(page, results[slug]) == [], slug
+        assert foreign_numbers(page, results[slug], titles) == [], slug
+
+
+def test_only_a_link_that_says_the_linked_pages_title_may_carry_its_numbers(pages, results):
+    """The exemption above is for a linked page's exact title, never for other link text."""
+    titles = {slug: result["title"] for slug, result in results.items()}
+    page = pages["linreg-sgd"]
+    assert foreign_numbers(page, results["linreg-sgd"], titles) == []
+    assert "0.02" in foreign_numbers(page, results["linreg-sgd"])  # the linked title's lr is not this run's
+    tampered = page.replace("lr = 0.02: the loss", "lr = 0.03: the loss", 1)
+    assert tampered != page and "0.03" in foreign_numbers(tampered, results["linreg-sgd"], titles)
 
 
 def test_the_number_check_catches_a_typed_number(pages, results):
@@ -19,7 +30,8 @@ def test_the_number_check_catches_a_typed_number(pages, results):
     assert tampered != pages["mse-mean"]
     assert foreign_numbers(tampered, results["mse-mean"]) == ["2.8334"]
     tampered = pages["linreg-sgd"].replace("| 2217.0742 |", "| 2217.0743 |")
-    assert foreign_numbers(tampered, results["linreg-sgd"]) == ["2217.0743"]
+    titles = {slug: result["title"] for slug, result in results.items()}  # its links say other pages' titles
+    assert foreign_numbers(tampered, results["linreg-sgd"], titles) == ["2217.0743"]
 
 
 def printed_block(page: str) -> str:

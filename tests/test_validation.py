@@ -67,6 +67,11 @@ CASES = [
     ("see_also itself", "bad.toml", edit(SGD, "see_also", '"bad"'), "see_also: 'bad' is this scenario's own page"),
     ("see_also errata", "bad.toml", edit(SGD, "see_also", '"errata"'), "see_also: 'errata' is a reserved page, not a scenario"),
     ("see_also index", "bad.toml", edit(SGD, "see_also", '"index"'), "see_also: 'index' is a reserved page, not a scenario"),
+    ("zero_grad_page missing", "bad.toml", edit(SGD, "zero_grad_page", '"linreg-sgd-no-zero-gard"'),
+     "zero_grad_page: no scenario 'linreg-sgd-no-zero-gard' in this build (did you mean 'linreg-sgd-no-zero-grad'?)"),
+    ("zero_grad_page itself", "bad.toml", edit(SGD, "zero_grad_page", '"bad"'), "zero_grad_page: 'bad' is this scenario's own page"),
+    ("zero_grad_page errata", "bad.toml", edit(SGD, "zero_grad_page", '"errata"'), "zero_grad_page: 'errata' is a reserved page, not a scenario"),
+    ("zero_grad_page not a slug", "bad.toml", edit(SGD, "zero_grad_page", '"No Page"'), "zero_grad_page: 'No Page' is not a page's slug"),
 ]
 
 

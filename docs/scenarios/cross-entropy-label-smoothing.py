@@ -42,6 +42,20 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# A pitfall: softmax before CrossEntropyLoss (it applies log_softmax itself)
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean", label_smoothing=0.1)(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# The first row plus 1000.0: exp overflows, softmax subtracts the row's maximum first
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- the self-check --------------------------------------------------------------------------
 
 import math
@@ -54,7 +68,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 # Compare each float the program printed with its exact value; print one line, return 0 when all
 # agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
 # them, each value's quantity in the results file, its exact value, and the bound on torch's error
-# (None where nothing is compared: where the run went past the float range). An irrational exact
+# (None where nothing is compared: past the float range, or a value with no verified bound). An irrational exact
 # value (a log, an exp) comes as (lo, hi), decimals that enclose it; the value is accepted when
 # |value - mid| <= bound + r, with mid and r the interval's midpoint and radius (the interval is
 # about 30 digits narrow, far inside any bound).
@@ -82,7 +96,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -101,6 +115,22 @@ EXPECTED = [
     ('grad[2][0]', '1/10', 1.0591870855453718e-07),
     ('grad[2][1]', '-1/5', 1.5029105769275791e-07),
     ('grad[2][2]', '1/10', 1.0591870855453718e-07),
+    ('pitfall.loss', ('0.897995299547901602869222319602', '0.897995299547901602869222319603'), 1.5187261101351261e-06),
+    ('pitfall.grad[0][0]', ('0.0121304588741229370653542461048', '0.0121304588741229370653542461049'), 5.036927434452384e-08),
+    ('pitfall.grad[0][1]', ('0.0292959749634177115449361007033', '0.0292959749634177115449361007034'), 1.1582465747119664e-07),
+    ('pitfall.grad[0][2]', ('-0.0414264338375406486102903468083', '-0.0414264338375406486102903468082'), 5.899266997882562e-07),
+    ('pitfall.grad[1][0]', ('-0.0544794470302358671591134493707', '-0.0544794470302358671591134493706'), 4.891204907235022e-07),
+    ('pitfall.grad[1][1]', ('0.0407581416230378912169209777709', '0.0407581416230378912169209777710'), 1.6450720875548808e-07),
+    ('pitfall.grad[1][2]', ('0.0137213054071979759421924715997', '0.0137213054071979759421924715998'), 5.662623426085652e-08),
+    ('pitfall.grad[2][0]', '1/30', 1.3382360832567586e-07),
+    ('pitfall.grad[2][1]', '-1/15', 1.565616809923793e-07),
+    ('pitfall.grad[2][2]', '1/30', 1.3382360832567586e-07),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

@@ -42,6 +42,20 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# 陷阱：在 CrossEntropyLoss 之前先做 softmax（它自己会做 log_softmax）
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean", label_smoothing=0.1)(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# 第一行加上 1000.0：exp 会溢出，softmax 先减去这一行的最大值
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- 自检 ------------------------------------------------------------------------------------
 
 import math
@@ -53,7 +67,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 
 # 把程序打印的每个浮点数与它的精确值比较；打印一行结果，全部在已验证的上界之内一致时返回 0，
 # 否则返回 1。`expected` 按程序打印的顺序列出每个值：它在结果文件中的量、精确值，以及 torch
-# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。无理的精确值（含 log、exp）
+# 误差的上界（不比较的值为 None：超出浮点数范围的值，或没有已验证上界的值）。无理的精确值（含 log、exp）
 # 以 (lo, hi) 给出，即包含它的两个小数；当 |value - mid| <= bound + r 时接受该值，mid 与 r 是
 # 区间的中点与半径（区间宽约 30 位小数，远小于任何上界）。
 def self_check(output, expected):
@@ -80,7 +94,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -99,6 +113,22 @@ EXPECTED = [
     ('grad[2][0]', '1/10', 1.0591870855453718e-07),
     ('grad[2][1]', '-1/5', 1.5029105769275791e-07),
     ('grad[2][2]', '1/10', 1.0591870855453718e-07),
+    ('pitfall.loss', ('0.897995299547901602869222319602', '0.897995299547901602869222319603'), 1.5187261101351261e-06),
+    ('pitfall.grad[0][0]', ('0.0121304588741229370653542461048', '0.0121304588741229370653542461049'), 5.036927434452384e-08),
+    ('pitfall.grad[0][1]', ('0.0292959749634177115449361007033', '0.0292959749634177115449361007034'), 1.1582465747119664e-07),
+    ('pitfall.grad[0][2]', ('-0.0414264338375406486102903468083', '-0.0414264338375406486102903468082'), 5.899266997882562e-07),
+    ('pitfall.grad[1][0]', ('-0.0544794470302358671591134493707', '-0.0544794470302358671591134493706'), 4.891204907235022e-07),
+    ('pitfall.grad[1][1]', ('0.0407581416230378912169209777709', '0.0407581416230378912169209777710'), 1.6450720875548808e-07),
+    ('pitfall.grad[1][2]', ('0.0137213054071979759421924715997', '0.0137213054071979759421924715998'), 5.662623426085652e-08),
+    ('pitfall.grad[2][0]', '1/30', 1.3382360832567586e-07),
+    ('pitfall.grad[2][1]', '-1/15', 1.565616809923793e-07),
+    ('pitfall.grad[2][2]', '1/30', 1.3382360832567586e-07),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

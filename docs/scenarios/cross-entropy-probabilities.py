@@ -42,6 +42,20 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# A pitfall: softmax before CrossEntropyLoss (it applies log_softmax itself)
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean", weight=torch.tensor([1.0, 2.0, 3.0], dtype=torch.float32))(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# The first row plus 1000.0: exp overflows, softmax subtracts the row's maximum first
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- the self-check --------------------------------------------------------------------------
 
 import math
@@ -54,7 +68,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 # Compare each float the program printed with its exact value; print one line, return 0 when all
 # agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
 # them, each value's quantity in the results file, its exact value, and the bound on torch's error
-# (None where nothing is compared: where the run went past the float range). An irrational exact
+# (None where nothing is compared: past the float range, or a value with no verified bound). An irrational exact
 # value (a log, an exp) comes as (lo, hi), decimals that enclose it; the value is accepted when
 # |value - mid| <= bound + r, with mid and r the interval's midpoint and radius (the interval is
 # about 30 digits narrow, far inside any bound).
@@ -82,7 +96,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -98,6 +112,19 @@ EXPECTED = [
     ('grad[1][0]', ('0.248930716831116417146763710131', '0.248930716831116417146763710132'), 3.234404900249996e-07),
     ('grad[1][1]', ('-0.316453646708901760645280286245', '-0.316453646708901760645280286244'), 1.4333104887806754e-07),
     ('grad[1][2]', ('0.0675229298777853434985165761133', '0.0675229298777853434985165761134'), 5.383892672328061e-08),
+    ('pitfall.loss', ('1.94881148126146992555039007883', '1.94881148126146992555039007884'), 3.923906895254513e-06),
+    ('pitfall.grad[0][0]', ('0.0468820634616539008886203540217', '0.0468820634616539008886203540218'), 1.7208284913375564e-07),
+    ('pitfall.grad[0][1]', ('0.0713276034525845723077003348526', '0.0713276034525845723077003348527'), 3.648705909416408e-07),
+    ('pitfall.grad[0][2]', ('-0.118209666914238473196320688875', '-0.118209666914238473196320688874'), 1.8989320879424848e-06),
+    ('pitfall.grad[1][0]', ('0.0534685014540864373918167433273', '0.0534685014540864373918167433274'), 8.06529435055045e-07),
+    ('pitfall.grad[1][1]', ('-0.0699038504488209850043251322128', '-0.0699038504488209850043251322127'), 2.8880148620363507e-07),
+    ('pitfall.grad[1][2]', ('0.0164353489947345476125083888853', '0.0164353489947345476125083888854'), 9.354040774581599e-08),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

@@ -42,6 +42,20 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# 陷阱：在 CrossEntropyLoss 之前先做 softmax（它自己会做 log_softmax）
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean", weight=torch.tensor([1.0, 2.0, 3.0], dtype=torch.float32))(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# 第一行加上 1000.0：exp 会溢出，softmax 先减去这一行的最大值
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- 自检 ------------------------------------------------------------------------------------
 
 import math
@@ -53,7 +67,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 
 # 把程序打印的每个浮点数与它的精确值比较；打印一行结果，全部在已验证的上界之内一致时返回 0，
 # 否则返回 1。`expected` 按程序打印的顺序列出每个值：它在结果文件中的量、精确值，以及 torch
-# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。无理的精确值（含 log、exp）
+# 误差的上界（不比较的值为 None：超出浮点数范围的值，或没有已验证上界的值）。无理的精确值（含 log、exp）
 # 以 (lo, hi) 给出，即包含它的两个小数；当 |value - mid| <= bound + r 时接受该值，mid 与 r 是
 # 区间的中点与半径（区间宽约 30 位小数，远小于任何上界）。
 def self_check(output, expected):
@@ -80,7 +94,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -96,6 +110,19 @@ EXPECTED = [
     ('grad[1][0]', ('0.248930716831116417146763710131', '0.248930716831116417146763710132'), 3.234404900249996e-07),
     ('grad[1][1]', ('-0.316453646708901760645280286245', '-0.316453646708901760645280286244'), 1.4333104887806754e-07),
     ('grad[1][2]', ('0.0675229298777853434985165761133', '0.0675229298777853434985165761134'), 5.383892672328061e-08),
+    ('pitfall.loss', ('1.94881148126146992555039007883', '1.94881148126146992555039007884'), 3.923906895254513e-06),
+    ('pitfall.grad[0][0]', ('0.0468820634616539008886203540217', '0.0468820634616539008886203540218'), 1.7208284913375564e-07),
+    ('pitfall.grad[0][1]', ('0.0713276034525845723077003348526', '0.0713276034525845723077003348527'), 3.648705909416408e-07),
+    ('pitfall.grad[0][2]', ('-0.118209666914238473196320688875', '-0.118209666914238473196320688874'), 1.8989320879424848e-06),
+    ('pitfall.grad[1][0]', ('0.0534685014540864373918167433273', '0.0534685014540864373918167433274'), 8.06529435055045e-07),
+    ('pitfall.grad[1][1]', ('-0.0699038504488209850043251322128', '-0.0699038504488209850043251322127'), 2.8880148620363507e-07),
+    ('pitfall.grad[1][2]', ('0.0164353489947345476125083888853', '0.0164353489947345476125083888854'), 9.354040774581599e-08),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

@@ -42,6 +42,24 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# CrossEntropyLoss 就是先做 log_softmax、再做 NLLLoss
+nll = nn.NLLLoss(reduction="mean", weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float32), ignore_index=-100)(torch.log_softmax(logits.detach(), dim=1), target)
+print("NLLLoss(log_softmax(logits)):", nll.item())
+
+# 陷阱：在 CrossEntropyLoss 之前先做 softmax（它自己会做 log_softmax）
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean", weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float32), ignore_index=-100)(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# 第一行加上 1000.0：exp 会溢出，softmax 先减去这一行的最大值
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- 自检 ------------------------------------------------------------------------------------
 
 import math
@@ -53,7 +71,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 
 # 把程序打印的每个浮点数与它的精确值比较；打印一行结果，全部在已验证的上界之内一致时返回 0，
 # 否则返回 1。`expected` 按程序打印的顺序列出每个值：它在结果文件中的量、精确值，以及 torch
-# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。无理的精确值（含 log、exp）
+# 误差的上界（不比较的值为 None：超出浮点数范围的值，或没有已验证上界的值）。无理的精确值（含 log、exp）
 # 以 (lo, hi) 给出，即包含它的两个小数；当 |value - mid| <= bound + r 时接受该值，mid 与 r 是
 # 区间的中点与半径（区间宽约 30 位小数，远小于任何上界）。
 def self_check(output, expected):
@@ -80,7 +98,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -102,6 +120,26 @@ EXPECTED = [
     ('grad[3][0]', ('0.0341191491535997713185829526894', '0.0341191491535997713185829526895'), 3.1227943292781556e-08),
     ('grad[3][1]', ('-0.0377152810170997771329340713632', '-0.0377152810170997771329340713631'), 4.3955861583107633e-07),
     ('grad[3][2]', ('0.00359613186350000581435111867370', '0.00359613186350000581435111867371'), 3.773680168907147e-09),
+    ('nll', ('0.195149122094845271728133480312', '0.195149122094845271728133480313'), 2.6551395156011524e-07),
+    ('pitfall.loss', ('0.670863516078522168778063630115', '0.670863516078522168778063630116'), 1.569487157772178e-06),
+    ('pitfall.grad[0][0]', ('0.00599370581208514331469406731808', '0.00599370581208514331469406731809'), 2.2469916338144587e-08),
+    ('pitfall.grad[0][1]', ('0.0143845503772523635217600743776', '0.0143845503772523635217600743777'), 5.14171485642822e-08),
+    ('pitfall.grad[0][2]', ('-0.0203782561893375068364541416958', '-0.0203782561893375068364541416957'), 2.589673302369475e-07),
+    ('pitfall.grad[1][0]', ('-0.0530593953554771248917627302563', '-0.0530593953554771248917627302562'), 4.301431458093262e-07),
+    ('pitfall.grad[1][1]', ('0.0395870757337411760152778593079', '0.0395870757337411760152778593080'), 1.4569902500062818e-07),
+    ('pitfall.grad[1][2]', ('0.0134723196217359488764848709483', '0.0134723196217359488764848709484'), 5.026703516161467e-08),
+    ('pitfall.grad[2][0]', '0', 0.0),
+    ('pitfall.grad[2][1]', '0', 0.0),
+    ('pitfall.grad[2][2]', '0', 0.0),
+    ('pitfall.grad[3][0]', ('0.0216229892523747461867056455209', '0.0216229892523747461867056455210'), 7.462456858517346e-08),
+    ('pitfall.grad[3][1]', ('-0.0238589880298937653876440383778', '-0.0238589880298937653876440383777'), 1.3867006303485485e-06),
+    ('pitfall.grad[3][2]', ('0.00223599877751901920093839285688', '0.00223599877751901920093839285689'), 7.741347328843483e-09),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

@@ -42,6 +42,24 @@ print("logits.grad:")
 for row in logits.grad.tolist():
     print(row)
 
+# CrossEntropyLoss is NLLLoss after log_softmax
+nll = nn.NLLLoss(reduction="mean")(torch.log_softmax(logits.detach(), dim=1), target)
+print("NLLLoss(log_softmax(logits)):", nll.item())
+
+# A pitfall: softmax before CrossEntropyLoss (it applies log_softmax itself)
+probabilities_in = logits.detach().clone().requires_grad_(True)
+wrong = nn.CrossEntropyLoss(reduction="mean")(torch.softmax(probabilities_in, dim=1), target)
+wrong.backward()
+print("softmax first, loss:", wrong.item())
+print("softmax first, logits.grad:")
+for row in probabilities_in.grad.tolist():
+    print(row)
+
+# The first row plus 1000.0: exp overflows, softmax subtracts the row's maximum first
+shifted = torch.tensor([999.6667, 1000.5, 1002.0], dtype=torch.float32)
+print("exp(x) / exp(x).sum():", (torch.exp(shifted) / torch.exp(shifted).sum()).tolist())
+print("torch.softmax:", torch.softmax(shifted, dim=0).tolist())
+
 # ---- the self-check --------------------------------------------------------------------------
 
 import math
@@ -54,7 +72,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 # Compare each float the program printed with its exact value; print one line, return 0 when all
 # agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
 # them, each value's quantity in the results file, its exact value, and the bound on torch's error
-# (None where nothing is compared: where the run went past the float range). An irrational exact
+# (None where nothing is compared: past the float range, or a value with no verified bound). An irrational exact
 # value (a log, an exp) comes as (lo, hi), decimals that enclose it; the value is accepted when
 # |value - mid| <= bound + r, with mid and r the interval's midpoint and radius (the interval is
 # about 30 digits narrow, far inside any bound).
@@ -82,7 +100,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0
@@ -98,6 +116,20 @@ EXPECTED = [
     ('grad[1][0]', ('-0.167379522112589055235490859913', '-0.167379522112589055235490859912'), 2.1571197255885468e-07),
     ('grad[1][1]', ('0.122364235527398826236479809170', '0.122364235527398826236479809171'), 9.027277141624986e-08),
     ('grad[1][2]', ('0.0450152865851902289990110507422', '0.0450152865851902289990110507423'), 3.5892617889535277e-08),
+    ('nll', ('0.342657533878235752448634048532', '0.342657533878235752448634048533'), 3.3646309080955065e-07),
+    ('pitfall.loss', ('0.759882233097582399387189369858', '0.759882233097582399387189369859'), 1.5075551269508472e-06),
+    ('pitfall.grad[0][0]', ('0.0209779703422980016014292356133', '0.0209779703422980016014292356134'), 6.940572601889076e-08),
+    ('pitfall.grad[0][1]', ('0.0503459263203832723261602603217', '0.0503459263203832723261602603218'), 1.5820636232478163e-07),
+    ('pitfall.grad[0][2]', ('-0.0713238966626812739275894959351', '-0.0713238966626812739275894959350'), 7.442383218212535e-07),
+    ('pitfall.grad[1][0]', ('-0.0928539418720849685605847779485', '-0.0928539418720849685605847779484'), 6.196636204365744e-07),
+    ('pitfall.grad[1][1]', ('0.0692773825340470580267362537888', '0.0692773825340470580267362537889'), 2.251130677409115e-07),
+    ('pitfall.grad[1][2]', ('0.0235765593380379105338485241595', '0.0235765593380379105338485241596'), 7.743753060931978e-08),
+    ('overflow.naive[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), None),
+    ('overflow.naive[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), None),
+    ('overflow.naive[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), None),
+    ('overflow.stable[0]', ('0.0734579286000986116497235310054', '0.0734579286000986116497235310055'), 1.4240093481758265e-06),
+    ('overflow.stable[1]', ('0.169024922703753426832198260820', '0.169024922703753426832198260821'), 3.429803399432744e-07),
+    ('overflow.stable[2]', ('0.757517148696147961518078208174', '0.757517148696147961518078208175'), 1.3565252935542012e-06),
 ]
 
 sys.stdout = program_output.stream

@@ -63,7 +63,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 
 # 把程序打印的每个浮点数与它的精确值比较；打印一行结果，全部在已验证的上界之内一致时返回 0，
 # 否则返回 1。`expected` 按程序打印的顺序列出每个值：它在结果文件中的量、精确值，以及 torch
-# 误差的上界（不比较的值为 None：运行超出了浮点数范围之后的值）。无理的精确值（含 log、exp）
+# 误差的上界（不比较的值为 None：超出浮点数范围的值，或没有已验证上界的值）。无理的精确值（含 log、exp）
 # 以 (lo, hi) 给出，即包含它的两个小数；当 |value - mid| <= bound + r 时接受该值，mid 与 r 是
 # 区间的中点与半径（区间宽约 30 位小数，远小于任何上界）。
 def self_check(output, expected):
@@ -90,7 +90,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0

@@ -208,12 +208,20 @@ def rounded(expr: Any, places: int) -> Fraction:
     return decide(digits, f"{expr} rounded to {places} decimal places")
 
 
-def apart(a: Any, b: Any) -> bool:
-    """Whether two exact values are proven different (their balls disjoint at some precision up to
-    the cap); False when no precision tells them apart (equal, or too close to tell)."""
+def below(a: Any, b: Any) -> bool | None:
+    """True when a < b is proven, False when a > b is, None when no precision up to the cap tells
+    them apart (equal, or too close to tell)."""
     for precision in precisions():
         x, y = enclose(a, precision), enclose(b, precision)
         with working(precision):
-            if x < y or x > y:
+            if x < y:
                 return True
-    return False
+            if x > y:
+                return False
+    return None
+
+
+def apart(a: Any, b: Any) -> bool:
+    """Whether two exact values are proven different (their balls disjoint at some precision up to
+    the cap); False when no precision tells them apart (equal, or too close to tell)."""
+    return below(a, b) is not None

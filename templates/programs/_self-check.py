@@ -8,7 +8,7 @@ PRINTED_FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|
 # Compare each float the program printed with its exact value; print one line, return 0 when all
 # agree within their verified bounds, 1 otherwise. `expected` holds, in the order the program prints
 # them, each value's quantity in the results file, its exact value, and the bound on torch's error
-# (None where nothing is compared: where the run went past the float range). An irrational exact
+# (None where nothing is compared: past the float range, or a value with no verified bound). An irrational exact
 # value (a log, an exp) comes as (lo, hi), decimals that enclose it; the value is accepted when
 # |value - mid| <= bound + r, with mid and r the interval's midpoint and radius (the interval is
 # about 30 digits narrow, far inside any bound).
@@ -36,7 +36,7 @@ def self_check(output, expected):
         if error >= largest:
             largest, its_bound = error, bound
     skipped = len(expected) - compared
-    rest = f"; {skipped} values past the float range not compared" if skipped else ""
+    rest = f"; {skipped} values with no verified bound not compared" if skipped else ""
     print(f"all {compared} values agree with the exact derivation (largest error {float(largest):.2g}, "
           f"within its bound {its_bound:.2g}){rest}")
     return 0

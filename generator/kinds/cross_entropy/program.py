@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.kinds.common import literal, matrix_literal, vector_literal
-from generator.kinds.cross_entropy.scenario import NAME, Scenario
+from generator.kinds.cross_entropy.scenario import NAME, SHIFT, Scenario
 from generator.render import render_program
 
 
@@ -19,8 +19,11 @@ def program(s: Scenario) -> str:
         target = f"torch.tensor({matrix_literal(s.probabilities, s.dtype)}, dtype={_dtype(s)})"
     else:
         target = f"torch.tensor({list(s.classes or ())})"
+    nll_options = [option for option in options if not option.startswith("label_smoothing")]
+    shifted = [x + SHIFT for x in s.logits[0]]
     return render_program(NAME, s=s, dtype=_dtype(s), logits=matrix_literal(s.logits, s.dtype), target=target,
-                          options=", ".join(options))
+                          options=", ".join(options), nll=s.compares_nll, nll_options=", ".join(nll_options),
+                          shift=literal(SHIFT, s.dtype), shifted=vector_literal(shifted, s.dtype))
 
 
 def _dtype(s: Scenario) -> str:

@@ -10,10 +10,11 @@ from generator.codec import RealV
 from generator.exact import ball
 from generator.exact.record import real_value
 from generator.kinds.cross_entropy.exact import Bounds, Exact
+from generator.kinds.cross_entropy.exercises import exercises
 from generator.kinds.cross_entropy.facts import decide, same_floats
 from generator.kinds.cross_entropy.results import CrossEntropyResults, Overflow, Pitfall
-from generator.kinds.cross_entropy.run import SHIFT, Trace
-from generator.kinds.cross_entropy.scenario import Scenario
+from generator.kinds.cross_entropy.run import Trace
+from generator.kinds.cross_entropy.scenario import SHIFT, Scenario
 
 
 def records(values: Any, exprs: Any, bounds: Any) -> Any:
@@ -67,4 +68,5 @@ def record(s: Scenario, trace: Trace, exact: Exact, bounds: Bounds) -> CrossEntr
                         records(trace.pitfall_grad, exact.pitfall_grad, bounds.pitfall_grad)),
         overflow=Overflow(SHIFT, shifted, tuple(repr(v) for v in trace.naive), records(trace.stable, exact.stable, bounds.stable)),
         facts=facts,
+        exercises=exercises(s),
     )

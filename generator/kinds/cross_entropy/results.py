@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from generator.codec import RealV
+from generator.kinds.cross_entropy.exercises import CrossEntropyExercises
 from generator.kinds.cross_entropy.facts import CrossEntropyFacts
 from generator.reader import Matrix, Vector
 
@@ -53,3 +54,4 @@ class CrossEntropyResults:
     pitfall: Pitfall
     overflow: Overflow
     facts: CrossEntropyFacts
+    exercises: CrossEntropyExercises  # the exercises' answers, worked exactly (kinds/cross_entropy/exercises.py)

@@ -5,17 +5,15 @@ row shifted by SHIFT computed naively and as torch does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import torch
 from torch.nn import functional
 
 from generator.errors import GeneratorError
-from generator.kinds.cross_entropy.scenario import Scenario
+from generator.kinds.cross_entropy.scenario import SHIFT, Scenario
 from generator.values import nearest_float
 
-SHIFT = Fraction(1000)  # added to the first row for the overflow demonstration: exp(1000) is past every float
 FloatMatrix = tuple[tuple[float, ...], ...]
 Loss = float | tuple[float, ...]
 
@@ -83,7 +81,7 @@ def compute(s: Scenario) -> Trace:
     plain = _tensor(s.logits, s)
     row_loss = functional.cross_entropy(plain, target(s), **{**_options(s), "reduction": "none"})
     nll = None
-    if s.classes is not None and not s.label_smoothing:
+    if s.compares_nll:
         nll = _loss(functional.nll_loss(functional.log_softmax(plain, dim=1), target(s), **_options(s)))
     P = _tensor(s.logits, s, requires_grad=True)
     pitfall = functional.cross_entropy(torch.softmax(P, dim=1), target(s), **_options(s))

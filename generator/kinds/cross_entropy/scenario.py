@@ -13,6 +13,7 @@ NAME = "cross-entropy"
 REDUCTIONS = ("mean", "sum", "none")
 KEYS = ("logits", "target", "reduction", "weight", "ignore_index", "label_smoothing")
 MAX_INDEX = 10**6  # |ignore_index| at most this
+SHIFT = Fraction(1000)  # added to the first row for the overflow demonstration: exp(1000) is past every float
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Scenario(base.Scenario):
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.logits), len(self.logits[0])
+
+    @property
+    def compares_nll(self) -> bool:
+        """NLLLoss after log_softmax is run beside it: class indices without label smoothing."""
+        return self.classes is not None and not self.label_smoothing
 
     def kept(self, i: int) -> bool:
         """Whether row i counts: not a class-index target equal to ignore_index."""

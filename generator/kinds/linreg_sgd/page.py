@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -37,7 +38,8 @@ class Row:
 class FirstStep:
     """The first batch, worked in full: LaTeX strings."""
 
-    indices: str
+    indices: str  # the rows counted from 1, as the page counts them
+    torch_indices: str  # the same rows as torch indexes them, from 0
     X: str
     y: str
     weight: str
@@ -148,7 +150,7 @@ def second_step_view(s: Scenario, results: LinregResults) -> SecondStep | None:
     return SecondStep(
         epoch=step.epoch,
         batch=step.batch,
-        indices=", ".join(str(i) for i in rows),
+        indices=counted(rows),
         X=exact_matrix_latex(X),
         y=_vector([s.labels[i] for i in rows]),
         weight=_vector(res.exacts_of(first.weight)),
@@ -298,6 +300,7 @@ class Page:
     rises_at: str  # the epochs whose loss on all data is above the epoch before's: "2, 3 and 5"
     flips_at: str  # the steps after which w_1 changed sign
     batch_rises: int  # how many steps' batch loss is above the step before's
+    batch_changes: int  # the step-to-step changes of the batch loss that fact compares: one fewer than the steps
     largest: str
     plot_file: str
     stability: Stability | None
@@ -326,7 +329,8 @@ def first_step(s: Scenario, step: StepResults, first: typed.FirstBatch) -> First
     ]
     scale = s.loss_scale(len(rows))
     return FirstStep(
-        indices=", ".join(str(i) for i in rows),
+        indices=counted(rows),
+        torch_indices=", ".join(str(i) for i in rows),
         X=exact_matrix_latex(X),
         y=_vector([s.labels[i] for i in rows]),
         weight=_vector(s.weight),
@@ -350,13 +354,18 @@ def first_step(s: Scenario, step: StepResults, first: typed.FirstBatch) -> First
     )
 
 
+def counted(indices: Sequence[int]) -> str:
+    """A batch's rows as the page counts them, from 1 (x_1 is the first row); torch's indices are one less."""
+    return ", ".join(str(i + 1) for i in indices)
+
+
 def _loss(step: StepResults) -> float:
     return step.loss.value
 
 
 def _row(step: StepResults) -> Row:
     return Row(
-        step.epoch, step.batch, ", ".join(str(i) for i in step.indices), fmt.decimal_text(_loss(step)),
+        step.epoch, step.batch, counted(step.indices), fmt.decimal_text(_loss(step)),
         _floats(step.grad_weight), fmt.decimal_text(step.grad_bias.value),
         _floats(step.weight), fmt.decimal_text(step.bias.value),
     )
@@ -407,6 +416,7 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         rises_at=_listing(results.facts.epoch_loss_rises_at.at, language),
         flips_at=_listing(results.facts.first_weight_sign_flips_at.at, language),
         batch_rises=len(results.facts.batch_loss_rises_at.at),
+        batch_changes=len(steps) - 1,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
         plot_file=plot_file(s),
         stability=_stability(s, results.stability),

@@ -12,7 +12,8 @@ from generator.reader import Matrix, Reader, Vector
 
 NAME = "linreg-sgd"
 REDUCTIONS = ("sum/batch", "mean", "sum")
-KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed", "see_also")
+KEYS = ("features", "labels", "weight", "bias", "lr", "batch_size", "epochs", "reduction", "zero_grad", "order", "seed", "see_also",
+        "zero_grad_page")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_STEPS = 500  # steps past this make an unreadable table and exact fractions of thousands of digits
 MAX_EPOCHS = 200
@@ -33,6 +34,7 @@ class Scenario(base.Scenario):
     order: tuple[tuple[int, ...], ...] | None  # one permutation of 0..n-1 per epoch, or None: seeded shuffle
     seed: int
     see_also: str | None = None  # the slug of a page the divergence note links to (a run that converges)
+    zero_grad_page: str | None = None  # the slug of the page of the loop without zero_grad(), which the intro links to
 
     @property
     def n(self) -> int:
@@ -62,8 +64,10 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     seed = reader.integer("seed", 0, MAX_SEED, 0)
     order = reader.nested_integers("order")
     see_also = reader.text("see_also", None, max_length=80)
-    if see_also is not None and not SLUG.fullmatch(see_also):
-        reader.problem("see_also", f"{see_also!r} is not a page's slug (lower-case letters, digits and '-')")
+    zero_grad_page = reader.text("zero_grad_page", None, max_length=80)
+    for key, slug in (("see_also", see_also), ("zero_grad_page", zero_grad_page)):
+        if slug is not None and not SLUG.fullmatch(slug):
+            reader.problem(key, f"{slug!r} is not a page's slug (lower-case letters, digits and '-')")
     if lr is not None and lr <= 0:
         reader.problem("lr", f"is {lr}; the learning rate must be greater than 0")
         lr = None
@@ -86,7 +90,8 @@ def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
     ):
         return None
     order_tuple = tuple(tuple(p) for p in order) if order is not None else None
-    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed, see_also)
+    return Scenario(header, features, labels, weight, bias, lr, batch_size, epochs, reduction, zero_grad, order_tuple, seed, see_also,
+                    zero_grad_page)
 
 
 def _check_order(reader: Reader, order: list[list[int]], n: int, epochs: int) -> None:

@@ -101,6 +101,8 @@ class Page:
     first_residual: str
     beta: str
     delta: str
+    beta_is_delta: bool  # β = δ exactly: Huber's definition is then δ times SmoothL1's
+    same_function: bool  # β = δ = 1 exactly: the two losses are then one function
     losses: tuple[LossView, ...]
     plot_file: str
     # The entries a fact names, "$x_{2,1}$", counted from 1 (results' facts: kinds/regression_losses/facts.py)
@@ -155,6 +157,8 @@ def view(s: Scenario, results: RegressionResults, language: str) -> Page:
         first_residual=fmt.fraction_latex(residual[0][0]),
         beta=fmt.fraction_latex(s.beta),
         delta=fmt.fraction_latex(s.delta),
+        beta_is_delta=s.beta == s.delta,
+        same_function=s.beta == s.delta == 1,
         losses=tuple(_loss_view(key, results.losses.of(key), language) for key in LOSSES),
         plot_file=plot_file(s),
         kink=entry_names(results.facts.l1_kink_at.at),
