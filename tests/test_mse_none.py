@@ -6,6 +6,7 @@ from torch called directly, never from the generator's own results."""
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 import warnings
 from dataclasses import replace
@@ -13,8 +14,9 @@ from fractions import Fraction as F
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, copy_project
 
+from generator.cli import main
 from generator.errors import MismatchError, ScenarioError
 from generator.kinds import mse
 from generator.kinds.base import Solved
@@ -179,3 +181,39 @@ def test_facts_of_none_speak_of_every_entry():
     solved = Solved(exact_only, mse.compute(exact_only), mse.derive(exact_only))
     facts = mse.record(solved, mse.verify(solved)).facts
     assert facts.loss_representable_in_dtype.holds and facts.torch_loss_exact.holds
+
+
+def test_claims_walk_the_loss_matrix_and_each_way_out(tmp_path, monkeypatch, capsys):
+    """A claim on the "none" page names an entry of the loss matrix, the whole matrix, or a way out
+    (other_reduction[0] is loss.mean(), [1] loss.sum()); each is judged against the exact values
+    worked here from the scenario file, and the page's claims table shows the verdicts."""
+    project = copy_project(tmp_path)
+    for path in (project / "scenarios").glob("*.toml"):
+        if path.stem not in ("mse-none", "mse-mean", "mse-sum"):
+            path.unlink()
+    monkeypatch.chdir(project)
+    r = residual()
+    squares = [[v * v for v in row] for row in r]
+    total = sum(v for row in squares for v in row)
+    wrong_entry = squares[1][0] + 1
+    claims = (
+        "\n[claims]\n"
+        f'"loss[1][0]" = "{squares[1][0]}"\n'
+        f'loss = {[[str(v) for v in row] for row in squares]}\n'
+        f'"other_reduction[0].loss" = "{total / (len(r) * len(r[0]))}"\n'
+        f'"other_reduction[1].grad[1]" = {[str(2 * v) for v in r[1]]}\n'
+        f'"loss[1][1]" = "{wrong_entry}"\n'
+    ).replace("'", '"')
+    path = project / "scenarios/mse-none.toml"
+    path.write_text(path.read_text() + claims)
+    assert main(["claims", "scenarios/mse-none.toml", "scenarios/mse-mean.toml", "scenarios/mse-sum.toml"]) == 5
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1] == "9 claims, 3 wrong", out  # the mean and sum pages' own 4 claims, 2 wrong
+    assert "scenarios/mse-none.toml: loss[1][1]: wrong" in out and out.count("scenarios/mse-none.toml") == 5, out
+    assert main(["build"]) == 0
+    verdicts = {c["path"]: c["verdict"] for c in json.loads((project / "docs/scenarios/mse-none.json").read_text())["claims"]}
+    assert verdicts == {"loss[1][0]": "right", "loss": "right", "other_reduction[0].loss": "right",
+                        "other_reduction[1].grad[1]": "right", "loss[1][1]": "wrong"}
+    for name in ("mse-none.md", "mse-none.zh.md"):
+        page = (project / "docs/scenarios" / name).read_text()
+        assert page.count("✓") == 4 and page.count("✗") == 1, name
