@@ -17,7 +17,7 @@ import dataclasses
 import typing
 from typing import Any
 
-from generator.claims import NUMBERS, SEGMENT, bare
+from generator.claims import NUMBERS, SEGMENT, arm, bare
 from generator.languages import labels, site_words
 
 
@@ -36,7 +36,7 @@ def _parts(results: type, segments: tuple[str | int, ...]) -> list[tuple[str, st
     hint: Any = results
     parts: list[tuple[str, str, tuple[int, ...], int]] = []
     for segment in segments:
-        hint = bare(hint)
+        hint = arm(bare(hint), segment)
         if isinstance(segment, int):
             if not parts or typing.get_origin(hint) is not tuple:
                 return None

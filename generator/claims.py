@@ -162,7 +162,22 @@ def bare(hint: Any) -> Any:
     return hint
 
 
+def arm(hint: Any, segment: str | int) -> Any:
+    """The arm of a union that `segment` walks into: the array for an index, the table for a name
+    (mse's other_reduction: one table, or a table per reduction for "none"); else `hint` itself."""
+    if not (isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union):
+        return hint
+    for option in typing.get_args(hint):
+        if isinstance(segment, int) and typing.get_origin(option) is tuple:
+            return option
+        if isinstance(segment, str) and dataclasses.is_dataclass(option) and option not in NUMBERS:
+            return option
+    return hint
+
+
 def _what(hint: Any) -> str:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:  # mse's loss: a matrix for "none"
+        return " or ".join(dict.fromkeys(_what(option) for option in typing.get_args(hint) if option is not type(None)))
     if hint in NUMBERS:
         return "one number"
     if typing.get_origin(hint) is tuple:
@@ -179,7 +194,7 @@ def shape_problem(results: type, segments: tuple[str | int, ...], claimed: Claim
     hint: Any = results
     walked = ""
     for segment in segments:
-        hint = bare(hint)
+        hint = arm(bare(hint), segment)
         if isinstance(segment, int):
             if typing.get_origin(hint) is not tuple:
                 return f"{walked} is {_what(hint)}, not an array: [{segment}] indexes nothing"

@@ -144,22 +144,28 @@ def scenario_from(table: dict[str, Any], slug: str = "t") -> Scenario:
 LINK_KEYS = ("see_also", "zero_grad_page")  # a scenario's fields that name another page of the build
 
 
+def scenario_links(scenario: Scenario) -> list[tuple[str, str]]:
+    """(field, slug) of each page the scenario links to: LINK_KEYS that hold a slug, or a kind's own
+    `link_slugs` where its links are not one slug per key (mse: see_also, one per reduction)."""
+    own = getattr(scenario, "link_slugs", None)
+    if own is not None:
+        return list(own)
+    return [(key, target) for key in LINK_KEYS if isinstance(target := getattr(scenario, key, None), str)]
+
+
 def check_links(scenarios: list[Scenario], built: set[str]) -> list[Problem]:
-    """A scenario's links (`see_also`, `zero_grad_page`) name another scenario of the same build
-    (`built`: the slugs), never its own page or a reserved one; found before any run."""
+    """A scenario's links (`see_also`, `zero_grad_page`, mse's `see_also.<reduction>`) name another
+    scenario of the same build (`built`: the slugs), never its own page or a reserved one; found before any run."""
     problems = []
     for scenario in scenarios:
-        for key in LINK_KEYS:
-            target = getattr(scenario, key, None)
-            if target is None:
-                continue
+        for field, target in scenario_links(scenario):
             if target == scenario.slug:
-                problems.append(Problem(scenario.source, key, f"{target!r} is this scenario's own page; name another scenario"))
+                problems.append(Problem(scenario.source, field, f"{target!r} is this scenario's own page; name another scenario"))
             elif target in RESERVED_SLUGS:
-                problems.append(Problem(scenario.source, key, f"{target!r} is a reserved page, not a scenario; name another scenario"))
+                problems.append(Problem(scenario.source, field, f"{target!r} is a reserved page, not a scenario; name another scenario"))
             elif target not in built:
                 others = sorted(built - {scenario.slug})
-                problems.append(Problem(scenario.source, key, f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
+                problems.append(Problem(scenario.source, field, f"no scenario {target!r} in this build{did_you_mean(target, others)}"))
     return problems
 
 

@@ -31,7 +31,7 @@ from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
-from generator.loading import LINK_KEYS, load_scenarios
+from generator.loading import load_scenarios, scenario_links
 from generator.notebook import notebook
 from generator.overview import Generated, all_files, errata_claim, index_paths, index_texts
 from generator.program import run_program, start_server
@@ -119,14 +119,11 @@ def page_titles(scenario: Scenario) -> dict[str, str]:
 
 
 def linked_titles(scenario: Scenario) -> dict[str, dict[str, str]]:
-    """language -> {slug: title} of the pages the scenario links to (loading.LINK_KEYS), read from
+    """language -> {slug: title} of the pages the scenario links to (loading.scenario_links), read from
     their scenario files beside this one, so that a link says the page's title; a file that cannot
     be read is left out (the link then says the slug; loading.check_links refuses a missing page)."""
     found: dict[str, dict[str, str]] = {language: {} for language in languages()}
-    for key in LINK_KEYS:
-        slug = getattr(scenario, key, None)
-        if slug is None:
-            continue
+    for _, slug in scenario_links(scenario):
         try:
             table = tomllib.loads((Path(scenario.source).parent / f"{slug}.toml").read_text(encoding="utf-8"))
         except (OSError, ValueError):

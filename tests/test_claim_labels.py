@@ -57,6 +57,8 @@ def claimable_paths(kind: Any) -> list[str]:
                 hint = bare(hint)
                 if isinstance(hint, types.UnionType) and isinstance(segment, int):  # indexed: the arm that is an array
                     hint = next(arm for arm in typing.get_args(hint) if typing.get_origin(arm) is tuple)
+                elif isinstance(hint, types.UnionType):  # named: the arm that is a table (mse's other_reduction)
+                    hint = next(arm for arm in typing.get_args(hint) if dataclasses.is_dataclass(arm))
                 hint = typing.get_args(hint)[0] if isinstance(segment, int) else typing.get_type_hints(hint)[segment]
             if isinstance(hint, types.UnionType) and None.__class__ not in typing.get_args(hint):
                 hint = typing.get_args(hint)[0]  # not indexed: the one value
@@ -106,6 +108,9 @@ def test_every_claimable_path_has_a_readers_label(name, language):
     ("mse", "grad[2][1]", "X.grad, row 3, column 2", "X.grad 第 3 行第 2 列"),
     ("mse", "grad[2]", "X.grad, row 3", "X.grad 第 3 行"),
     ("mse", "other_reduction.loss", "loss, with the other reduction", "损失（另一种 reduction）"),
+    ("mse", "other_reduction[1].grad[1]", "X.grad, row 2, of reduction 2 (loss.mean(), then loss.sum())",
+     "X.grad 第 2 行（第 2 种归约：依次为 loss.mean()、loss.sum()）"),
+    ("mse", "loss[1][0]", "loss, row 2, column 1", "损失 第 2 行第 1 列"),
     ("regression-losses", "losses.huber.grad[0][1]", "HuberLoss: X.grad, row 1, column 2", "HuberLoss：X.grad 第 1 行第 2 列"),
     ("regression-losses", "losses.smooth_l1.loss", "SmoothL1Loss: loss", "SmoothL1Loss：损失"),
 ])

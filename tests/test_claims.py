@@ -116,7 +116,7 @@ def test_a_bad_claim_exits_2_and_writes_nothing(project, capsys, lines, message)
 
 
 @pytest.mark.parametrize("lines, message", [
-    ('"loss.value" = 1\n', "claims.loss.value: loss is one number; it has no part 'value'"),
+    ('"loss.value" = 1\n', "claims.loss.value: loss is one number or an array; it has no part 'value'"),
     ('"grad[2][1][0]" = 1\n', "claims.grad[2][1][0]: grad[2][1] is one number, not an array: [0] indexes nothing"),
     ('loss = [1, 2]\n', "claims.loss: loss is one number; the claim is an array of 2 entries"),
     ('grad = 1\n', "claims.grad: grad is an array; the claim is one number"),

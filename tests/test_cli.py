@@ -101,8 +101,10 @@ def test_every_runtime_failure_is_listed_and_nothing_is_written(tmp_path, monkey
         "error: scenarios/linreg-sgd.toml: the page's program failed (exit 1): boom",
         "error: scenarios/linreg-sgd-no-zero-grad.toml: the page's program failed (exit 1): boom",
         "error: scenarios/linreg-sgd-stable.toml: the page's program failed (exit 1): boom",
+        "error: scenarios/mse-legacy.toml: loss: torch gave 2.9, exact is 17/6",
         "error: scenarios/mse-mean.toml: loss: torch gave 2.9, exact is 17/6",
+        "error: scenarios/mse-none.toml: loss: torch gave 2.9, exact is 17/6",
         "error: scenarios/mse-sum.toml: loss: torch gave 2.9, exact is 17/6",
-        "5 scenario(s) failed; nothing was written.",
+        "7 scenario(s) failed; nothing was written.",
     ]
     assert tree_digest(project / "docs") == before

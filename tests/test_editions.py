@@ -56,7 +56,7 @@ def files(generated):
 
 def test_every_page_has_a_chinese_twin_with_the_same_numbers(files):
     pairs = twins(files)
-    assert len(pairs) == 12  # eleven scenarios and the errata
+    assert len(pairs) == 14  # thirteen scenarios and the errata
     for name, english, chinese in pairs:
         assert sum(numbers(english).values()) > 50, name
         assert differences(english, chinese) == {}, name
@@ -176,13 +176,13 @@ def test_the_glossary_check_catches_a_term_without_its_english(files):
     assert first_uses(tampered)["gradient"] != "（gradient）"
 
 
-# Latin words a Chinese page may show in its prose: tools, torch's classes and arguments, the names
+# Latin words a Chinese page may show in its prose: tools, torch's classes, arguments and their values (in titles), the names
 # of mathematicians, file formats. Identifiers (with a digit, "_" or ".": x86_64, X.grad, w1) and
 # single letters (variables) pass as well, and so does an English gloss in full-width parentheses
 # right after Chinese words (均方误差（mean squared error）), the glossary's first-use form.
 NAMES = {"PyTorch", "torch", "sympy", "SGD", "MSE", "Huber", "logits", "softmax", "log", "CrossEntropyLoss", "MSELoss",
          "HuberLoss", "NLLLoss", "Jupyter", "Python", "JSON", "autograd", "Hessian", "Frobenius", "Hadamard", "cpu",
-         "scenarios", "reduction", "mean", "sum", "lr", "log-softmax"}
+         "scenarios", "reduction", "mean", "sum", "none", "True", "False", "lr", "log-softmax"}
 FENCE = re.compile(r"^[ \t]*(```|~~~)")
 
 

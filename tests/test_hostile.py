@@ -31,7 +31,7 @@ from generator.errors import INTERRUPTED, ScenarioError
 from generator.kinds import linreg_sgd, mse
 from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
-from generator.loading import load_scenarios, scenario_from
+from generator.loading import load_scenarios, scenario_from, scenario_links
 from generator.overview import RESERVED_SLUGS
 from generator.pipeline import generate_scenario
 from generator.values import InvalidNumberError, parse_exact
@@ -288,6 +288,18 @@ def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
+DROPPED = "mse-legacy"  # the scenario the kill tests delete, so that the new index drops its link
+
+
+def drop_a_page(project: Path) -> str:
+    """Deletes DROPPED's scenario file; returns its page's name. It must be a page no other scenario
+    links to (see_also, zero_grad_page): the build refuses a dangling link (exit 2) before any phase."""
+    linking = [s.source for s in load_scenarios([project / "scenarios"]) if DROPPED in {slug for _, slug in scenario_links(s)}]
+    assert not linking, f"{linking} link to {DROPPED}: delete a page nothing links to"
+    (project / "scenarios" / f"{DROPPED}.toml").unlink()
+    return f"{DROPPED}.md"
+
+
 @pytest.mark.parametrize("phase", ["writing", "swapped"])
 def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkeypatch, capsys, phase):
     """SIGKILL to the whole group, no handler runs: with the new folder staged (rolled back: the old
@@ -295,7 +307,7 @@ def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkey
     forward: the new pages and index). `check`, the next command run, puts either state right."""
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
-    (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
+    dropped = drop_a_page(project)  # the new index drops its link
     phases = tmp_path / "phases"
     signal_held_build(project, phases, phase, signal.SIGKILL, subprocess.DEVNULL)
     left = [p.name for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
@@ -309,9 +321,9 @@ def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkey
         linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", (project / index).read_text()))
         assert linked == {name[:-6] for name in pages if name.endswith(".zh.md")}
     if phase == "swapped":  # rolled forward: the new pages, which check finds current
-        assert code == 0 and "mse-sum.md" not in pages, out
+        assert code == 0 and dropped not in pages, out
     else:  # rolled back: the old pages, whose titles check finds changed
-        assert code == 1 and "Changed: " in out and "mse-sum.md" in pages, out
+        assert code == 1 and "Changed: " in out and dropped in pages, out
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 
@@ -445,7 +457,7 @@ ROLLED_FORWARD = {"while staging": False, "between the renames": False, "after t
 @pytest.mark.parametrize("when", list(ROLLED_FORWARD))
 def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
     monkeypatch.chdir(project)
-    (project / "scenarios/mse-sum.toml").unlink()  # the new index drops its link
+    dropped = drop_a_page(project)  # the new index drops its link
     out, index = project / "docs/scenarios", project / "docs/index.md"
     from generator.cli import build
     with monkeypatch.context() as patched:
@@ -459,7 +471,7 @@ def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
         linked = set(re.findall(r"\(scenarios/([a-z0-9-]+)\.md\)", page.read_text()))
         assert linked == {name[:-3] for name in pages if name.endswith(".md") and ".zh." not in name}
         assert linked == {name[:-6] for name in pages if name.endswith(".zh.md")}
-    assert ("mse-sum.md" not in pages) == ROLLED_FORWARD[when]  # the old pages and index, or the new ones
+    assert (dropped not in pages) == ROLLED_FORWARD[when]  # the old pages and index, or the new ones
     assert not [p for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
 
 

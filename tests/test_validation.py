@@ -129,7 +129,7 @@ def test_bad_input_through_the_real_command_line(project):
     before = tree_digest(project / "docs")
     completed = run_cli("build", cwd=project)
     assert completed.returncode == 2
-    assert completed.stderr.splitlines()[0] == "scenarios/bad.toml: reduction: unknown value 'avg'; expected one of 'mean', 'sum'"
+    assert completed.stderr.splitlines()[0] == "scenarios/bad.toml: reduction: unknown value 'avg'; expected one of 'mean', 'sum', 'none'"
     assert "Traceback" not in completed.stderr
     assert tree_digest(project / "docs") == before
 

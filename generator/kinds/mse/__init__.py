@@ -7,21 +7,22 @@ program.py   the program the page shows   page.py  the template's view, from the
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from generator import results as res
-from generator.codec import v
+from generator.codec import V, v
 from generator.kinds.base import Kind, Solved, claimable
 from generator.kinds.mse.exercises import exercises
 from generator.kinds.mse.facts import facts
 from generator.kinds.mse.page import printed, view
 from generator.kinds.mse.program import program
-from generator.kinds.mse.results import MseResults, OtherReduction
+from generator.kinds.mse.results import Legacy, LegacyCall, MseResults, OtherReduction, Raised, Values
 from generator.kinds.mse.scenario import KEYS, NAME, REDUCTIONS, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.mse.exact import Bounds, Exact
-    from generator.kinds.mse.run import Trace
+    from generator.kinds.mse.run import LegacyRun, Trace
 
 __all__ = ["KIND", "REDUCTIONS", "Scenario", "compute", "derive", "parse", "verify"]
 
@@ -45,9 +46,28 @@ def verify(solved: Solved[Scenario, Trace, Exact]) -> Bounds:
     return exact.verify(solved.scenario, solved.trace, solved.exact)
 
 
+def _loss(trace: Trace, exact: Exact, bounds: Bounds) -> V | Values:
+    if isinstance(trace.loss, tuple) and isinstance(exact.loss, tuple) and isinstance(bounds.loss, tuple):
+        return res.matrix(trace.loss, exact.loss, bounds.loss)
+    if isinstance(trace.loss, float) and isinstance(exact.loss, Fraction) and isinstance(bounds.loss, float):
+        return v(trace.loss, exact.loss, bounds.loss)
+    raise TypeError("mse: the loss is one number or a matrix in the run, the exact values and the bounds alike")
+
+
+def _legacy(trace: Trace) -> Legacy | None:
+    def call(run: LegacyRun) -> LegacyCall:
+        return LegacyCall(run.size_average, run.reduce, run.reduction, tuple(Raised(c, m) for c, m in run.warnings))
+
+    return None if trace.legacy is None else Legacy(call(trace.legacy), tuple(call(row) for row in trace.legacy_table))
+
+
 def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults:
     s, trace, exact = solved.scenario, solved.trace, solved.exact
-    loss = v(trace.loss, exact.loss, bounds.loss)
+    loss = _loss(trace, exact, bounds)
+    others = tuple(
+        OtherReduction(reduction=reduction, loss=v(ran.loss, other_loss, loss_bound), grad=res.matrix(ran.grad, other_grad, grad_bound))
+        for ran, (reduction, other_loss, other_grad), (loss_bound, grad_bound) in zip(trace.others, exact.others, bounds.others)
+    )
     return MseResults(
         reduction=s.reduction,
         X=s.X,
@@ -57,13 +77,11 @@ def record(solved: Solved[Scenario, Trace, Exact], bounds: Bounds) -> MseResults
         sum_squares=v(trace.sum_squares, exact.sum_squares, bounds.sum_squares),
         loss=loss,
         grad=res.matrix(trace.grad, exact.grad, bounds.grad),
-        other_reduction=OtherReduction(
-            reduction=s.other_reduction,
-            loss=v(trace.other_loss, exact.other_loss, bounds.other_loss),
-            grad=res.matrix(trace.other_grad, exact.other_grad, bounds.other_grad),
-        ),
+        other_reduction=others if s.reduction == "none" else others[0],
         facts=facts(loss, s.dtype),
         exercises=exercises(s),
+        backward_error=None if trace.backward_error is None else Raised(*trace.backward_error),
+        legacy=_legacy(trace),
     )
 
 

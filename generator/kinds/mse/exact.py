@@ -11,7 +11,7 @@ from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
 from generator.kinds.mse.run import Trace
-from generator.kinds.mse.scenario import Scenario
+from generator.kinds.mse.scenario import Scenario, legacy_reduction
 from generator.reader import Matrix
 from generator.rounding import Ball
 from generator.tolerance import check
@@ -25,10 +25,9 @@ class Exact:
     residual: Matrix
     squares: Matrix
     sum_squares: Fraction
-    loss: Fraction
-    grad: Matrix
-    other_loss: Fraction
-    other_grad: Matrix
+    loss: Fraction | Matrix  # the squares themselves for reduction "none"
+    grad: Matrix  # for "none": of loss.backward(torch.ones_like(loss)), which is loss.sum()'s
+    others: tuple[tuple[str, Fraction, Matrix], ...]  # (reduction, loss, X.grad) of Scenario.other_reductions
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,9 @@ class Bounds:
     residual: BoundMatrix
     squares: BoundMatrix
     sum_squares: float
-    loss: float
+    loss: float | BoundMatrix
     grad: BoundMatrix
-    other_loss: float
-    other_grad: BoundMatrix
+    others: tuple[tuple[float, BoundMatrix], ...]  # (loss, X.grad) of Scenario.other_reductions
 
 
 def derive(s: Scenario) -> Exact:
@@ -76,9 +74,12 @@ def derive(s: Scenario) -> Exact:
     exact_loss = fraction_of((sympy.Add(*terms) / s.divisor).xreplace(point))
     if exact_loss != total / s.divisor:
         raise MismatchError(f"{s.source}: loss: sympy gives {exact_loss}, the sum of squares gives {total / s.divisor}")
-    other = s.divisor_of(s.other_reduction)
-    other_grad = tuple(tuple(Fraction(2, other) * r for r in row) for row in residual)
-    return Exact(residual, squares, total, exact_loss, grad, total / other, other_grad)
+    others = []
+    for reduction in s.other_reductions:
+        other = s.divisor_of(reduction)
+        others.append((reduction, total / other, tuple(tuple(Fraction(2, other) * r for r in row) for row in residual)))
+    loss: Fraction | Matrix = squares if s.reduction == "none" else exact_loss
+    return Exact(residual, squares, total, loss, grad, tuple(others))
 
 
 def _loss_balls(s: Scenario, reduction: str, residual: list[Ball], squares: list[Ball]) -> tuple[Ball, list[Ball]]:
@@ -87,6 +88,12 @@ def _loss_balls(s: Scenario, reduction: str, residual: list[Ball], squares: list
     writes it, norm * (x - y) * grad_output, with norm = 2/(n·d) or 2 converted to the dtype."""
     divisor = s.divisor_of(reduction)
     total = rounding.total(squares, s.dtype)
+    if s.reduction == "none":  # loss.mean() or loss.sum() of the matrix, then backward: 2 (x - y) * grad_output
+        if reduction == "sum":
+            return total, [rounding.mul(rounding.exact_input(2.0), r, s.dtype) for r in residual]
+        output = rounding.constant(Fraction(1, divisor), s.dtype)  # MeanBackward's 1/N in the dtype
+        twice = [rounding.mul(rounding.exact_input(2.0), r, s.dtype) for r in residual]
+        return rounding.div(total, rounding.exact_input(divisor), s.dtype), [rounding.mul(t, output, s.dtype) for t in twice]
     loss = rounding.div(total, rounding.exact_input(divisor), s.dtype) if divisor != 1 else total
     norm = rounding.exact_input(rounding.converted(2 / divisor, s.dtype))
     return loss, [rounding.mul(norm, r, s.dtype) for r in residual]
@@ -109,20 +116,22 @@ def bounds(s: Scenario, exact: Exact) -> Bounds:
     residual = [rounding.sub(x, y, s.dtype) for x, y in _inputs(s)]
     squares = [rounding.mul(r, r, s.dtype) for r in residual]
     sum_squares = rounding.total(squares, s.dtype)
-    loss, grad = _loss_balls(s, s.reduction, residual, squares)
-    other_loss, other_grad = _loss_balls(s, s.other_reduction, residual, squares)
+    loss, grad = _loss_balls(s, "sum" if s.reduction == "none" else s.reduction, residual, squares)
 
     def matrix(balls: list[Ball], exact_rows: Matrix) -> BoundMatrix:
         return tuple(tuple(balls[i * d + j].bound(exact_rows[i][j]) for j in range(d)) for i in range(n))
 
+    others = []
+    for (reduction, other_loss, other_grad) in exact.others:
+        loss_ball, grad_balls = _loss_balls(s, reduction, residual, squares)
+        others.append((loss_ball.bound(other_loss), matrix(grad_balls, other_grad)))
     return Bounds(
         residual=matrix(residual, exact.residual),
         squares=matrix(squares, exact.squares),
         sum_squares=sum_squares.bound(exact.sum_squares),
-        loss=loss.bound(exact.loss),
+        loss=matrix(squares, exact.squares) if isinstance(exact.loss, tuple) else loss.bound(exact.loss),
         grad=matrix(grad, exact.grad),
-        other_loss=other_loss.bound(exact.other_loss),
-        other_grad=matrix(other_grad, exact.other_grad),
+        others=tuple(others),
     )
 
 
@@ -135,9 +144,25 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
             check(s.source, f"(X-Y)[{i}][{j}]", trace.residual[i][j], exact.residual[i][j], b.residual[i][j], s.dtype)
             check(s.source, f"squares[{i}][{j}]", trace.squares[i][j], exact.squares[i][j], b.squares[i][j], s.dtype)
             check(s.source, f"X.grad[{i}][{j}]", trace.grad[i][j], exact.grad[i][j], b.grad[i][j], s.dtype)
-            other = f"X.grad[{i}][{j}] with reduction {s.other_reduction}"
-            check(s.source, other, trace.other_grad[i][j], exact.other_grad[i][j], b.other_grad[i][j], s.dtype)
+            for ran, (reduction, _, grad), (_, grad_bounds) in zip(trace.others, exact.others, b.others):
+                other = f"X.grad[{i}][{j}] with reduction {reduction}"
+                check(s.source, other, ran.grad[i][j], grad[i][j], grad_bounds[i][j], s.dtype)
+            if isinstance(trace.loss, tuple) and isinstance(exact.loss, tuple) and isinstance(b.loss, tuple):
+                check(s.source, f"loss[{i}][{j}]", trace.loss[i][j], exact.loss[i][j], b.loss[i][j], s.dtype)
     check(s.source, "sum of squares", trace.sum_squares, exact.sum_squares, b.sum_squares, s.dtype)
-    check(s.source, "loss", trace.loss, exact.loss, b.loss, s.dtype)
-    check(s.source, f"loss with reduction {s.other_reduction}", trace.other_loss, exact.other_loss, b.other_loss, s.dtype)
+    if isinstance(trace.loss, tuple) != isinstance(exact.loss, tuple):
+        shape = "a matrix" if isinstance(trace.loss, tuple) else "one number"
+        raise MismatchError(f"{s.source}: loss: torch gave {shape} for reduction {s.reduction}")
+    if not isinstance(trace.loss, tuple) and not isinstance(exact.loss, tuple) and not isinstance(b.loss, tuple):
+        check(s.source, "loss", trace.loss, exact.loss, b.loss, s.dtype)
+    for ran, (reduction, loss, _), (loss_bound, _) in zip(trace.others, exact.others, b.others):
+        check(s.source, f"loss with reduction {reduction}", ran.loss, loss, loss_bound, s.dtype)
+    if trace.legacy is not None and trace.legacy.reduction != s.reduction:
+        chose = trace.legacy.reduction
+        raise MismatchError(f"{s.source}: legacy: torch chose reduction {chose!r}, the documented rule gives {s.reduction!r}")
+    for row in trace.legacy_table:
+        rule = legacy_reduction(row.size_average, row.reduce)
+        if row.reduction != rule:
+            combination = f"size_average={row.size_average}, reduce={row.reduce}"
+            raise MismatchError(f"{s.source}: legacy: {combination}: torch chose {row.reduction!r}, the documented rule gives {rule!r}")
     return b

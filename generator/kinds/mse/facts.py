@@ -14,17 +14,31 @@ from generator.values import nearest_float
 
 @dataclass(frozen=True)
 class MseFacts:
+    """For reduction "none" each fact is about every entry of the loss matrix."""
+
     loss_representable_in_dtype: Fact  # the exact loss is a number of the dtype: its nearest float is itself
     torch_loss_exact: TorchFact  # torch's loss is the exact loss
     torch_loss_nearest: TorchFact  # torch's loss is the dtype's nearest float to the exact loss (ties to even)
 
 
-def facts(loss: V, dtype: str) -> MseFacts:
-    """The facts of a run whose loss record is `loss`, computed in `dtype`."""
+def _representable(loss: V, dtype: str) -> bool:
     nearest = nearest_float(loss.exact, dtype)
-    torch_value = Fraction(loss.value) if math.isfinite(loss.value) else None
+    return math.isfinite(nearest) and Fraction(nearest) == loss.exact
+
+
+def _exact(loss: V) -> bool:
+    return math.isfinite(loss.value) and Fraction(loss.value) == loss.exact
+
+
+def _nearest(loss: V, dtype: str) -> bool:
+    return math.isfinite(loss.value) and loss.value == nearest_float(loss.exact, dtype)
+
+
+def facts(loss: V | tuple[tuple[V, ...], ...], dtype: str) -> MseFacts:
+    """The facts of a run whose loss record is `loss` (a matrix of them for "none"), computed in `dtype`."""
+    entries = [value for row in loss for value in row] if isinstance(loss, tuple) else [loss]
     return MseFacts(
-        loss_representable_in_dtype=fact(math.isfinite(nearest) and Fraction(nearest) == loss.exact),
-        torch_loss_exact=torch_fact(torch_value == loss.exact),
-        torch_loss_nearest=torch_fact(torch_value is not None and loss.value == nearest),
+        loss_representable_in_dtype=fact(all(_representable(e, dtype) for e in entries)),
+        torch_loss_exact=torch_fact(all(_exact(e) for e in entries)),
+        torch_loss_nearest=torch_fact(all(_nearest(e, dtype) for e in entries)),
     )

@@ -10,7 +10,7 @@ from generator import results as res
 from generator.codec import V
 from generator.kinds.base import Printed
 from generator.kinds.common import difference_terms_latex, exact_matrix_latex, over_latex, squared_latex
-from generator.kinds.mse.results import MseResults
+from generator.kinds.mse.results import MseResults, Values
 from generator.kinds.mse.scenario import Scenario
 
 TERMS_PER_LINE = 6  # a sum of many squares is written on several lines, so it fits a phone
@@ -95,6 +95,69 @@ def step_view(s: Scenario, results: MseResults) -> StepView:
 
 
 @dataclass(frozen=True)
+class OtherView:
+    """Another reduction of the same data: exercise 1, or for "none" one of its ways out (LaTeX)."""
+
+    reduction: str
+    loss: str
+    factor: str  # X.grad = factor (X - Y)
+    grad: str
+    link: str  # the slug of the page that works this reduction step by step ("" when none is given)
+
+
+@dataclass(frozen=True)
+class LegacyRow:
+    """One combination of the legacy arguments, as torch ran it (None: not passed)."""
+
+    size_average: bool | None
+    reduce: bool | None
+    reduction: str
+    warned: bool
+    this_run: bool  # the scenario's own combination
+
+
+@dataclass(frozen=True)
+class LegacyView:
+    arguments: str  # "size_average=False"
+    reduction: str  # what torch chose
+    warnings: tuple[tuple[str, str], ...]  # (category, message), as torch gave them
+    table: tuple[LegacyRow, ...]
+
+
+def legacy_view(s: Scenario, results: MseResults) -> LegacyView | None:
+    if results.legacy is None or s.legacy is None:
+        return None
+    call = results.legacy.call
+    rows = tuple(
+        LegacyRow(r.size_average, r.reduce, r.reduction, bool(r.warnings), (r.size_average, r.reduce) == (call.size_average, call.reduce))
+        for r in results.legacy.table
+    )
+    return LegacyView(s.legacy.arguments(), call.reduction, tuple((w.category, w.message) for w in call.warnings), rows)
+
+
+def others_view(s: Scenario, results: MseResults) -> tuple[OtherView, ...]:
+    records = results.other_reduction if isinstance(results.other_reduction, tuple) else (results.other_reduction,)
+    links = dict(s.see_also)
+    return tuple(
+        OtherView(
+            reduction=o.reduction,
+            loss=fmt.exact_and_decimal(o.loss.exact),
+            factor=fmt.fraction_latex(Fraction(2, s.divisor_of(o.reduction))),
+            grad=exact_matrix_latex(res.exact_matrix_of(o.grad)),
+            link=links.get(o.reduction, ""),
+        )
+        for o in records
+    )
+
+
+def _loss_latex(results: MseResults) -> str:
+    """The loss: the matrix for "none", else one value with its decimal."""
+    if isinstance(results.loss, tuple):
+        return exact_matrix_latex(res.exact_matrix_of(results.loss))
+    return fmt.exact_and_decimal(results.loss.exact)
+
+
+@dataclass(frozen=True)
 class Page:
     """LaTeX pieces for templates/mse.md.j2."""
 
@@ -109,11 +172,11 @@ class Page:
     squares: str
     sum_lines: tuple[str, ...]  # the terms of the sum, at most TERMS_PER_LINE a line
     sum_squares: str
-    loss: str
+    loss: str  # for "none" the matrix of squares
     grad_factor: str
     grad: str
     grad_decimal: str  # "" when every entry is a whole number
-    loss_rounding: Rounding
+    loss_rounding: Rounding | None  # None for "none": its facts speak of every entry
     other_reduction: str
     other_loss: str
     other_factor: str
@@ -121,6 +184,10 @@ class Page:
     entries: int  # n·d
     on_target: OnTargetView
     step: StepView
+    others: tuple[OtherView, ...]  # for "none": loss.mean() and loss.sum() of the matrix, backpropagated
+    backward_error: tuple[str, str] | None  # "none": (category, message) of what loss.backward() raised
+    legacy: LegacyView | None
+    call: str  # nn.MSELoss's arguments as the program passes them: 'reduction="sum"', "size_average=False"
 
 
 def view(s: Scenario, results: MseResults, language: str) -> Page:
@@ -128,6 +195,7 @@ def view(s: Scenario, results: MseResults, language: str) -> Page:
     squares = res.exact_matrix_of(results.squares)
     grad = res.exact_matrix_of(results.grad)
     n, d = s.shape
+    others = others_view(s, results)
     return Page(
         n=n,
         d=d,
@@ -140,24 +208,36 @@ def view(s: Scenario, results: MseResults, language: str) -> Page:
         squares=exact_matrix_latex(squares),
         sum_lines=tuple(" + ".join(chunk) for chunk in chunks([fmt.fraction_latex(v) for row in squares for v in row], TERMS_PER_LINE)),
         sum_squares=fmt.fraction_latex(results.sum_squares.exact),
-        loss=fmt.exact_and_decimal(results.loss.exact),
+        loss=_loss_latex(results),
         grad_factor=fmt.fraction_latex(Fraction(2, s.divisor)),
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
         if any(v.denominator != 1 for row in grad for v in row) else "",
-        loss_rounding=rounding(results.loss),
-        other_reduction=s.other_reduction,
-        other_loss=fmt.exact_and_decimal(results.other_reduction.loss.exact),
-        other_factor=fmt.fraction_latex(Fraction(2, s.divisor_of(s.other_reduction))),
-        other_grad=exact_matrix_latex(res.exact_matrix_of(results.other_reduction.grad)),
+        loss_rounding=None if isinstance(results.loss, tuple) else rounding(results.loss),
+        other_reduction=others[0].reduction,
+        other_loss=others[0].loss,
+        other_factor=others[0].factor,
+        other_grad=others[0].grad,
         entries=n * d,
         on_target=on_target_view(s, results),
         step=step_view(s, results),
+        others=others,
+        backward_error=None if results.backward_error is None else (results.backward_error.category, results.backward_error.message),
+        legacy=legacy_view(s, results),
+        call=s.legacy.arguments() if s.legacy is not None else f'reduction="{s.reduction}"',
     )
 
 
 def printed(results: MseResults) -> list[Printed]:
-    """What templates/programs/mse.py.j2 prints: the loss, then X.grad row by row."""
-    return [Printed("loss", results.loss)] + [
-        Printed(f"grad[{i}][{j}]", value) for i, row in enumerate(results.grad) for j, value in enumerate(row)
-    ]
+    """What templates/programs/mse.py.j2 prints: the loss (each entry for "none"), then X.grad row by
+    row; for "none" then loss.mean() and its X.grad, loss.sum() and its X.grad."""
+    def matrix(name: str, values: Values) -> list[Printed]:
+        return [Printed(f"{name}[{i}][{j}]", value) for i, row in enumerate(values) for j, value in enumerate(row)]
+
+    if isinstance(results.loss, tuple):
+        out = matrix("loss", results.loss) + matrix("grad", results.grad)
+        others = results.other_reduction if isinstance(results.other_reduction, tuple) else (results.other_reduction,)
+        for i, other in enumerate(others):
+            out += [Printed(f"other_reduction[{i}].loss", other.loss)] + matrix(f"other_reduction[{i}].grad", other.grad)
+        return out
+    return [Printed("loss", results.loss)] + matrix("grad", results.grad)
