@@ -75,6 +75,24 @@ def _blockquotes(lines: list[str]) -> list[str]:
     return out
 
 
+TAB = re.compile(r'^([ \t]*)=== "([^"\n]*)"$', re.M)
+def untabbed(body: str) -> str:
+    """Content tabs (=== "title", its content indented 4 more) as a bold title and its content at
+    the title's own indent: a notebook has no tabs, and would show the content as code."""
+    out: list[str] = []
+    inside: int | None = None  # the indent of the tab being undone
+    for line in body.split("\n"):
+        found = TAB.match(line)
+        if found:
+            inside = len(found.group(1))
+            out.append(f"{found.group(1)}**{found.group(2)}**")
+            continue
+        if inside is not None and line.strip() and len(line) - len(line.lstrip(" ")) <= inside:
+            inside = None
+        out.append(line[4:] if inside is not None and line.startswith(" " * (inside + 4)) else line)
+    return "\n".join(out)
+
+
 CHECK_BOX = re.compile(r'\n<form class="check-answer" .*?</form>\n', re.S)
 
 
@@ -85,6 +103,7 @@ def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]
     body = body.split(PROGRAM_START, 1)[0]
     body = marker.strip_page_marker(body)
     body = CHECK_BOX.sub("", body)  # a "check my answer" box needs the site's script: a notebook has none
+    body = untabbed(body)
     cells = []
     for section in re.split(r"\n(?=## )", body.strip("\n")):
         attachments = {}
