@@ -169,11 +169,9 @@ def answer_of(node, off: bool = False) -> str:
     return str(Fraction(str(node)) + 1) if off else str(node)
 
 
-def boxes_on(browser, base: str, url: str, results: dict) -> list[str]:  # noqa: F811
-    """Every box of one page: the results' value is right, one off is wrong. The problems found."""
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+def boxes_on(page, base: str, url: str, results: dict) -> tuple[list[str], int]:
+    """Every box of one page: the results' value is right, one off is wrong, a word is invalid.
+    The problems found, and how many boxes."""
     page.goto(base + url)
     problems = []
     paths = page.eval_on_selector_all("form.check-answer", "forms => forms.map(f => f.dataset.path)")
@@ -182,8 +180,7 @@ def boxes_on(browser, base: str, url: str, results: dict) -> list[str]:  # noqa:
         got = page.evaluate(JUDGE_ALL, [number, [answer_of(node), answer_of(node, off=True), "x"]])
         if got != ["right", "wrong", "invalid"]:
             problems.append(f"{url} {path}: {got}")
-    page.close()
-    return problems + errors, len(paths)
+    return problems, len(paths)
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +189,17 @@ def site_pages(generated):
 
 
 def test_every_box_on_the_site_judges_its_results_value(browser, server, site_pages, results):  # noqa: F811
+    """One tab for every page, without MathJax (the boxes do not need it; typesetting is most of a
+    page's load, and tests/test_browser.py checks it)."""
+    page = browser.new_page()
+    page.route("**/tex-svg.js", lambda route: route.abort())
     problems, counts = [], {}
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
     for url, slug in site_pages:
-        found, count = boxes_on(browser, server, url, results[slug])
+        found, count = boxes_on(page, server, url, results[slug])
         problems += found
         counts[url] = count
+    page.close()
     assert problems == []
     assert all(count >= 3 for count in counts.values()), counts
 
