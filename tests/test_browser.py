@@ -91,6 +91,8 @@ class Visit:
                     typeset: math.filter(e => e.querySelector('mjx-container svg')).length,
                     errors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
                     collapsed: math.filter(e => {
+                        // a formula in a content tab that is not picked is not shown (display: none)
+                        if (e.closest('.tabbed-block') && !e.checkVisibility()) return false;
                         const svg = e.querySelector('mjx-container svg');
                         return svg && svg.getBoundingClientRect().width < 4;
                     }).length,
