@@ -36,7 +36,7 @@ site: $(STAMP) ## build site/ (English), then each other edition (mkdocs.<langua
 	for config in mkdocs.*.yml; do $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config || exit 1; done
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
-	$(PYTHON) -m pytest --durations=10
+	$(PYTHON) -m pytest -n auto --dist loadfile --durations=10
 
 lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the generator, the workflows against their schema
 	$(PYTHON) -m ruff check generator tests

@@ -61,11 +61,21 @@ def expected(node: Any) -> Expected:
 
 
 def shown(value: Expected) -> str:
-    """A value as the first step shows it: 17/6, ≈ 0.3426575339 (irrational), [a, b]."""
+    """A value as the first step shows it: 17/6, [a, b]; ≈ 0.3427 or ≈ [a, b] where it holds an
+    irrational value (rounded to 4 places, as the page shows it)."""
+    text = _shown(value)
+    return f"≈ {text}" if _irrational(value) else text
+
+
+def _irrational(value: Expected) -> bool:
+    return any(_irrational(item) for item in value) if isinstance(value, list) else isinstance(value, dict)
+
+
+def _shown(value: Expected) -> str:
     if isinstance(value, list):
-        return "[" + ", ".join(shown(item) for item in value) + "]"
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
     if isinstance(value, dict):  # as the page shows it: rounded to 4 places
-        return f"≈ {decimal_text(float((Fraction(value['lo']) + Fraction(value['hi'])) / 2))}"
+        return decimal_text(float((Fraction(value["lo"]) + Fraction(value["hi"])) / 2))
     return str(value)
 
 
@@ -88,12 +98,13 @@ def box(results: dict[str, Any], language: str, path: str, label: str, first: st
     value = expected(node)
     words = site_words(language)["check"]
     data = {"path": path, "exact": json.dumps(value, separators=(",", ":"), ensure_ascii=False)}
-    verdicts = ("right", "wrong", "wrong_about", "rounding", "at", "at_cell", "invalid", "shape", "undecided")
+    verdicts = ("right", "right_places", "wrong", "wrong_about", "rounding", "at", "at_cell", "invalid", "shape", "undecided")
     data |= {key.replace("_", "-"): words[key] for key in verdicts}
     attributes = " ".join(f'data-{key}="{html.escape(text, quote=True)}"' for key, text in data.items())
     hint = ""
     if first:
-        hint = (f'<p class="check-answer-hint" hidden>{html.escape(words["first"])} '
+        lead = words["first"] if words["first"].endswith(("：", "，")) else words["first"] + " "
+        hint = (f'<p class="check-answer-hint" hidden>{html.escape(lead)}'
                 f"{html.escape(first_label)} = {html.escape(shown(expected(resolve(results, first))))}</p>")
     return (f'<form class="check-answer" {attributes}>'
             f'<label>{html.escape(spaced(words["prompt"].format(label=label)))} '

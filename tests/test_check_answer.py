@@ -19,7 +19,7 @@ from generator.claims import _number, is_right, is_right_real, round_half_away
 
 CASES = tomllib.loads((Path(__file__).parent / "check_answer_cases.toml").read_text(encoding="utf-8"))["case"]
 SCRIPT = (ROOT / "docs" / "javascripts" / "check-answer.js").read_text(encoding="utf-8")
-WORDS = {"right": "right", "wrong": "wrong{where}: {exact}", "wrong-about": "wrong{where}: about {exact}",
+WORDS = {"right": "right", "right-places": "right to {places}", "wrong": "wrong{where}: {exact}", "wrong-about": "wrong{where}: about {exact}",
          "rounding": " rounded to {places}: {value}", "at": " at {i}", "at-cell": " at {i}, {j}", "invalid": "invalid",
          "shape": "shape",
          "undecided": "undecided"}
@@ -143,6 +143,12 @@ def test_typing_and_enter_give_a_verdict_with_the_exact_value(harness):
     output = box.locator("output")
     assert output.get_attribute("data-verdict") == "wrong"
     assert output.inner_text() == "wrong: 17/6 rounded to 4: 2.8333"
+    box.locator("input").fill("[2.8333]")
+    box.locator("input").press("Enter")
+    assert output.get_attribute("data-verdict") == "invalid" and output.inner_text() == "shape"
+    box.locator("input").fill("2.83")
+    box.locator("input").press("Enter")
+    assert output.get_attribute("data-verdict") == "right" and output.inner_text() == "right to 2"
 
 
 # --- the boxes on the built site --------------------------------------------------------------------

@@ -147,7 +147,8 @@
       message = result && result.shape ? d.shape : result && result.undecided ? d.undecided : d.invalid;
     } else if (result.right) {
       verdict = "right";
-      message = d.right;
+      var places = fewestPlaces(answer);
+      message = places === null ? d.right : fill(d.rightPlaces, {places: places});
     } else {
       verdict = "wrong";
       var place = result.place, where = "";
@@ -159,6 +160,17 @@
     output.dataset.verdict = verdict;
     output.textContent = message;
     if (hint) hint.hidden = verdict !== "wrong";
+  }
+
+  /* The fewest decimal places among the answer's entries written as decimals (null: none is). */
+  function fewestPlaces(answer) {
+    if (!Array.isArray(answer)) return answer.places;
+    var fewest = null;
+    answer.forEach(function (item) {
+      var places = fewestPlaces(item);
+      if (places !== null && (fewest === null || places < fewest)) fewest = places;
+    });
+    return fewest;
   }
 
   function placesOf(answer, place) {
