@@ -20,7 +20,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from generator.claims import SEGMENT
+from generator.claims import node_at, path_segments
 from generator.formatting import decimal_text
 from generator.languages import site_words
 
@@ -28,21 +28,13 @@ Expected = Any  # str (a fraction), {"lo", "hi"}, or a list of them (nested)
 
 
 def resolve(results: dict[str, Any], path: str) -> Any:
-    """The results' node at a claims path, None where a part of it is null (an exercise that does not
-    apply to this scenario); LookupError names a segment that is not there (a template's mistake)."""
-    node: Any = results
-    for name, index in SEGMENT.findall(path):
-        if node is None:
-            return None
-        if index:
-            if not isinstance(node, list) or int(index) >= len(node):
-                raise LookupError(f"{path}: [{index}] is not in the results")
-            node = node[int(index)]
-        else:
-            if not isinstance(node, dict) or name not in node:
-                raise LookupError(f"{path}: {name!r} is not in the results")
-            node = node[name]
-    return node
+    """The results' node at a claims path (claims.node_at), None where a part of it is null (an
+    exercise that does not apply to this scenario); LookupError names a segment that is not there
+    (a template's mistake)."""
+    try:
+        return node_at(results, path_segments(path), null_stops=True)
+    except LookupError as error:
+        raise LookupError(f"{path}: {error}") from None
 
 
 def expected(node: Any) -> Expected:

@@ -17,7 +17,7 @@ import dataclasses
 import typing
 from typing import Any
 
-from generator.claims import NUMBERS, SEGMENT, arm, bare
+from generator.claims import NUMBERS, arm, bare, path_segments
 from generator.languages import labels, site_words
 
 
@@ -95,7 +95,7 @@ def claim_label(kind: str, results: type, path: str, language: str, strict: bool
     """The reader's label of the claim at `path` in `language`; the path itself where the kind's
     labels do not word it (a kind without a `[claims]` table: its page still renders), or with
     `strict` (the tests) KeyError."""
-    segments = tuple(int(index) if index else name for name, index in SEGMENT.findall(path))
+    segments = path_segments(path)
     parts = _parts(results, segments)
     table: dict[str, str] = labels(kind, language).get("claims", {})
     generic: dict[str, str] = site_words(language)["claim"]

@@ -118,7 +118,7 @@ def parse_claims(reader: Reader, claimable: tuple[str, ...], results: type | Non
         if any(len(index) > MAX_INDEX_DIGITS for _, index in found):
             reader.problem(field, f"holds an index of more than {MAX_INDEX_DIGITS} digits; no results array is that long")
             continue
-        segments = tuple(int(index) if index else name for name, index in found)
+        segments = path_segments(path)
         if segments[0] not in claimable:
             reader.problem(field, f"unknown quantity {shorten(str(segments[0]))!r}{did_you_mean(str(segments[0]), claimable)}; "
                                   f"claims may name {', '.join(claimable)}")
@@ -264,8 +264,21 @@ def is_right_real(number: Number, expr_text: str) -> bool:
 
 
 def _resolve(results: dict[str, Any], claim: Claim) -> Any:
+    return node_at(results, claim.segments)
+
+
+def path_segments(path: str) -> tuple[str | int, ...]:
+    """A path's segments: names as strings, indices as ints ("steps[0].weight": ("steps", 0, "weight"))."""
+    return tuple(int(index) if index else name for name, index in SEGMENT.findall(path))
+
+
+def node_at(results: dict[str, Any], segments: tuple[str | int, ...], null_stops: bool = False) -> Any:
+    """The results' node at a path's segments; LookupError names the first one that is not there.
+    With `null_stops`, a null met on the way is the answer (an exercise that does not apply)."""
     node: Any = results
-    for segment in claim.segments:
+    for segment in segments:
+        if null_stops and node is None:
+            return None
         if isinstance(segment, int):
             if not isinstance(node, list):
                 raise LookupError(f"index {segment}: this part of the results is not an array")
