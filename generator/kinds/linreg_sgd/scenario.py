@@ -54,17 +54,23 @@ class Scenario(base.Scenario):
 
 
 def parse(reader: Reader, header: base.ScenarioHeader) -> Scenario | None:
+    return read(reader, header, one_sgd=True)
+
+
+def read(reader: Reader, header: base.ScenarioHeader, one_sgd: bool) -> Scenario | None:
+    """The scenario; without `one_sgd` (kind optimizers, which lists its optimizers) only the data,
+    the batches and the reduction are read, and lr is 1, zero_grad true (what that kind's runs do)."""
     reduction = reader.choice("reduction", REDUCTIONS, "sum/batch")
     features, labels, weight = reader.matrix("features"), reader.vector("labels"), reader.vector("weight")
     bias = reader.number("bias", Fraction(0))
-    lr = reader.number("lr")
+    lr = reader.number("lr") if one_sgd else Fraction(1)
     batch_size = reader.integer("batch_size", 1, 10**6)
     epochs = reader.integer("epochs", 1, MAX_EPOCHS)
-    zero_grad = reader.boolean("zero_grad", True)
+    zero_grad = reader.boolean("zero_grad", True) if one_sgd else True
     seed = reader.integer("seed", 0, MAX_SEED, 0)
     order = reader.nested_integers("order")
-    see_also = reader.text("see_also", None, max_length=80)
-    zero_grad_page = reader.text("zero_grad_page", None, max_length=80)
+    see_also = reader.text("see_also", None, max_length=80) if one_sgd else None
+    zero_grad_page = reader.text("zero_grad_page", None, max_length=80) if one_sgd else None
     for key, slug in (("see_also", see_also), ("zero_grad_page", zero_grad_page)):
         if slug is not None and not SLUG.fullmatch(slug):
             reader.problem(key, f"{slug!r} is not a page's slug (lower-case letters, digits and '-')")
