@@ -242,6 +242,20 @@ def is_right(number: Number, exact: Fraction) -> bool:
     return number.value == round_half_away(exact, number.places)
 
 
+def is_right_enclosed(number: Number, lo: Fraction, hi: Fraction) -> bool:
+    """The rule for an exact value known only by its enclosure [lo, hi] (an optimizer's state after
+    a square root): a decimal is judged when lo and hi round alike to its places; a fraction or
+    integer is wrong when outside. Otherwise no precision decides it: UndecidedError (exit 2)."""
+    from generator.exact.enclosure import UndecidedError
+
+    if number.places is not None and round_half_away(lo, number.places) == round_half_away(hi, number.places):
+        return number.value == round_half_away(lo, number.places)
+    if number.places is None and not lo <= number.value <= hi:
+        return False
+    raise UndecidedError(f"{number.text}: the exact value is known to lie in [{lo}, {hi}], which does not decide the claim; "
+                         "claim it as a decimal with fewer places")
+
+
 def is_right_real(number: Number, expr_text: str) -> bool:
     """The same rule for an irrational record's exact value (its sympy text): sympy first tries to
     prove it rational (then the rule above); else balls decide, their precision raised until the
@@ -299,6 +313,10 @@ def _judge(claimed: Claimed, node: Any, where: tuple[int, ...], wrong: list[list
         if not (isinstance(node, dict) and ("exact" in node or "expr" in node)):
             what = "an array" if isinstance(node, list) else "not one number"
             raise LookupError(f"names {what}; the claim is one number")
+        if "exact" not in node and node["expr"] is None:
+            if not is_right_enclosed(claimed, Fraction(node["lo"]), Fraction(node["hi"])):
+                wrong.append(list(where))
+            return Listing(f"[{node['lo']}, {node['hi']}]")
         if "exact" not in node:
             if not is_right_real(claimed, node["expr"]):
                 wrong.append(list(where))

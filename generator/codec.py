@@ -8,7 +8,8 @@ fraction such as \"17/6\", got 12"). The rules, in one place:
     Fraction            "p/q" (Python's str(Fraction)), read back with Fraction()
     Listing             a claim's text, or nested arrays of texts
     V                   {"value": float, or "inf", "-inf", "nan"; "exact": "p/q"; "bound": float | null}
-    RealV               a V's keys when the exact value is rational; else "expr" (sympy text) and
+    RealV               a V's keys when the exact value is rational; else "expr" (sympy text; null for a
+                        value defined by the steps before it, kind optimizers) and
                         "lo", "hi" (decimals rounded outward) in place of "exact"
     tuple[X, ...]       a JSON array
     dict[str, X]        a JSON object
@@ -243,8 +244,8 @@ def _real_record(data: object, file: str, path: str) -> RealV:
         return RealV(value, bound, exact=_fraction(data["exact"], file, f"{path}.exact"))
     for key in ("lo", "hi"):
         _decimal_text(data[key], file, f"{path}.{key}")
-    if not isinstance(data["expr"], str) or not data["expr"]:
-        raise _fail(file, f"{path}.expr", "an expression such as \"log(3) - 1\"", data["expr"])
+    if data["expr"] is not None and (not isinstance(data["expr"], str) or not data["expr"]):  # null: defined by steps, not an expression
+        raise _fail(file, f"{path}.expr", "an expression such as \"log(3) - 1\", or null", data["expr"])
     if Fraction(data["lo"]) > Fraction(data["hi"]):
         raise ResultsFormatError(f"{file}: {path}: lo {data['lo']} is above hi {data['hi']}")
     return RealV(value, bound, expr=data["expr"], lo=data["lo"], hi=data["hi"])

@@ -64,7 +64,7 @@ def walk(node):
     if isinstance(node, dict):
         if {"value", "exact"} <= set(node):
             yield Fraction(node["exact"]), node["value"]
-        elif {"expr", "lo", "hi"} <= set(node):  # an irrational value (torch's, or an exercise's): the middle of its enclosure
+        elif {"lo", "hi"} <= set(node):  # an irrational value (torch's, or an exercise's, or a worked step's): the middle of its enclosure
             yield (Fraction(node["lo"]) + Fraction(node["hi"])) / 2, node.get("value")
         else:
             for value in node.values():
@@ -82,14 +82,34 @@ def allowed_numbers(result) -> set[str]:
         if isinstance(value, float) and math.isfinite(value):
             allowed |= {decimal_text(value).lstrip("-"), repr(value).lstrip("-")}  # rounded, or torch's own repr
             allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
-    for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims", "initial_loss", "facts", "exercises"]:  # inputs, intermediates, analysis, claims, facts, exercises
-        for text in re.findall(r"-?\d+(?:/\d+)?", str(result.get(key, ""))):
+    # inputs, intermediates, analysis, claims, facts, exercises; an optimizer's options and bias corrections
+    sources = [result.get(key, "") for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims",
+                                                "initial_loss", "facts", "exercises"]]
+    sources += [[run["options"], run["first"], run["second"]] for run in result.get("runs", [])]
+    for source in sources:
+        for text in re.findall(r"-?\d+(?:/\d+)?", str(source)):
             fraction = Fraction(text)
             allowed |= {str(abs(fraction.numerator)), str(fraction.denominator), decimal_text(float(fraction)).lstrip("-")}
+            allowed |= exact_decimals(abs(fraction))
+    for text in list(allowed):  # a decimal in scientific form, as LaTeX writes it: 2.8709 \times 10^{-9}
+        if "e" in text and text[0].isdigit():
+            mantissa, exponent = text.split("e")
+            allowed |= {mantissa, "10", str(abs(int(exponent)))}
     allowed |= {m.lstrip("-") for m in NUMBER.findall(result["title"])}  # the author's own words
     for claim in result.get("claims", []):
         allowed |= {m.lstrip("-") for m in NUMBER.findall(claim["note"])}  # where a claim came from, in the author's words
     return allowed
+
+
+def exact_decimals(value: Fraction) -> set[str]:
+    """A value written exactly as a decimal, where it has one of at most 12 places (0.02, 0.001999),
+    and as the page writes a small one (1e-08; in LaTeX 10^{-8}: 10 and 8)."""
+    for places in range(13):
+        if (value * 10**places).denominator == 1:
+            text = f"{value.numerator * 10**places // value.denominator}"
+            decimal = (text[:-places] or "0") + "." + text[-places:].rjust(places, "0") if places else text
+            return {decimal, f"{float(value):g}", "10", str(places)}
+    return set()
 
 
 def text_of(page: str) -> str:
@@ -106,7 +126,7 @@ def text_of(page: str) -> str:
 
 def small_integers(result) -> set[str]:
     """Counters a page may show beside the results: epochs, batches, rows, sizes, the seed."""
-    steps = len(result.get("steps", []))
+    steps = max([len(result.get("steps", []))] + [len(run["steps"]) for run in result.get("runs", [])])
     rows = len(result.get("X", result.get("features", [])))
     limit = max(steps, rows, result.get("epochs", 0), result.get("batch_size", 0)) + 1
     extra = {str(result["seed"])} if result.get("seed") is not None else set()

@@ -29,6 +29,7 @@ PLACES = {
     "regression-losses": {"import torch": "", "losses = ": "2", "for name, loss_fn": "6"},
     "linreg-sgd": {"import torch": "", "net = ": "1", "for epoch": "2"},
     "cross-entropy": {"import torch": "", "loss = ": "4", "loss.": "5"},
+    "optimizers": {"import torch": "", "optimizers = ": "1", "for name, make": "2"},
 }
 PLACES_NONE = {"import torch": "", "loss = ": "4", "try:": "5"}  # mse with reduction "none": backward() fails, then the ways out
 

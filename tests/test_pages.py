@@ -95,7 +95,7 @@ def test_no_fence_leaves_its_block_on_any_page(generated):
     files = {name: text for page in generated.values() for name, text in page.files.items()}
     files |= errata_files(list(generated.values()))
     markdown = {name: text.decode() for name, text in files.items() if name.endswith(".md")}
-    assert len(markdown) == 28  # thirteen scenarios and the errata, in both editions
+    assert len(markdown) == 34  # sixteen scenarios and the errata, in both editions
     assert {name: found for name, text in markdown.items() if (found := fences_leaving_their_block(text))} == {}
 
 

@@ -94,4 +94,6 @@ def text(data: dict[str, Any]) -> str:
     """How a message names a record's exact value: "17/6", or the expression with its enclosure."""
     if "exact" in data:
         return str(data["exact"])
+    if data["expr"] is None:
+        return f"[{data['lo']}, {data['hi']}]"
     return f"{data['expr']} (in [{data['lo']}, {data['hi']}])"

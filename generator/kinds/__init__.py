@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.kinds import cross_entropy, linreg_sgd, mse, regression_losses
+from generator.kinds import cross_entropy, linreg_sgd, mse, optimizers, regression_losses
 from generator.kinds.base import Kind
 
 KINDS: dict[str, Kind[Any, Any, Any, Any, Any]] = {
-    kind.name: kind for kind in (mse.KIND, regression_losses.KIND, linreg_sgd.KIND, cross_entropy.KIND)
+    kind.name: kind for kind in (mse.KIND, regression_losses.KIND, linreg_sgd.KIND, cross_entropy.KIND, optimizers.KIND)
 }
 

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 FLAGS = ("nesterov", "centered", "amsgrad")
 BUFFERS = {  # the state torch keeps per parameter, by torch's own names, in the order the page shows them
     "SGD": ("momentum_buffer",),
-    "RMSprop": ("square_avg", "grad_avg", "momentum_buffer"),
+    "RMSprop": ("square_avg", "momentum_buffer", "grad_avg"),  # torch's insertion order, as the program prints them
     "Adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
     "AdamW": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
 }

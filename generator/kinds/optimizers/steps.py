@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from generator.exact.affine import Space, Tracked, total
+from generator.exact.affine import Space, Tracked, exact_sqrt, total
 from generator.kinds.optimizers.scenario import Optimizer, Scenario
 
 POW_SLACK = 2.0**-49  # libm's pow within 4 ulps on any machine we accept (glibc: 1)
@@ -126,6 +126,7 @@ class Stepper:
         details = []
         zero = self.space.exact(Fraction(0))
         for g, p in zip(grads, params):
+            before = p.value
             if wd and self.o.name == "AdamW":
                 p.value = p.value * self.computed(1 - lr * wd, 1 - float(lr) * float(wd))
             elif wd:
@@ -136,8 +137,10 @@ class Stepper:
             if self.o.flag("amsgrad"):
                 v = p.state.get("max_exp_avg_sq", zero).maximum(v)
                 p.state["max_exp_avg_sq"] = v
-            denom = v.sqrt() / bc2_sqrt + self.option("eps")
-            before = p.value
+            scaled = v.sqrt() / bc2_sqrt
+            if isinstance(v.exact, Fraction):  # the same number, rational whenever v / (1 - beta2^t) is a square (step 1)
+                scaled.exact = exact_sqrt(v.exact / bc2)
+            denom = scaled + self.option("eps")
             p.value = p.value + m * step_size / denom
             details.append(Detail(g, denom, p.value - before))
         return details
