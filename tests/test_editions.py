@@ -182,7 +182,8 @@ def test_the_glossary_check_catches_a_term_without_its_english(files):
 # right after Chinese words (均方误差（mean squared error）), the glossary's first-use form.
 NAMES = {"PyTorch", "torch", "sympy", "SGD", "MSE", "Huber", "logits", "softmax", "log", "CrossEntropyLoss", "MSELoss",
          "HuberLoss", "NLLLoss", "Jupyter", "Python", "JSON", "autograd", "Hessian", "Frobenius", "Hadamard", "cpu",
-         "scenarios", "reduction", "mean", "sum", "none", "True", "False", "lr", "log-softmax"}
+         "scenarios", "reduction", "mean", "sum", "none", "True", "False", "lr", "log-softmax",
+         "RMSprop", "Adam", "AdamW", "eps", "sign", "Nesterov", "AMSGrad"}  # torch's optimizer classes, their option and sign(g)
 FENCE = re.compile(r"^[ \t]*(```|~~~)")
 
 

@@ -36,7 +36,7 @@ labels = torch.tensor([[3.000000001], [3.0], [2.0]], dtype=torch.float64)
 loss = nn.MSELoss(reduction="mean")
 
 optimizers = [
-    # 每个优化器都从同样的权重和偏置出发，看到同样的批量
+    # 每个优化器都从同样的权重和偏置出发，看到同样的小批量
     # foreach=False：单张量代码路径，页面所依照的运算顺序
     ("run 1 (Adam)", lambda params: torch.optim.Adam(params, lr=0.001, foreach=False)),
     ("run 2 (SGD)", lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9, foreach=False)),

@@ -37,7 +37,7 @@ labels = torch.tensor([[1.0], [6.0], [2.0], [7.0], [1.0], [3.0]], dtype=torch.fl
 loss = nn.MSELoss(reduction="sum")
 
 optimizers = [
-    # 每个优化器都从同样的权重和偏置出发，看到同样的批量
+    # 每个优化器都从同样的权重和偏置出发，看到同样的小批量
     # foreach=False：单张量代码路径，页面所依照的运算顺序
     ("run 1 (SGD)", lambda params: torch.optim.SGD(params, lr=0.02, foreach=False)),
     ("run 2 (SGD)", lambda params: torch.optim.SGD(params, lr=0.005, momentum=0.9, foreach=False)),

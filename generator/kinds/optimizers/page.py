@@ -39,6 +39,13 @@ def cell(v: RealV | Exactly) -> str:
     return ("= " if exact else r"\approx ") + text
 
 
+def vector(cells: Sequence[str]) -> str:
+    """Cells as one tuple after its relation: = (…) when every entry is exact, else \\approx (…)."""
+    approximate = any(c.startswith(r"\approx") for c in cells)
+    bare = [c.removeprefix(r"\approx ").removeprefix("= ") for c in cells]
+    return ("\\approx" if approximate else "=") + " (" + ", ".join(bare) + ")"
+
+
 def equals(latex_cell: str) -> str:
     """A cell after a formula: "= 17/6" or "≈ 2.8333"."""
     return latex_cell if latex_cell.startswith(("=", r"\approx")) else "= " + latex_cell
@@ -80,7 +87,7 @@ class StepRow:
 class RunView:
     number: int  # from 1
     name: str  # torch's class
-    keywords: str  # "lr=0.05, momentum=0.9" (exact values, as the scenario wrote them)
+    keywords: tuple[str, ...]  # "lr = 0.05", "momentum = 0.9": the options (spaced: a break may follow a space), exact decimals
     lr: str  # LaTeX
     momentum: str  # LaTeX, "" without
     dampening: str
@@ -103,6 +110,7 @@ class RunView:
     far_from_sign: str  # the parameters, listed
     steps: Elided[StepRow]
     steps_short: Elided[StepRow]
+    second_grad: str  # "= (…)" or "\\approx (…)": the gradient of step 2, the weight's entries then the bias
     after_first: str  # torch's parameters after step 1, floats
     last_loss: str  # the last epoch's loss on all data, decimal
     facts: RunFacts
@@ -181,18 +189,18 @@ def _step_row(number: int, step: Step, buffers: tuple[str, ...]) -> StepRow:
                    fmt.decimal_text(step.bias.value), tuple(buffer_text(getattr(step.state, name)) for name in buffers))
 
 
-def _keywords(run: Run) -> str:
+def _keywords(run: Run) -> tuple[str, ...]:
     """The options as torch's keyword arguments, exact decimals: lr=0.05, momentum=0.9."""
     o = run.options
-    parts = [f"lr={number(o.lr)}"]
+    parts = [f"lr = {number(o.lr)}"]
     for name in ("momentum", "dampening", "alpha", "eps", "weight_decay"):
         value = getattr(o, name)
         if value:
-            parts.append(f"{name}={number(value)}")
+            parts.append(f"{name} = {number(value)}")
     if o.betas is not None:
-        parts.append(f"betas=({number(o.betas[0])}, {number(o.betas[1])})")
-    parts += [name + "=True" for name in ("nesterov", "centered", "amsgrad") if getattr(o, name)]
-    return ", ".join(parts)
+        parts.append(f"betas = ({number(o.betas[0])}, {number(o.betas[1])})")
+    parts += [name + " = True" for name in ("nesterov", "centered", "amsgrad") if getattr(o, name)]
+    return tuple(parts)
 
 
 def number(value: Fraction) -> str:
@@ -264,6 +272,7 @@ def run_view(run: Run, number: int, language: str) -> RunView:
         far_from_sign=listing(far.at if far is not None else (), language),
         steps=elide(rows),
         steps_short=elide(rows, 12, 5),
+        second_grad=vector([cell(v) for v in (*second_step.grad_weight, second_step.grad_bias)]),
         after_first=floats((*run.steps[0].weight, run.steps[0].bias)),
         last_loss=fmt.decimal_text(run.epoch_loss[-1].value),
         facts=run.facts,
