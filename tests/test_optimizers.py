@@ -118,6 +118,8 @@ def test_loss_facts_follow_the_enclosures(results):
             rises = [e for e in range(2, len(losses)) if below(losses[e - 1], losses[e])]
             assert run["facts"]["epoch_loss_decreasing"]["holds"] == decreasing, slug
             assert run["facts"]["epoch_loss_rises_at"]["at"] == rises, slug
+            assert run["facts"]["loss_falls_overall"]["holds"] == below(losses[-1], losses[0]), slug
+            assert run["facts"]["loss_rises_overall"]["holds"] == below(losses[0], losses[-1]), slug
             finals.append(losses[-1])
         lowest = [i for i, x in enumerate(finals, start=1) if not any(below(y, x) for y in finals)]
         assert result["facts"]["lowest_final_loss_at"]["at"] == lowest, slug

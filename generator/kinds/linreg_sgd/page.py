@@ -296,6 +296,7 @@ class Page:
     epoch_loss: Elided[tuple[int, str]]  # epoch, loss on all data
     epoch_loss_short: Elided[tuple[int, str]]
     twin_rows: Elided[tuple[int, int, str, str]]  # epoch, batch, loss without / with zero_grad
+    twin_steps: Elided[Row] | None  # the run with zero_grad(), step by step (the tabs beside this run's); None with zero_grad
     initial_loss: str  # the loss on all data before the first step (exact, as a decimal)
     last_epoch_loss: str  # torch's, after the last epoch
     rises_at: str  # the epochs whose loss on all data is above the epoch before's: "2, 3 and 5"
@@ -413,6 +414,7 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         epoch_loss_short=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)], SHORT_ROWS, SHORT_KEPT),
         epoch_loss=elide([(epoch, fmt.decimal_text(v)) for epoch, v in enumerate(losses, start=1)]),
         twin_rows=elide(twin_rows),
+        twin_steps=elide([_row(step) for step in twin.steps], SHORT_ROWS, SHORT_KEPT) if twin is not None else None,
         initial_loss=fmt.decimal_text(float(results.initial_loss)),
         last_epoch_loss=fmt.decimal_text(losses[-1]),
         rises_at=_listing(results.facts.epoch_loss_rises_at.at, language),

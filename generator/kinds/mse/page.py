@@ -176,6 +176,7 @@ class Page:
     grad_factor: str
     grad: str
     grad_decimal: str  # "" when every entry is a whole number
+    grad_torch: str  # torch's X.grad, each float as Python prints it (the exact | float tabs)
     loss_rounding: Rounding | None  # None for "none": its facts speak of every entry
     other_reduction: str
     other_loss: str
@@ -213,6 +214,7 @@ def view(s: Scenario, results: MseResults, language: str) -> Page:
         grad=exact_matrix_latex(grad),
         grad_decimal=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in row] for row in grad])
         if any(v.denominator != 1 for row in grad for v in row) else "",
+        grad_torch=fmt.bmatrix([[repr(v.value) for v in row] for row in results.grad]),
         loss_rounding=None if isinstance(results.loss, tuple) else rounding(results.loss),
         other_reduction=others[0].reduction,
         other_loss=others[0].loss,

@@ -3,6 +3,7 @@ or arb balls compared only where the comparison is certain (an undecided one sta
 
     epoch_loss_decreasing        initial loss on all data > epoch 1's > epoch 2's > ...
     loss_falls_overall           the last epoch's loss on all data is below the initial one
+    loss_rises_overall           ... above it
     epoch_loss_rises_at          the epochs e >= 2 whose loss on all data is above epoch e - 1's
     first_step_is_sign           Adam, AdamW: every parameter's first update, less AdamW's decay, is
                                  within 1% of lr of -lr * sign(the gradient it used)
@@ -37,11 +38,12 @@ def apart(a: Any, b: Any) -> bool:
     return below(a, b) or below(b, a)
 
 
-def loss_facts(initial: Fraction, epoch_loss: Sequence[Any]) -> tuple[Fact, Fact, At]:
+def loss_facts(initial: Fraction, epoch_loss: Sequence[Any]) -> tuple[Fact, Fact, Fact, At]:
     losses = [initial, *epoch_loss]
     return (
         fact(all(below(b, a) for a, b in zip(losses, losses[1:]))),
         fact(below(losses[-1], losses[0])),
+        fact(below(losses[0], losses[-1])),
         at([e for e in range(2, len(losses)) if below(losses[e - 1], losses[e])]),
     )
 

@@ -107,7 +107,7 @@ class RunView:
     bias_correction1_second: str  # 1 - beta1^2
     bias_correction2_second: str
     efficient: tuple[Line, ...]  # Adam: torch's first update, the efficient form's, the difference
-    far_from_sign: str  # the parameters, listed
+    far_from_sign: str  # the parameters where Adam's first step is far from lr * sign(g), by name, listed
     steps: Elided[StepRow]
     steps_short: Elided[StepRow]
     second_grad: str  # "= (…)" or "\\approx (…)": the gradient of step 2, the weight's entries then the bias
@@ -239,7 +239,7 @@ def _efficient(run: Run) -> tuple[Line, ...]:
     return Line("torch_form", torch_form), Line("efficient_form", efficient), Line("difference", difference)
 
 
-def run_view(run: Run, number: int, language: str) -> RunView:
+def run_view(run: Run, number: int, language: str, parameters: tuple[str, ...]) -> RunView:
     o = run.options
     betas = o.betas or ()
     buffers = _buffers(run)
@@ -269,18 +269,27 @@ def run_view(run: Run, number: int, language: str) -> RunView:
         bias_correction1_second=_optional(run.second.bias_correction1),
         bias_correction2_second=_optional(run.second.bias_correction2),
         efficient=_efficient(run),
-        far_from_sign=listing(far.at if far is not None else (), language),
+        far_from_sign=listing_text([f"${parameters[j - 1]}$" for j in (far.at if far is not None else ())], language),
         steps=elide(rows),
         steps_short=elide(rows, 12, 5),
-        second_grad=vector([cell(v) for v in (*second_step.grad_weight, second_step.grad_bias)]),
+        second_grad=vector([cell(v) for v in run.second.used]),
         after_first=floats((*run.steps[0].weight, run.steps[0].bias)),
         last_loss=fmt.decimal_text(run.epoch_loss[-1].value),
         facts=run.facts,
     )
 
 
+def _parameters(s: Scenario) -> tuple[str, ...]:
+    """The parameters' LaTeX names: w_1, ..., w_d, b."""
+    return (*(f"w_{{{j + 1}}}" for j in range(s.d)), "b")
+
+
 def listing(numbers: Sequence[int], language: str) -> str:
-    words = [str(n) for n in numbers]
+    return listing_text([str(n) for n in numbers], language)
+
+
+def listing_text(words: Sequence[str], language: str) -> str:
+    """1, 2 and 3 (en) or 1、2 和 3 (zh)."""
     if len(words) < 2:
         return "".join(words)
     words_of = labels(NAME, language)
@@ -328,14 +337,14 @@ def view(s: Scenario, results: OptimizersResults, language: str) -> Page:
         y=fmt.column([latex(v) for v in s.labels]),
         w0=fmt.bmatrix([[latex(v) for v in s.weight]]),
         b0=latex(s.bias),
-        parameters=(*(f"w_{{{j + 1}}}" for j in range(s.d)), "b"),
+        parameters=_parameters(s),
         first_rows=counted(rows),
         residual=fmt.column([latex(v) for v in r]),
         scale=latex(scale),
         grad_exact=tuple(cell(v) for v in (*first.grad_weight, first.grad_bias)),
         grad_torch=tuple(fmt.decimal_text(v.value) for v in (*first.grad_weight, first.grad_bias)),
         initial_loss=fmt.decimal_text(float(results.initial_loss)),
-        runs=tuple(run_view(run, i, language) for i, run in enumerate(results.runs, start=1)),
+        runs=tuple(run_view(run, i, language, _parameters(s)) for i, run in enumerate(results.runs, start=1)),
         epochs=tuple((e + 1, tuple(fmt.decimal_text(run.epoch_loss[e].value) for run in results.runs)) for e in range(s.epochs)),
         lowest=listing(results.facts.lowest_final_loss_at.at, language),
         adam=adam,

@@ -120,7 +120,7 @@ def _run(s: Scenario, optimizer: Optimizer, trace: Trace, exact: ExactRun, initi
     first = exact.steps[0]
     second = exact.steps[1] if len(exact.steps) > 1 else first
     after_first = tuple(k.exact for k in first.theta)
-    decreasing, falls, rises = facts.loss_facts(initial, [k.exact for k in exact.epoch_loss])
+    decreasing, falls, rises_overall, rises = facts.loss_facts(initial, [k.exact for k in exact.epoch_loss])
     is_sign = far = differs = None
     with ball.working(256):
         if optimizer.adam:
@@ -136,7 +136,7 @@ def _run(s: Scenario, optimizer: Optimizer, trace: Trace, exact: ExactRun, initi
         epoch_loss=tuple(real(v, k) for v, k in zip(trace.epoch_loss, exact.epoch_loss, strict=True)),
         first=worked_first,
         second=worked_second,
-        facts=RunFacts(decreasing, falls, rises, is_sign, far, differs),
+        facts=RunFacts(decreasing, falls, rises_overall, rises, is_sign, far, differs),
     )
 
 

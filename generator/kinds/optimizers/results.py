@@ -90,6 +90,7 @@ class RunFacts:
 
     epoch_loss_decreasing: Fact  # initial > epoch 1 > epoch 2 > ... (loss on all data)
     loss_falls_overall: Fact  # the last epoch's loss on all data is below the initial one
+    loss_rises_overall: Fact  # ... above it
     epoch_loss_rises_at: At  # epochs e >= 2 whose loss on all data is above epoch e - 1's
     first_step_is_sign: Fact | None  # Adam without weight decay: every first update within 1% of -lr * sign(grad)
     first_step_far_from_sign_at: At | None  # ... the parameters (from 1: w entries, then b) where it is not
