@@ -139,7 +139,8 @@ def within(value: float, exact: Any, bound: float) -> bool:
         return math.isfinite(value) and abs(Fraction(value) - exact) <= Fraction(bound)
     if not math.isfinite(value):
         return False
-    with ball.working(exact.rel_accuracy_bits() + 64 if exact.rel_accuracy_bits() > 0 else ball.WORKING_PRECISION):
+    precision = min(max(exact.rel_accuracy_bits(), ball.WORKING_PRECISION) + 64, ball.MAX_PRECISION)  # an exact ball reports ~2^63 bits
+    with ball.working(precision):
         return bool(abs(arb(value) - exact) <= arb(bound))
 
 
