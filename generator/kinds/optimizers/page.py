@@ -351,16 +351,12 @@ def view(s: Scenario, results: OptimizersResults, language: str) -> Page:
         momentum=_momentum(results),
         pair=_pair(results, language),
         minimum=fmt.decimal_text(float(minimum.loss)) if minimum else "",
-        minimum_weight=floats_exact(minimum.weight) if minimum else "",
-        minimum_bias=fmt.fraction_text(minimum.bias) if minimum else "",
+        minimum_weight=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in minimum.weight]]) if minimum else "",
+        minimum_bias=fmt.decimal_latex(float(minimum.bias)) if minimum else "",
         plot_file=plot_file(s),
         plot_key=_plot_key(s, results, language),
         steps=len(results.runs[0].steps),
     )
-
-
-def floats_exact(values: Sequence[Fraction]) -> str:
-    return "[" + ", ".join(fmt.fraction_text(v) for v in values) + "]"
 
 
 def plot(s: Scenario, results: OptimizersResults, words: dict[str, str]) -> Plot:
