@@ -183,4 +183,6 @@ def test_parallel_and_serial_runs_give_the_same_bytes(generated, monkeypatch):
     monkeypatch.setattr(pipeline, "WORKERS", 1)
     serial = {page.slug: page.files for page in pipeline.generate([ROOT / "scenarios"])}
     assert pipeline.WORKERS == 1 and len(serial) == len(generated) >= 7
-    assert [slug for slug, page in generated.items() if page.files != serial[slug]] == []
+    differing = {slug: sorted(name for name in {*page.files, *serial[slug]} if page.files.get(name) != serial[slug].get(name))
+                 for slug, page in generated.items() if page.files != serial[slug]}
+    assert differing == {}  # which files: a flake seen once (linreg-sgd-no-zero-grad) names its file next time
