@@ -58,6 +58,10 @@ def drawn(series: Sequence[Series], labels: Axes, guides: Sequence[Guide] = ()) 
             else:
                 axes.set_ylabel(labels.y)
             axes.set_xlabel(labels.x)
+            if labels.integer_x:
+                from matplotlib.ticker import MaxNLocator
+
+                axes.xaxis.set_major_locator(MaxNLocator(integer=True))
             axes.grid(True, alpha=0.3)
             if guides:
                 ticks = guide_ticks(guides)

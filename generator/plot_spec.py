@@ -49,6 +49,7 @@ class Axes:
     x: str
     y: str
     y_log: str  # the y label when the curves span more than LOG_SCALE_RATIO
+    integer_x: bool = False  # ticks only at whole numbers (epochs): no "0.5" on an axis of epochs
 
 
 @dataclass(frozen=True)

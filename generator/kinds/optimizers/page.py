@@ -370,7 +370,7 @@ def plot(s: Scenario, results: OptimizersResults, words: dict[str, str]) -> Plot
     ]
     if results.least_squares is not None:
         series.append(Series(words["minimum"], [0, s.epochs], [float(results.least_squares.loss)] * 2, "k:"))
-    return Plot(series, Axes(words["x"], words["y"], words["y_log"]))
+    return Plot(series, Axes(words["x"], words["y"], words["y_log"], integer_x=True))
 
 
 def _plot_key(s: Scenario, results: OptimizersResults, language: str) -> tuple[tuple[str, str], ...]:
