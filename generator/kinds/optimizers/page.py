@@ -13,6 +13,7 @@ from generator import marker
 from generator.codec import RealV
 from generator.kinds.base import Printed
 from generator.kinds.common import Elided, elide
+from generator.kinds.linreg_sgd.page import counted
 from generator.kinds.linreg_sgd.scenario import residual
 from generator.kinds.optimizers.results import Buffer, Exactly, OptimizersResults, Run, RunFacts, Step, Worked
 from generator.kinds.optimizers.scenario import BUFFERS, NAME, Scenario
@@ -53,10 +54,6 @@ def equals(latex_cell: str) -> str:
 
 def floats(values: Sequence[RealV]) -> str:
     return "[" + ", ".join(fmt.decimal_text(v.value) for v in values) + "]"
-
-
-def counted(indices: Sequence[int]) -> str:
-    return ", ".join(str(i + 1) for i in indices)
 
 
 def latex(value: Fraction) -> str:
@@ -109,9 +106,7 @@ class RunView:
     efficient: tuple[Line, ...]  # Adam: torch's first update, the efficient form's, the difference
     far_from_sign: str  # the parameters where Adam's first step is far from lr * sign(g), by name, listed
     steps: Elided[StepRow]
-    steps_short: Elided[StepRow]
     second_grad: str  # "= (…)" or "\\approx (…)": the gradient of step 2, the weight's entries then the bias
-    after_first: str  # torch's parameters after step 1, floats
     last_loss: str  # the last epoch's loss on all data, decimal
     facts: RunFacts
 
@@ -271,9 +266,7 @@ def run_view(run: Run, number: int, language: str, parameters: tuple[str, ...]) 
         efficient=_efficient(run),
         far_from_sign=listing_text([f"${parameters[j - 1]}$" for j in (far.at if far is not None else ())], language),
         steps=elide(rows),
-        steps_short=elide(rows, 12, 5),
         second_grad=vector([cell(v) for v in run.second.used]),
-        after_first=floats((*run.steps[0].weight, run.steps[0].bias)),
         last_loss=fmt.decimal_text(run.epoch_loss[-1].value),
         facts=run.facts,
     )

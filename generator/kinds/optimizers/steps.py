@@ -122,7 +122,7 @@ class Stepper:
         bc1_double, bc2_double = 1 - b1 ** float(t), 1 - b2 ** float(t)
         bc1, bc2 = 1 - beta1**t, 1 - beta2**t
         step_size = self.computed(-lr / bc1, -(float(lr) / bc1_double), abs(float(lr) / bc1_double) * POW_SLACK * 2 / bc1_double)
-        bc2_sqrt = self.sqrt_constant(bc2, bc2_double ** 0.5, POW_SLACK / bc2_double)
+        bc2_sqrt = self.space.root_constant(bc2, bc2_double ** 0.5, POW_SLACK / bc2_double)  # sqrt(1 - beta2^t) as Python's ** 0.5
         details = []
         zero = self.space.exact(Fraction(0))
         for g, p in zip(grads, params):
@@ -144,10 +144,6 @@ class Stepper:
             p.value = p.value + m * step_size / denom
             details.append(Detail(g, denom, p.value - before))
         return details
-
-    def sqrt_constant(self, exact_square: Fraction, double: float, relative_slack: float) -> Tracked:
-        """sqrt(1 - beta2^t) as Python's ** 0.5 gives it: exact twin the square root (a ball)."""
-        return self.space.root_constant(exact_square, double, relative_slack)
 
 
 def forward(space: Space, s: Scenario, rows: tuple[int, ...], theta: list[Tracked]) -> list[Tracked]:
