@@ -8,9 +8,11 @@ at the exact values (so a contracting run contracts its errors, and errors that 
 uses of one value cancel here too: what interval arithmetic loses), adds a fresh symbol for the
 second-order remainder, bounded on the whole range the operands can take, and one for its own
 rounding, bounded a-posteriori by u (|exact| + deviation), plus eta for a product or quotient, which
-may land among the subnormals (generator/rounding.py's model). A sum of k terms in an order we do
-not know adds gamma(k-1) times the sum of its terms' magnitudes. The coefficients are float64, and
-every bound is raised by INFLATE to cover their own rounding, as in kinds/linreg_sgd/propagation.py.
+may land among the subnormals (generator/rounding.py's model). A result whose range reaches the
+dtype's largest float may round to inf: its symbol's radius is inf (the run has left the range). A
+sum of k terms in an order we do not know adds gamma(k-1) times the sum of its terms' magnitudes.
+The coefficients are float64, and every bound is raised by INFLATE to cover their own rounding, as
+in kinds/linreg_sgd/propagation.py.
 
 Rounding of a product a*b*c is the same relative class whatever order a kernel multiplies in, and a
 fused multiply-add rounds once where this model rounds twice: both lie within the forms.
@@ -78,6 +80,7 @@ class Space:
         self.dtype = dtype
         self.u = float(rounding.unit_roundoff(dtype))
         self.eta = float(rounding.underflow(dtype))
+        self.largest = float(np.finfo(dtype).max)
         self.radius: list[float] = []
         self.constants: dict[tuple[Fraction, tuple[object, ...]], Tracked] = {}
 
@@ -169,7 +172,8 @@ class Tracked:
     def _rounded(self, exact: Exact, dev: np.ndarray, product: bool) -> Tracked:
         space = self.space
         rad = space.rad(dev)
-        radius = space.u * (magnitude(exact) + rad) + (space.eta if product else 0.0)
+        size = magnitude(exact) + rad
+        radius = space.u * size + (space.eta if product else 0.0) if size < space.largest else math.inf
         return Tracked(space, exact, space.extend(dev, radius))
 
     def __add__(self, other: Tracked) -> Tracked:
@@ -191,10 +195,15 @@ class Tracked:
         return self._rounded(a * b, space.extend(dev, second), product=True)
 
     def __truediv__(self, other: Tracked) -> Tracked:
+        return self.divided(other)
+
+    def divided(self, other: Tracked, floor: float = 0.0) -> Tracked:
+        """self / other; `floor`, when given, is a proven lower bound of |other| and of torch's float
+        of it (a denominator sqrt(...) + eps is at least eps however wide the deviation of the root)."""
         a, b = _mixed(self.exact, other.exact)
         space = self.space
         rad_b = space.rad(other.dev)
-        low = magnitude_below(b) - rad_b
+        low = max(magnitude_below(b) - rad_b, floor)
         if not low > 0:
             raise ZeroDivisionError("a divisor whose range holds 0")
         q = a / b
@@ -218,6 +227,13 @@ class Tracked:
         else:  # x' in [0, x + rad]: sqrt(x') anywhere in [0, sqrt(x + rad)]
             dev = space.fresh(math.sqrt(magnitude(x) + rad) * INFLATE)
         return self._rounded(root, dev, product=False)
+
+    def certainly_nonnegative(self) -> bool:
+        """Whether torch's float is certainly >= 0: the exact value's lower end minus the deviation."""
+        rad = self.space.rad(self.dev)
+        if rad == 0:
+            return bool(self.exact >= 0)
+        return bool(to_ball(self.exact) > 0) and magnitude_below(self.exact) - rad >= 0
 
     def maximum(self, other: Tracked) -> Tracked:
         """torch.maximum: exact (no rounding), and |max(a', b') - max(a, b)| <= max(|da|, |db|)."""
@@ -252,7 +268,8 @@ def total(terms: Sequence[Tracked]) -> Tracked:
         size += magnitude(term.exact) + space.rad(term.dev)
     k = len(terms) - 1
     gamma = float(rounding.gamma(k, space.dtype)) * (1 + 2.0**-40) if k else 0.0
-    return Tracked(space, exact, space.extend(dev, gamma * size * INFLATE))
+    radius = gamma * size * INFLATE if size * (1 + 2 * gamma) < space.largest else math.inf  # else a partial sum may round to inf
+    return Tracked(space, exact, space.extend(dev, radius))
 
 
 def condense(space: Space, values: Sequence[Tracked], mark: int) -> list[Tracked]:

@@ -29,6 +29,12 @@ class Known:
 
 Row = tuple[Known, ...]  # the weight's entries, then the bias
 
+# A state value kept as a Fraction longer than this becomes a ball at the working precision (still
+# a proven enclosure): Adam with beta2 = 0, or RMSprop with alpha = 0, keeps every step rational,
+# and each step's division multiplies the digits (about fourfold), which would stall the run by
+# step 9. SGD's fractions grow by a constant number of digits a step and stay far below it.
+FRACTION_DIGITS = 2_000
+
 
 @dataclass(frozen=True)
 class ExactStep:
@@ -92,8 +98,14 @@ def _run(s: Scenario, optimizer: Optimizer, schedule: list[tuple[int, ...]]) -> 
         loss = ops.loss(space, s, residual)
         grad = ops.gradient(space, s, rows, residual)
         _finite(s, optimizer, number, [loss, *grad])
-        details = stepper.step(number, grad, params)
-        _finite(s, optimizer, number, [p.value for p in params])
+        try:
+            details = stepper.step(number, grad, params)
+        except ops.NegativeRootError:
+            message = (f"{optimizer.name} (centered) at step {number}: square_avg - grad_avg² is within rounding of 0 (alpha "
+                       f"{optimizer.number('alpha')} keeps it at or near 0), and torch's sqrt of a value rounded below 0 is nan; "
+                       "use a larger alpha or centered = false")
+            raise ScenarioError([Problem(s.source, "optimizer", message)]) from None
+        _finite(s, optimizer, number, [p.value for p in params] + [p.state[name] for p in params for name in p.state])
         state = tuple((name, _row([p.state[name] for p in params])) for name in optimizer.buffers)
         steps.append(ExactStep(
             rows, _known(loss), _row(grad), _row([p.value for p in params]), state,
@@ -103,7 +115,9 @@ def _run(s: Scenario, optimizer: Optimizer, schedule: list[tuple[int, ...]]) -> 
         ))
         if number % s.batches_per_epoch == 0:
             full = ops.forward(space, s, tuple(range(s.n)), [p.value for p in params])
-            epoch_loss.append(_known(ops.loss(space, s, full)))
+            whole = ops.loss(space, s, full)
+            _finite(s, optimizer, number, [whole])
+            epoch_loss.append(_known(whole))
         recorded += _size((steps[-1].loss, *steps[-1].grad, *steps[-1].theta, *(k for _, r in state for k in r)))
         if recorded > EXACT_DIGITS:
             message = (f"the exact values of {optimizer.name} would pass {EXACT_DIGITS:,} digits at step {number}: "
@@ -112,11 +126,18 @@ def _run(s: Scenario, optimizer: Optimizer, schedule: list[tuple[int, ...]]) -> 
         kept = [p.value for p in params] + [p.state[name] for p in params for name in sorted(p.state)]
         condensed = iter(affine.condense(space, kept, mark))
         for p in params:
-            p.value = next(condensed)
+            p.value = _bounded(next(condensed))
         for p in params:
             for name in sorted(p.state):
-                p.state[name] = next(condensed)
+                p.state[name] = _bounded(next(condensed))
     return ExactRun(tuple(steps), tuple(epoch_loss))
+
+
+def _bounded(value: affine.Tracked) -> affine.Tracked:
+    """The value, its exact twin a ball once its fraction passes FRACTION_DIGITS."""
+    if isinstance(value.exact, Fraction) and digits((value.exact,)) > FRACTION_DIGITS:
+        value.exact = affine.to_ball(value.exact)
+    return value
 
 
 def _finite(s: Scenario, optimizer: Optimizer, number: int, values: list[affine.Tracked]) -> None:

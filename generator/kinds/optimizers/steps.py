@@ -12,8 +12,12 @@ rmsprop.py _single_tensor_rmsprop, adam.py _single_tensor_adam, foreach=False), 
              v = v*beta2 + (1-beta2)*g*g;  vmax = max(vmax, v) (amsgrad);
              denom = sqrt(v or vmax) / sqrt(1-beta2^t) + eps;  p += (-lr/(1-beta1^t)) * m / denom
 Python computes 1-beta^t, lr/(1-beta1^t) and sqrt(1-beta2^t) in doubles with libm's pow; the kernels
-convert every Python scalar to the dtype. lerp(a, b, w) is a + w*(b - a) for |w| < 0.5, else
-b - (b - a)*(1 - w) (ATen's Lerp.h).
+convert every Python scalar to the dtype. lerp(a, b, w) takes w as the dtype's scalar_t(w) and is
+a + w*(b - a) for |w| < 0.5, else b - (b - a)*(1 - w), 1 - w formed in the dtype from that converted w
+(ATen's Lerp.h; exact, w being in [0.5, 1]), not from the double 1 - w.
+A denominator sqrt(...) + eps is at least the eps torch holds (a sum's rounding is monotonic), which
+bounds its quotient however wide the root's deviation. A centered RMSprop's square_avg - grad_avg^2
+whose range reaches below 0 can be negative in torch's floats, whose sqrt is nan: NegativeRootError.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from generator.exact.affine import Space, Tracked, exact_sqrt, total
 from generator.kinds.optimizers.scenario import Optimizer, Scenario
 
 POW_SLACK = 2.0**-49  # libm's pow within 4 ulps on any machine we accept (glibc: 1)
+
+
+class NegativeRootError(ArithmeticError):
+    """The argument of a square root torch takes may be below 0 in its floats (a nan)."""
 
 
 @dataclass
@@ -63,9 +71,15 @@ class Stepper:
         return self.space.python_double(exact, double, slack)
 
     def lerp(self, a: Tracked, b: Tracked, weight: Fraction, weight_double: float) -> Tracked:
-        if abs(weight_double) < 0.5:
+        converted = float(np.array(weight_double, dtype=self.space.dtype))  # ATen's weight.to<scalar_t>()
+        if abs(converted) < 0.5:
             return a + self.computed(weight, weight_double) * (b - a)
-        return b - (b - a) * self.computed(1 - weight, 1 - weight_double)
+        return b - (b - a) * self.space.constant(1 - weight, (1 - converted,))
+
+    def eps_floor(self) -> float:
+        """The least value torch's eps can have in the dtype (the double, or its conversion)."""
+        eps = float(self.o.number("eps"))
+        return min(eps, float(np.array(eps, dtype=self.space.dtype)))
 
     def step(self, t: int, grads: list[Tracked], params: list[Parameter]) -> list[Detail]:
         if self.o.name == "SGD":
@@ -103,17 +117,20 @@ class Stepper:
         if self.o.flag("centered"):
             ga = self.lerp(p.state.get("grad_avg", zero), g, 1 - alpha, 1 - float(alpha))
             p.state["grad_avg"] = ga
-            avg = (sq - ga * ga).sqrt()
+            centered = sq - ga * ga
+            if not centered.certainly_nonnegative():
+                raise NegativeRootError("square_avg - grad_avg^2")
+            avg = centered.sqrt()
         else:
             avg = sq.sqrt()
         avg = avg + self.option("eps")
         before = p.value
         if self.o.number("momentum"):
-            buf = p.state.get("momentum_buffer", zero) * self.option("momentum") + g / avg
+            buf = p.state.get("momentum_buffer", zero) * self.option("momentum") + g.divided(avg, self.eps_floor())
             p.state["momentum_buffer"] = buf
             p.value = p.value + buf * self.double(-self.o.lr)
         else:
-            p.value = p.value + g * self.double(-self.o.lr) / avg
+            p.value = p.value + (g * self.double(-self.o.lr)).divided(avg, self.eps_floor())
         return Detail(g, avg, p.value - before)
 
     def adam(self, t: int, grads: list[Tracked], params: list[Parameter]) -> list[Detail]:
@@ -141,7 +158,7 @@ class Stepper:
             if isinstance(v.exact, Fraction):  # the same number, rational whenever v / (1 - beta2^t) is a square (step 1)
                 scaled.exact = exact_sqrt(v.exact / bc2)
             denom = scaled + self.option("eps")
-            p.value = p.value + m * step_size / denom
+            p.value = p.value + (m * step_size).divided(denom, self.eps_floor())
             details.append(Detail(g, denom, p.value - before))
         return details
 
