@@ -89,6 +89,18 @@ def column(entries: Sequence[str]) -> str:
     return bmatrix([[e] for e in entries])
 
 
+def exact_decimal(value: Fraction, places: int = 12) -> str | None:
+    """The value as a decimal written exactly (0.02, 0.0012, 150), or None when it needs more than
+    `places` decimal places."""
+    for k in range(places + 1):
+        scaled = value * 10**k
+        if scaled.denominator == 1:
+            digits = str(abs(scaled.numerator)).rjust(k + 1, "0")
+            text = f"{digits[:-k]}.{digits[-k:]}" if k else digits
+            return ("-" if value < 0 else "") + text
+    return None
+
+
 def fraction_text(value: Fraction) -> str:
     """decimal_text of an exact value, also past the float range (1.2346e+400, not an overflow)."""
     try:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from generator import results as res
 from generator.codec import v
 from generator.kinds.base import Kind, Solved, claimable
-from generator.kinds.linreg_sgd import analysis, facts
+from generator.kinds.linreg_sgd import analysis, facts, sweep
 from generator.kinds.linreg_sgd.exercises import exercises
 from generator.kinds.linreg_sgd.page import files, printed, view
 from generator.kinds.linreg_sgd.program import program
-from generator.kinds.linreg_sgd.results import FirstBatch, LinregResults, StepResults, Twin
+from generator.kinds.linreg_sgd.results import FirstBatch, LeastSquares, LinregResults, LrSweep, Stability, StepResults, Twin
 from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
@@ -33,18 +33,21 @@ class Runs:
 
     main: Trace
     with_zero_grad: Trace | None
+    sweep: tuple[Trace, ...] = ()  # at each of sweep.grid's learning rates
 
 
 @dataclass(frozen=True)
 class Exacts:
     main: Exact
     with_zero_grad: Exact | None
+    sweep: tuple[Exact, ...] = ()
 
 
 @dataclass(frozen=True)
 class RunBounds:
     main: Bounds
     with_zero_grad: Bounds | None
+    sweep: tuple[Bounds, ...] = ()
 
 
 def _twin(s: Scenario) -> Scenario | None:
@@ -56,7 +59,8 @@ def compute(s: Scenario) -> Runs:
     from generator.kinds.linreg_sgd import run
 
     twin = _twin(s)
-    return Runs(run.compute(s), run.compute(twin) if twin else None)
+    rates = sweep.grid(s, sweep.curvature(s))
+    return Runs(run.compute(s), run.compute(twin) if twin else None, tuple(run.compute(sweep.at_rate(s, lr)) for lr in rates))
 
 
 def derive(s: Scenario) -> Exacts:
@@ -64,7 +68,9 @@ def derive(s: Scenario) -> Exacts:
 
     twin = _twin(s)
     schedule = run.schedule(s)
-    return Exacts(exact.derive(s, schedule), exact.derive(twin, schedule) if twin else None)
+    rates = sweep.grid(s, sweep.curvature(s))
+    return Exacts(exact.derive(s, schedule), exact.derive(twin, schedule) if twin else None,
+                  tuple(exact.derive(sweep.at_rate(s, lr), schedule) for lr in rates))
 
 
 def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
@@ -72,10 +78,12 @@ def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
 
     s, trace, exact_runs = solved.scenario, solved.trace, solved.exact
     main = exact.verify(s, trace.main, exact_runs.main)
+    rates = sweep.grid(s, sweep.curvature(s)) if trace.sweep else ()
+    swept = tuple(exact.verify(sweep.at_rate(s, lr), t, e) for lr, t, e in zip(rates, trace.sweep, exact_runs.sweep, strict=True))
     twin = _twin(s)
     if twin is None or trace.with_zero_grad is None or exact_runs.with_zero_grad is None:
-        return RunBounds(main, None)
-    return RunBounds(main, exact.verify(twin, trace.with_zero_grad, exact_runs.with_zero_grad))
+        return RunBounds(main, None, swept)
+    return RunBounds(main, exact.verify(twin, trace.with_zero_grad, exact_runs.with_zero_grad), swept)
 
 
 def _steps(trace: Trace, exact: Exact, bounds: Bounds) -> tuple[StepResults, ...]:
@@ -124,6 +132,8 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
     epoch_loss = res.row(trace.main.epoch_loss, exact.main.epoch_loss, bounds.main.epoch_loss)
     initial = facts.initial_loss(s)
     worked = exercises(s, exact.main.steps)
+    stability = analysis.stability(s, first_epoch)
+    least_squares = analysis.least_squares(s, exact.main.epoch_loss[-1])
     return LinregResults(
         features=s.features,
         labels=s.labels,
@@ -140,13 +150,26 @@ def record(solved: Solved[Scenario, Runs, Exacts], bounds: RunBounds) -> LinregR
         steps=steps,
         epoch_loss=epoch_loss,
         first_batch=first_batch(s, exact.main.steps[0]),
-        stability=analysis.stability(s, first_epoch),
-        least_squares=analysis.least_squares(s, exact.main.epoch_loss[-1]),
+        stability=stability,
+        least_squares=least_squares,
         initial_loss=initial,
         facts=facts.of(s, steps, epoch_loss, initial, first_epoch, twin.epoch_loss if twin else None, worked.after_first.loss),
         exercises=worked,
         with_zero_grad=twin,
+        lr_sweep=_sweep(s, trace, exact, bounds, stability, initial, least_squares),
     )
+
+
+def _sweep(s: Scenario, trace: Runs, exact: Exacts, bounds: RunBounds, stability: Stability | None, initial: Fraction,
+           least_squares: LeastSquares | None) -> LrSweep | None:
+    if not trace.sweep or stability is None:
+        return None
+    rates = sweep.grid(s, stability.full)
+    runs = tuple(
+        sweep.run_of(s, lr, stability.full, initial, res.row(t.epoch_loss, e.epoch_loss, b.epoch_loss), least_squares)
+        for lr, t, e, b in zip(rates, trace.sweep, exact.sweep, bounds.sweep, strict=True)
+    )
+    return LrSweep(runs, rates.index(s.lr))
 
 
 KIND: Kind[Scenario, Runs, Exacts, RunBounds, LinregResults] = Kind(

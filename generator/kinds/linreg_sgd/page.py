@@ -14,6 +14,7 @@ from generator.codec import V
 from generator.kinds.base import Printed
 from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex, squared_latex
 from generator.kinds.linreg_sgd import results as typed
+from generator.kinds.linreg_sgd import sweep_plot
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
 from generator.languages import default, labels
@@ -278,6 +279,31 @@ def _flips(steps: tuple[StepResults, ...]) -> str:
 
 
 @dataclass(frozen=True)
+class SweepPoint:
+    """One grid point of the learning-rate slider: its words' numbers, and its facts."""
+
+    lr: str  # the learning rate, as the scenario would write it
+    last_loss: str  # the exact loss on all data after the last epoch (decimal)
+    gap: str | None  # how far that is above the least-squares minimum
+    rises_at: str  # the epochs whose loss on all data rises: "2, 3 and 5"
+    facts: typed.SweepFacts
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The learning-rate slider (sweep.py, sweep_plot.py)."""
+
+    points: tuple[SweepPoint, ...]
+    page: int  # the page's own lr
+    last: int  # the slider's largest index
+    threshold: str | None  # 2 / lambda_max (decimal), None where it has no finite value
+    threshold_at: str  # where it sits along the slider, 0 to 1
+    page_at: str
+    svg: str
+    minimum: str | None  # the least-squares minimum (decimal)
+
+
+@dataclass(frozen=True)
 class Page:
     features: str
     labels: str
@@ -310,6 +336,7 @@ class Page:
     least_squares: LeastSquares | None
     accumulation: Accumulation | None
     weight_path: str  # w[0] over the first steps
+    sweep: Sweep | None  # the learning-rate slider, where the results have a sweep
 
 
 _vector = exact_column_latex
@@ -428,6 +455,34 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         least_squares=_least_squares(results.least_squares),
         accumulation=_accumulation(results),
         weight_path=" → ".join([fmt.fraction_text(s.weight[0]), _flips(steps)]),
+        sweep=_sweep(results, language),
+    )
+
+
+def _sweep(results: LinregResults, language: str) -> Sweep | None:
+    sweep, stability = results.lr_sweep, results.stability
+    if sweep is None or stability is None or stability.full.threshold is None:
+        return None
+    words = labels(NAME, language)["sweep"]
+    minimum = results.least_squares.loss if results.least_squares else None
+    drawn = sweep_plot.svg(sweep, results.initial_loss, minimum, sweep_plot.Words(**words))
+    points = tuple(
+        SweepPoint(
+            lr=fmt.exact_decimal(run.lr) or fmt.fraction_text(run.lr),
+            last_loss=fmt.decimal_text(float(run.epoch_loss[-1].exact)),
+            gap=fmt.decimal_text(float(run.gap)) if run.gap is not None else None,
+            rises_at=_listing(run.facts.epoch_loss_rises_at.at, language),
+            facts=run.facts,
+        )
+        for run in sweep.runs
+    )
+    return Sweep(
+        points=points, page=sweep.page, last=len(points) - 1,
+        threshold=fmt.decimal_text(float(stability.full.threshold[0])),
+        threshold_at=f"{sweep_plot.position(sweep, stability.full.threshold[0]):.4f}",
+        page_at=f"{sweep_plot.position(sweep, sweep.runs[sweep.page].lr):.4f}",
+        svg=drawn,
+        minimum=fmt.decimal_text(float(minimum)) if minimum is not None else None,
     )
 
 

@@ -101,6 +101,37 @@ class LinregFacts:
 
 
 @dataclass(frozen=True)
+class SweepFacts:
+    """What the learning-rate sweep's caption may say of one grid point (kinds/linreg_sgd/sweep.py)."""
+
+    loss_rises_overall: Fact  # the loss on all data after the last epoch is above the loss before the first step
+    loss_falls_overall: Fact  # ... below it
+    epoch_loss_decreasing: Fact  # before the first step > epoch 1 > epoch 2 > ...
+    epoch_loss_rises_at: At  # the epochs whose loss on all data is above the one before; epoch 1's against the loss before the first step
+    epoch_loss_rises_from: At  # the first epoch from which it rises at every epoch to the last, over at least the last two
+    lr_below_threshold: Threshold  # eta < 2 / lambda_max of the loss on all data, exactly (`tie` when equal)
+    overflow_at: TorchAt  # torch: the first epoch whose loss on all data is not finite
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One grid point: the same start and batches at another learning rate."""
+
+    lr: Fraction
+    epoch_loss: tuple[V, ...]  # the loss on all data after each epoch, checked within its bound
+    gap: Fraction | None  # the last epoch's exact loss minus the least-squares minimum (None without one)
+    facts: SweepFacts
+
+
+@dataclass(frozen=True)
+class LrSweep:
+    """The learning-rate slider's runs, ascending in lr; `page` indexes the page's own lr."""
+
+    runs: tuple[SweepRun, ...]
+    page: int
+
+
+@dataclass(frozen=True)
 class LinregResults:
     features: Matrix
     labels: tuple[Fraction, ...]
@@ -123,3 +154,4 @@ class LinregResults:
     facts: LinregFacts  # what the page may say of this run (facts.py)
     exercises: LinregExercises  # the exercises' answers, worked exactly (exercises.py)
     with_zero_grad: Twin | None = field(default=None, metadata=OMIT)  # only when zero_grad is false
+    lr_sweep: LrSweep | None = field(default=None, metadata=OMIT)  # the slider's runs (sweep.py); none past its limits
