@@ -94,6 +94,7 @@ def untabbed(body: str) -> str:
 
 
 CHECK_BOX = re.compile(r'\n<form class="check-answer" .*?</form>\n', re.S)
+SLIDER = re.compile(r"<!-- slider -->\n.*?<!-- /slider -->\n", re.S)  # the learning-rate slider's section: it needs the site's script
 
 
 def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]:
@@ -103,6 +104,7 @@ def derivation_cells(page: str, files: dict[str, bytes]) -> list[dict[str, Any]]
     body = body.split(PROGRAM_START, 1)[0]
     body = marker.strip_page_marker(body)
     body = CHECK_BOX.sub("", body)  # a "check my answer" box needs the site's script: a notebook has none
+    body = SLIDER.sub("", body)
     body = untabbed(body)
     cells = []
     for section in re.split(r"\n(?=## )", body.strip("\n")):

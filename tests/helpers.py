@@ -84,7 +84,7 @@ def allowed_numbers(result) -> set[str]:
             allowed.add(decimal_text(float(abs(Fraction(value) - exact))))  # how far torch's float is from the exact value
     # inputs, intermediates, analysis, claims, facts, exercises; an optimizer's options and bias corrections
     sources = [result.get(key, "") for key in [*KINDS[result["kind"]].inputs, "first_batch", "stability", "least_squares", "claims",
-                                                "initial_loss", "facts", "exercises"]]
+                                                "initial_loss", "facts", "exercises", "lr_sweep"]]
     sources += [[run["options"], run["first"], run["second"]] for run in result.get("runs", [])]
     for source in sources:
         for text in re.findall(r"-?\d+(?:/\d+)?", str(source)):
@@ -121,6 +121,9 @@ def text_of(page: str) -> str:
     # a "check my answer" box's data (the expected value, its words): read by its script, shown only as a
     # verdict; tests/test_check_answer.py checks each box's value against the results
     body = re.sub(r'\sdata-[a-z-]+="[^"]*"', "", body)
+    # the learning-rate slider's drawing and its control's settings: coordinates, not values
+    # (tests/test_lr_sweep.py checks the sweep against the results)
+    body = re.sub(r'<svg.*?</svg>|<input[^>]*>|\sstyle="[^"]*"', "", body, flags=re.S)
     return FRACTION.sub(r" \1 \2 ", html.unescape(body))
 
 

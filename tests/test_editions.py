@@ -183,7 +183,8 @@ def test_the_glossary_check_catches_a_term_without_its_english(files):
 NAMES = {"PyTorch", "torch", "sympy", "SGD", "MSE", "Huber", "logits", "softmax", "log", "CrossEntropyLoss", "MSELoss",
          "HuberLoss", "NLLLoss", "Jupyter", "Python", "JSON", "autograd", "Hessian", "Frobenius", "Hadamard", "cpu",
          "scenarios", "reduction", "mean", "sum", "none", "True", "False", "lr", "log-softmax",
-         "RMSprop", "Adam", "AdamW", "eps", "sign", "Nesterov", "AMSGrad"}  # torch's optimizer classes, their option and sign(g)
+         "RMSprop", "Adam", "AdamW", "eps", "sign", "Nesterov", "AMSGrad",  # torch's optimizer classes, their option and sign(g)
+         "max"}  # λ's subscript in the learning-rate slider's HTML, 2/λ<sub>max</sub>
 FENCE = re.compile(r"^[ \t]*(```|~~~)")
 
 

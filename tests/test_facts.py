@@ -58,9 +58,9 @@ def unguarded(text: str, language: str) -> list[str]:
         position = match.end()
         keyword, rest = match.group(1), match.group(2) or ""
         if keyword == "if":
-            stack.append("f." in rest)
+            stack.append(_guard(rest))
         elif keyword == "elif" and stack:
-            stack[-1] = stack[-1] or "f." in rest
+            stack[-1] = stack[-1] or _guard(rest)
         elif keyword in ("for", "macro", "call", "filter"):
             stack.append(False)
         elif keyword in ("endif", "endfor", "endmacro", "endcall", "endfilter") and stack:
@@ -68,6 +68,11 @@ def unguarded(text: str, language: str) -> list[str]:
     if not any(stack):
         found += _words(text, position, len(text), language)
     return found
+
+
+def _guard(condition: str) -> bool:
+    """A condition on a fact: the page's (`f.name`), or a run's of several (`p.facts.name`: a slider's grid point)."""
+    return "f." in condition or ".facts." in condition
 
 
 def _words(text: str, start: int, end: int, language: str) -> list[str]:

@@ -131,8 +131,9 @@ def caption_problems(page: str, result: dict) -> list[str]:
             "at every epoch from epoch": facts["epoch_loss_rises_from"]["holds"] and facts["loss_rises_overall"]["holds"]
             and not facts["overflow_at"]["holds"],
             "overflows": facts["overflow_at"]["holds"],
-            "below 2/λ": facts["lr_below_threshold"]["holds"],
-            "above 2/λ": not facts["lr_below_threshold"]["holds"] and not facts["lr_below_threshold"]["tie"],
+            # the threshold is plain SGD's: a loop without zero_grad() is not compared with it
+            "below 2/λ": facts["lr_below_threshold"]["holds"] and result["zero_grad"],
+            "above 2/λ": not facts["lr_below_threshold"]["holds"] and not facts["lr_below_threshold"]["tie"] and result["zero_grad"],
         }
         for words, holds in said.items():
             if (words in text) != holds:

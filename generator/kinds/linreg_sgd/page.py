@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,6 +15,7 @@ from generator.codec import V
 from generator.kinds.base import Printed
 from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex, squared_latex
 from generator.kinds.linreg_sgd import results as typed
+from generator.kinds.linreg_sgd import sweep as sweep_module
 from generator.kinds.linreg_sgd import sweep_plot
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
@@ -283,8 +285,8 @@ class SweepPoint:
     """One grid point of the learning-rate slider: its words' numbers, and its facts."""
 
     lr: str  # the learning rate, as the scenario would write it
-    last_loss: str  # the exact loss on all data after the last epoch (decimal)
-    gap: str | None  # how far that is above the least-squares minimum
+    last_loss: str  # the loss on all data after the last epoch: torch's, as section 5 shows it; the exact one past the float range (HTML)
+    gap: str | None  # how far the exact one is above the least-squares minimum (HTML)
     rises_at: str  # the epochs whose loss on all data rises: "2, 3 and 5"
     facts: typed.SweepFacts
 
@@ -296,9 +298,15 @@ class Sweep:
     points: tuple[SweepPoint, ...]
     page: int  # the page's own lr
     last: int  # the slider's largest index
+    grid_first: str  # the E12 grid's smallest and largest learning rates
+    grid_last: str
+    page_extra: bool  # the page's own lr is not one of the grid's
+    batch_threshold: str | None  # the smallest first-epoch batch's 2 / lambda_max (as section 5 shows it)
     threshold: str | None  # 2 / lambda_max (decimal), None where it has no finite value
     threshold_at: str  # where it sits along the slider, 0 to 1
+    threshold_align: str  # "at-start", "at-end" or "": the label's alignment (sweep_plot's _align)
     page_at: str
+    page_align: str
     svg: str
     minimum: str | None  # the least-squares minimum (decimal)
 
@@ -466,24 +474,51 @@ def _sweep(results: LinregResults, language: str) -> Sweep | None:
     words = labels(NAME, language)["sweep"]
     minimum = results.least_squares.loss if results.least_squares else None
     drawn = sweep_plot.svg(sweep, results.initial_loss, minimum, sweep_plot.Words(**words))
+    if drawn is None:
+        return None
     points = tuple(
         SweepPoint(
-            lr=fmt.exact_decimal(run.lr) or fmt.fraction_text(run.lr),
-            last_loss=fmt.decimal_text(float(run.epoch_loss[-1].exact)),
-            gap=fmt.decimal_text(float(run.gap)) if run.gap is not None else None,
+            lr=_rate(run.lr),
+            last_loss=_html(fmt.decimal_text(run.epoch_loss[-1].value) if math.isfinite(run.epoch_loss[-1].value)
+                            else fmt.fraction_text(run.epoch_loss[-1].exact)),
+            gap=_html(fmt.fraction_text(run.gap)) if run.gap is not None else None,
             rises_at=_listing(run.facts.epoch_loss_rises_at.at, language),
             facts=run.facts,
         )
         for run in sweep.runs
     )
+    threshold_at = sweep_plot.position(sweep, stability.full.threshold[0])
+    page_at = sweep_plot.position(sweep, sweep.runs[sweep.page].lr)
+    grid = [run.lr for run in sweep.runs if sweep_module.is_grid_value(run.lr)]
+    batches = [b.threshold[0] for b in stability.batches if b.threshold]
     return Sweep(
         points=points, page=sweep.page, last=len(points) - 1,
-        threshold=fmt.decimal_text(float(stability.full.threshold[0])),
-        threshold_at=f"{sweep_plot.position(sweep, stability.full.threshold[0]):.4f}",
-        page_at=f"{sweep_plot.position(sweep, sweep.runs[sweep.page].lr):.4f}",
+        grid_first=_rate(grid[0]), grid_last=_rate(grid[-1]),
+        page_extra=not sweep_module.is_grid_value(sweep.runs[sweep.page].lr),
+        batch_threshold=fmt.decimal_text(float(min(batches))) if batches else None,
+        threshold=fmt.fraction_text(stability.full.threshold[0]),
+        threshold_at=f"{threshold_at:.4f}", threshold_align=_align(threshold_at),
+        page_at=f"{page_at:.4f}", page_align=_align(page_at),
         svg=drawn,
-        minimum=fmt.decimal_text(float(minimum)) if minimum is not None else None,
+        minimum=fmt.fraction_text(minimum) if minimum is not None else None,
     )
+
+
+def _rate(lr: Fraction) -> str:
+    return fmt.exact_decimal(lr) or fmt.fraction_text(lr)
+
+
+def _html(text: str) -> str:
+    """A decimal in HTML: 1.7481e+16 as 1.7481 × 10<sup>16</sup> (a caption is HTML, not LaTeX)."""
+    if "e" not in text or text in ("inf", "-inf", "nan"):
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa} × 10<sup>{int(exponent)}</sup>"
+
+
+def _align(at: float) -> str:
+    """A mark's label near an end of the slider is aligned to that end, so it stays on the screen."""
+    return "at-start" if at < 0.15 else "at-end" if at > 0.85 else ""
 
 
 def plot(s: Scenario, results: LinregResults, words: dict[str, str]) -> Plot:

@@ -53,6 +53,14 @@ def grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
     return tuple(sorted(set(values) | {s.lr}))
 
 
+def is_grid_value(lr: Fraction) -> bool:
+    """Whether lr is an E12 value (m/10 * 10^k, m in E12)."""
+    if lr <= 0:
+        return False
+    exponent, index = _e12_at_or_below(lr)
+    return Fraction(E12[index], 10) * Fraction(10) ** exponent == lr
+
+
 def curvature(s: Scenario) -> Curvature | None:
     """lambda_max of the loss on all data (as analysis.stability has it), None past its size limit."""
     if s.d + 1 > analysis.MAX_PARAMETERS:

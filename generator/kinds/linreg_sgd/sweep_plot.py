@@ -39,11 +39,14 @@ def _ticks(low: float, high: float) -> list[int]:
     return list(range(first, math.floor(high) + 1, step))
 
 
-def svg(sweep: LrSweep, initial: Fraction, minimum: Fraction | None, words: Words) -> str:
+def svg(sweep: LrSweep, initial: Fraction, minimum: Fraction | None, words: Words) -> str | None:
+    """The plot, or None when no loss is above 0 (a log axis has nothing to show)."""
     epochs = len(sweep.runs[0].epoch_loss)
     curves = [[initial, *(v.exact for v in run.epoch_loss)] for run in sweep.runs]
     positive = [v for curve in curves for v in curve if v > 0] + ([minimum] if minimum and minimum > 0 else [])
-    top = _log(initial) + DECADES_ABOVE
+    if not positive:
+        return None
+    top = _log(initial if initial > 0 else max(positive)) + DECADES_ABOVE
     bottom = min(_log(v) for v in positive)
     low, high = math.floor(bottom), max(math.ceil(top), math.floor(bottom) + 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -71,17 +74,19 @@ def svg(sweep: LrSweep, initial: Fraction, minimum: Fraction | None, words: Word
     if minimum is not None and minimum > 0:
         at = y(minimum)
         parts.append(f'<line class="minimum" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{at:.1f}" y2="{at:.1f}"/>')
-    reference = " ".join(f"{x(e):.1f},{y(v):.1f}" for e, v in enumerate(curves[sweep.page]))
-    parts.append(f'<polyline class="lr-reference" points="{reference}"/>')  # the page's own run, under the picked one
+    def arrows(curve: list[Fraction]) -> list[str]:
+        """An arrow up where a loss is off the top of the plot."""
+        return [f'<path class="off" d="M{x(e) - 5:.1f},{TOP + 9} L{x(e):.1f},{TOP + 1} L{x(e) + 5:.1f},{TOP + 9}"/>'
+                for e, v in enumerate(curve) if v > 0 and _log(v) > high]
+
+    page = curves[sweep.page]
+    reference = " ".join(f"{x(e):.1f},{y(v):.1f}" for e, v in enumerate(page))
+    parts.append(f'<g class="lr-reference"><polyline points="{reference}"/>{"".join(arrows(page))}</g>')  # the page's own run, beneath
     for index, curve in enumerate(curves):
         hidden = "" if index == sweep.page else " hidden"
         points = " ".join(f"{x(e):.1f},{y(v):.1f}" for e, v in enumerate(curve))
-        group = [f'<g class="lr-run" data-index="{index}"{hidden}>', f'<polyline points="{points}"/>']
-        for e, v in enumerate(curve):
-            if v > 0 and _log(v) > high:  # off the top: an arrow up
-                group.append(f'<path class="off" d="M{x(e) - 5:.1f},{TOP + 9} L{x(e):.1f},{TOP + 1} L{x(e) + 5:.1f},{TOP + 9}"/>')
-            else:
-                group.append(f'<circle cx="{x(e):.1f}" cy="{y(v):.1f}" r="3.5"/>')
+        group = [f'<g class="lr-run" data-index="{index}"{hidden}>', f'<polyline points="{points}"/>', *arrows(curve)]
+        group += [f'<circle cx="{x(e):.1f}" cy="{y(v):.1f}" r="3.5"/>' for e, v in enumerate(curve) if not (v > 0 and _log(v) > high)]
         parts.append("".join(group) + "</g>")
     parts.append("</svg>")
     return "".join(parts)
