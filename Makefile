@@ -30,10 +30,18 @@ generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/ (RERUN=1 ignore
 
 docs: generate site ## regenerate the pages and build site/ (strict)
 
-site: $(STAMP) ## build site/ (English), then each other edition (mkdocs.<language>.yml: site/zh/) from docs/ (BUILDER=properdocs: with ProperDocs)
+# The editions build at once, each in its own process: the other editions into .site-editions/
+# (the English build empties site/ first), moved into site/<language>/ once every build succeeded.
+site: $(STAMP) ## build site/ (English) and each other edition (mkdocs.<language>.yml: site/zh/) from docs/, in parallel (BUILDER=properdocs: with ProperDocs)
 	$(if $(filter-out $(BUILDERS),$(BUILDER)),$(error BUILDER=$(BUILDER): use one of $(BUILDERS)))
-	$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml
-	for config in mkdocs.*.yml; do $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config || exit 1; done
+	rm -rf .site-editions
+	status=0; pids=""; \
+	$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml & pids="$$!"; \
+	for config in mkdocs.*.yml; do language=$${config#mkdocs.}; language=$${language%.yml}; \
+	  $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config --site-dir .site-editions/$$language & pids="$$pids $$!"; done; \
+	for pid in $$pids; do wait $$pid || status=1; done; \
+	if [ $$status = 0 ]; then for edition in .site-editions/*; do rm -rf site/$${edition##*/}; mv $$edition site/; done; fi; \
+	rm -rf .site-editions; exit $$status
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	$(PYTHON) -m pytest -n auto --dist loadfile --durations=10

@@ -4,6 +4,7 @@ least-squares minimum the training approaches (the normal equations, solved exac
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from generator.kinds.linreg_sgd.results import Curvature, LeastSquares, Stability
@@ -27,7 +28,13 @@ def hessian(s: Scenario, rows: tuple[int, ...]) -> list[list[Fraction]]:
 
 def largest_eigenvalue(matrix: list[list[Fraction]]) -> tuple[Fraction, Fraction]:
     """An interval (lo, hi], hi - lo <= ISOLATION, that holds the symmetric matrix's largest
-    eigenvalue: sympy's exact characteristic polynomial, its real roots isolated."""
+    eigenvalue: sympy's exact characteristic polynomial, its real roots isolated (once per matrix:
+    the sweep, the facts and the analysis ask for the same one)."""
+    return _largest_eigenvalue(tuple(tuple(row) for row in matrix))
+
+
+@functools.lru_cache(maxsize=64)
+def _largest_eigenvalue(matrix: tuple[tuple[Fraction, ...], ...]) -> tuple[Fraction, Fraction]:
     import sympy
 
     exact = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in row] for row in matrix])

@@ -3,6 +3,7 @@ and the check of every torch number against it."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,20 +61,27 @@ def batch_loss(s: Scenario, residual: tuple[Fraction, ...]) -> Fraction:
 
 def symbolic_gradient(s: Scenario, size: int) -> None:
     """Differentiate the batch loss over symbols with sympy; fail unless it equals the closed form
-    dL/dw_j = 2c * sum_i r_i x_ij and dL/db = 2c * sum_i r_i that the exact trajectory uses."""
-    xs = [[sympy.Symbol(f"x_{i}_{j}") for j in range(s.d)] for i in range(size)]
+    dL/dw_j = 2c * sum_i r_i x_ij and dL/db = 2c * sum_i r_i that the exact trajectory uses. It
+    depends on the number of features, the batch size and the loss's factor only: a sweep's runs
+    (kinds/linreg_sgd/sweep.py) reuse the proof (a failure is not cached: it raises each time)."""
+    _symbolic_gradient(s.source, s.d, size, s.loss_scale(size))
+
+
+@functools.lru_cache(maxsize=256)
+def _symbolic_gradient(source: str, d: int, size: int, scale: Fraction) -> None:
+    xs = [[sympy.Symbol(f"x_{i}_{j}") for j in range(d)] for i in range(size)]
     ys = [sympy.Symbol(f"y_{i}") for i in range(size)]
-    ws = [sympy.Symbol(f"w_{j}") for j in range(s.d)]
+    ws = [sympy.Symbol(f"w_{j}") for j in range(d)]
     b = sympy.Symbol("b")
-    c = sympy.Rational(s.loss_scale(size).numerator, s.loss_scale(size).denominator)
+    c = sympy.Rational(scale.numerator, scale.denominator)
     residuals = [sum(x * w for x, w in zip(row, ws)) + b - y for row, y in zip(xs, ys)]
     loss = c * sum(r**2 for r in residuals)
     for j, w in enumerate(ws):
         closed = 2 * c * sum(r * row[j] for r, row in zip(residuals, xs))
         if sympy.expand(sympy.diff(loss, w) - closed) != 0:
-            raise MismatchError(f"{s.source}: d loss / d w_{j}: sympy's derivative differs from the closed form")
+            raise MismatchError(f"{source}: d loss / d w_{j}: sympy's derivative differs from the closed form")
     if sympy.expand(sympy.diff(loss, b) - 2 * c * sum(residuals)) != 0:
-        raise MismatchError(f"{s.source}: d loss / d b: sympy's derivative differs from the closed form")
+        raise MismatchError(f"{source}: d loss / d b: sympy's derivative differs from the closed form")
 
 
 EXACT_DIGITS = 10_000_000  # digits of exact values one trajectory may record: about 10 MB of results file
