@@ -3,13 +3,16 @@ and to LaTeX; and the check of a sympy derivative against the closed form a page
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 from generator import formatting as fmt
+from generator import marker
 from generator.errors import MismatchError
+from generator.languages import default, labels
+from generator.plot_spec import Plot, plot_key
 from generator.values import float_literal, nearest_float
 
 
@@ -101,3 +104,34 @@ def squared_latex(value: Fraction) -> str:
     or a negative number in parentheses, so that the square is of the whole number)."""
     latex = fmt.fraction_latex(value)
     return f"{latex}^2" if value >= 0 and value.denominator == 1 else f"\\left({latex}\\right)^2"
+
+
+def listing(words: Sequence[str], kind: str, language: str) -> str:
+    """1, 2 and 3 (en) or 1、2 和 3 (zh): the places a fact names, for a sentence, with the kind's
+    labels file's `comma` and `and`."""
+    if len(words) < 2:
+        return "".join(words)
+    words_of = labels(kind, language)
+    return f"{str(words_of['comma']).join(words[:-1])}{words_of['and']}{words[-1]}"
+
+
+def loss_plot_file(slug: str) -> str:
+    return f"{slug}-loss.svg"
+
+
+def loss_plot_key(draw: Callable[[dict[str, str]], Plot], kind: str, language: str) -> tuple[tuple[str, str], ...]:
+    """Each English text of the shared plot with this edition's words (none in the default edition);
+    `draw` makes the plot from a labels file's [plot] words."""
+    if language == default():
+        return ()
+    return plot_key(draw(labels(kind, default())["plot"]), draw(labels(kind, language)["plot"]))
+
+
+def loss_plot_files(draw: Callable[[dict[str, str]], Plot], kind: str, source: str, slug: str) -> dict[str, bytes]:
+    """The loss plot. One plot serves every edition, labelled in the default language (Chinese labels
+    would need a CJK font on every machine that builds the site); the other editions' pages list its
+    texts in their own words (loss_plot_key)."""
+    from generator.plot import loss_plot  # matplotlib only where a plot is drawn
+
+    drawn = draw(labels(kind, default())["plot"])
+    return {loss_plot_file(slug): loss_plot(drawn.series, drawn.axes, marker.html(source), slug)}

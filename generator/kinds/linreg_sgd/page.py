@@ -9,18 +9,27 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from generator import formatting as fmt
-from generator import marker
 from generator import results as res
 from generator.codec import V
 from generator.kinds.base import Printed
-from generator.kinds.common import Elided, elide, exact_column_latex, exact_matrix_latex, squared_latex
+from generator.kinds.common import (
+    Elided,
+    elide,
+    exact_column_latex,
+    exact_matrix_latex,
+    listing,
+    loss_plot_file,
+    loss_plot_files,
+    loss_plot_key,
+    squared_latex,
+)
 from generator.kinds.linreg_sgd import results as typed
 from generator.kinds.linreg_sgd import sweep as sweep_module
 from generator.kinds.linreg_sgd import sweep_plot
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
-from generator.languages import default, labels
-from generator.plot_spec import Axes, Plot, Series, plot_key
+from generator.languages import labels
+from generator.plot_spec import Axes, Plot, Series
 from generator.values import largest_finite
 
 
@@ -411,15 +420,7 @@ def _row(step: StepResults) -> Row:
 
 def _listing(numbers: tuple[int, ...], language: str) -> str:
     """1, 2 and 3 (en) or 1、2 和 3 (zh): the places a fact names, for a sentence."""
-    words = [str(n) for n in numbers]
-    if len(words) < 2:
-        return "".join(words)
-    words_of = labels(NAME, language)
-    return f"{str(words_of['comma']).join(words[:-1])}{words_of['and']}{words[-1]}"
-
-
-def plot_file(s: Scenario) -> str:
-    return f"{s.slug}-loss.svg"
+    return listing([str(n) for n in numbers], NAME, language)
 
 
 def view(s: Scenario, results: LinregResults, language: str) -> Page:
@@ -457,8 +458,8 @@ def view(s: Scenario, results: LinregResults, language: str) -> Page:
         batch_rises=len(results.facts.batch_loss_rises_at.at),
         batch_changes=len(steps) - 1,
         largest=fmt.decimal_text(largest_finite(s.dtype)),
-        plot_file=plot_file(s),
-        plot_key=_plot_key(s, results, language),
+        plot_file=loss_plot_file(s.slug),
+        plot_key=loss_plot_key(lambda words: plot(s, results, words), NAME, language),
         stability=_stability(s, results.stability),
         least_squares=_least_squares(results.least_squares),
         accumulation=_accumulation(results),
@@ -540,20 +541,8 @@ def plot(s: Scenario, results: LinregResults, words: dict[str, str]) -> Plot:
     return Plot(series, Axes(words["x"], words["y"], words["y_log"]))
 
 
-def _plot_key(s: Scenario, results: LinregResults, language: str) -> tuple[tuple[str, str], ...]:
-    if language == default():
-        return ()
-    return plot_key(plot(s, results, labels(NAME, default())["plot"]), plot(s, results, labels(NAME, language)["plot"]))
-
-
 def files(s: Scenario, results: LinregResults, language: str) -> dict[str, bytes]:
-    """The loss plot. One plot serves every edition, labelled in the default language (Chinese labels
-    would need a CJK font on every machine that builds the site); the other editions' pages list its
-    texts in their own words (Page.plot_key)."""
-    from generator.plot import loss_plot  # matplotlib only where a plot is drawn
-
-    drawn = plot(s, results, labels(NAME, default())["plot"])
-    return {plot_file(s): loss_plot(drawn.series, drawn.axes, marker.html(s.source), s.slug)}
+    return loss_plot_files(lambda words: plot(s, results, words), NAME, s.source, s.slug)
 
 
 def printed(results: LinregResults) -> list[Printed]:

@@ -9,16 +9,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 from generator import formatting as fmt
-from generator import marker
 from generator.codec import RealV
 from generator.kinds.base import Printed
-from generator.kinds.common import Elided, elide
+from generator.kinds.common import Elided, elide, loss_plot_file, loss_plot_files, loss_plot_key
+from generator.kinds.common import listing as common_listing
 from generator.kinds.linreg_sgd.page import counted
 from generator.kinds.linreg_sgd.scenario import residual
 from generator.kinds.optimizers.results import Buffer, Exactly, OptimizersResults, Run, RunFacts, Step, Worked
 from generator.kinds.optimizers.scenario import BUFFERS, NAME, Scenario
-from generator.languages import default, labels
-from generator.plot_spec import Axes, Plot, Series, plot_key
+from generator.plot_spec import Axes, Plot, Series
 
 SHORT_FRACTION = 9  # characters: a fraction longer than this is shown as its decimal in a table cell
 
@@ -283,10 +282,7 @@ def listing(numbers: Sequence[int], language: str) -> str:
 
 def listing_text(words: Sequence[str], language: str) -> str:
     """1, 2 and 3 (en) or 1、2 和 3 (zh)."""
-    if len(words) < 2:
-        return "".join(words)
-    words_of = labels(NAME, language)
-    return f"{str(words_of['comma']).join(words[:-1])}{words_of['and']}{words[-1]}"
+    return common_listing(words, NAME, language)
 
 
 def _momentum(results: OptimizersResults) -> Momentum | None:
@@ -310,10 +306,6 @@ def _pair(results: OptimizersResults, language: str) -> AdamPair | None:
     adamw = next(i for i, r in enumerate(results.runs) if r.name == "AdamW" and r.options == results.runs[adam].options)
     lines = tuple(Line(results.runs[i].name, tuple(cell(v) for v in results.runs[i].first.update)) for i in (adam, adamw))
     return AdamPair(adam + 1, adamw + 1, lines, listing(differs.at, language))
-
-
-def plot_file(s: Scenario) -> str:
-    return f"{s.slug}-loss.svg"
 
 
 def view(s: Scenario, results: OptimizersResults, language: str) -> Page:
@@ -346,8 +338,8 @@ def view(s: Scenario, results: OptimizersResults, language: str) -> Page:
         minimum=fmt.decimal_text(float(minimum.loss)) if minimum else "",
         minimum_weight=fmt.bmatrix([[fmt.decimal_latex(float(v)) for v in minimum.weight]]) if minimum else "",
         minimum_bias=fmt.decimal_latex(float(minimum.bias)) if minimum else "",
-        plot_file=plot_file(s),
-        plot_key=_plot_key(s, results, language),
+        plot_file=loss_plot_file(s.slug),
+        plot_key=loss_plot_key(lambda words: plot(s, results, words), NAME, language),
         steps=len(results.runs[0].steps),
     )
 
@@ -366,18 +358,8 @@ def plot(s: Scenario, results: OptimizersResults, words: dict[str, str]) -> Plot
     return Plot(series, Axes(words["x"], words["y"], words["y_log"], integer_x=True))
 
 
-def _plot_key(s: Scenario, results: OptimizersResults, language: str) -> tuple[tuple[str, str], ...]:
-    if language == default():
-        return ()
-    return plot_key(plot(s, results, labels(NAME, default())["plot"]), plot(s, results, labels(NAME, language)["plot"]))
-
-
 def files(s: Scenario, results: OptimizersResults, language: str) -> dict[str, bytes]:
-    """The loss plot, labelled in the default language (one plot serves every edition)."""
-    from generator.plot import loss_plot  # matplotlib only where a plot is drawn
-
-    drawn = plot(s, results, labels(NAME, default())["plot"])
-    return {plot_file(s): loss_plot(drawn.series, drawn.axes, marker.html(s.source), s.slug)}
+    return loss_plot_files(lambda words: plot(s, results, words), NAME, s.source, s.slug)
 
 
 def printed(results: OptimizersResults) -> list[Printed]:
