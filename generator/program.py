@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,16 +43,23 @@ def server() -> ForkServerContext:
     global _SERVER
     with _SERVER_LOCK:
         if _SERVER is None:
-            from multiprocessing import forkserver
+            from multiprocessing import forkserver, resource_tracker
 
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
             started = ENVIRONMENT | {phases.SERVER_STARTING: "1"}  # generator.phases: SIGINT is the parent's to report
             saved = {key: os.environ.get(key) for key in started}
             os.environ.update(started)  # read by the server as it starts: hash seed, one thread
+            # SIGINT blocked while the server starts, from whichever thread: it inherits the mask, so a
+            # Ctrl-C before it has imported generator.phases (which takes SIGINT, then unblocks it) is
+            # not a KeyboardInterrupt traceback from its bootstrap (seen under load, phase "running").
+            # The resource tracker first: starting it unblocks SIGINT in the calling thread.
+            resource_tracker.ensure_running()
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 forkserver.ensure_running()
             finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 for key, value in saved.items():
                     if value is None:
                         os.environ.pop(key, None)
