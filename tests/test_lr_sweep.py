@@ -64,6 +64,11 @@ def hessian_eigenvalues(result: dict) -> np.ndarray:
     return np.linalg.eigvalsh(2 * c * A.T @ A)
 
 
+def finite(value) -> bool:
+    """A torch value of a results file: a float, or "inf", "-inf", "nan" as text."""
+    return isinstance(value, float) and math.isfinite(value)
+
+
 def check_sweep(result: dict) -> None:
     swept = result["lr_sweep"]
     rates = [Fraction(run["lr"]) for run in swept["runs"]]
@@ -77,13 +82,14 @@ def check_sweep(result: dict) -> None:
     threshold = 2 / lambda_max
     assert rates[0] < threshold < rates[-1]
     initial = Fraction(result["initial_loss"])
+    assert swept["runs"][swept["page"]]["facts"]["lr_below_threshold"] == result["facts"]["lr_below_threshold"]  # decided alike
     for run in swept["runs"]:
         lr, facts = Fraction(run["lr"]), run["facts"]
         want = independent_epoch_losses(result, lr)
         got = [Fraction(v["exact"]) for v in run["epoch_loss"]]
         assert got == want, lr
         for value, exact in zip(run["epoch_loss"], want):
-            if value["bound"] is not None and math.isfinite(value["value"]):
+            if value["bound"] is not None and finite(value["value"]):
                 assert abs(Fraction(value["value"]) - exact) <= Fraction(value["bound"]), (lr, value)
         losses = [initial, *want]
         rises = [e for e in range(1, len(losses)) if losses[e] > losses[e - 1]]
@@ -99,7 +105,7 @@ def check_sweep(result: dict) -> None:
         assert facts["epoch_loss_rises_from"]["at"] == expected_from, (lr, losses)
         if abs(float(lr) - threshold) > 1e-9 * threshold:
             assert facts["lr_below_threshold"]["holds"] == (float(lr) < threshold), lr
-        overflow = [e for e, v in enumerate(run["epoch_loss"], start=1) if not math.isfinite(v["value"])][:1]
+        overflow = [e for e, v in enumerate(run["epoch_loss"], start=1) if not finite(v["value"])][:1]
         assert facts["overflow_at"] == {"holds": bool(overflow), "torch": True, "at": overflow}
 
 
@@ -168,10 +174,21 @@ UNWRITTEN = [  # scenarios the templates were not written for: other data, full 
      "weight": [1, -1], "bias": "0.5", "lr": "0.3", "batch_size": 1, "epochs": 3, "reduction": "sum", "seed": 5},
     {"kind": "linreg-sgd", "title": "t", "features": [[1, 2], [4, 2], [8, 1], [0, 1]], "labels": [1, 6, 2, 7],
      "weight": [1, 2], "bias": 0, "lr": "0.001", "batch_size": 2, "epochs": 5, "zero_grad": False, "seed": 2},
+    # lr = 2 / hi, the isolating interval's end: 2 / lambda_max is above it (lambda_max^2 = 360/19 has no rational root);
+    # the sweep called it a tie (helper-27)
+    {"kind": "linreg-sgd", "title": "t", "features": [["4.3528575"], [0]], "labels": [1, 2], "weight": [0], "lr": "0.1",
+     "batch_size": 2, "epochs": 10},
+    # an exact fit exists: the least-squares minimum is 0, which a log axis cannot draw (no dotted line to name)
+    {"kind": "linreg-sgd", "title": "t", "features": [[1, 2], [4, 2], [8, 1], [3, 3]], "labels": [5, 8, 10, 9], "weight": [0, 0],
+     "lr": "0.02", "batch_size": 4, "epochs": 30},
+    # the page's lr an E12 value outside the grid: added to it, and the grid's range named without it
+    {"kind": "linreg-sgd", "title": "t", "features": [[1, 2], [4, 2], [8, 1], [0, 1], [3, 8], [1, 3]], "labels": [1, 6, 2, 7, 1, 3],
+     "weight": [1, 2], "bias": 0, "lr": "1.2", "batch_size": 3, "epochs": 2, "seed": 0},
 ]
 
 
-@pytest.mark.parametrize("table", UNWRITTEN, ids=["full-batch-float64", "sum-batch-1", "no-zero-grad"])
+@pytest.mark.parametrize("table", UNWRITTEN, ids=["full-batch-float64", "sum-batch-1", "no-zero-grad", "lr-at-the-interval-end",
+                                                  "least-squares-zero", "e12-lr-outside-the-grid"])
 def test_a_scenario_nobody_wrote_gets_a_checked_sweep_and_true_captions(table):
     import json
 
@@ -181,7 +198,21 @@ def test_a_scenario_nobody_wrote_gets_a_checked_sweep_and_true_captions(table):
     check_sweep(result)
     for name in (f"{s.slug}.md", f"{s.slug}.zh.md"):
         assert 'class="lr-sweep"' in made.files[name].decode()
-    assert caption_problems(made.files[f"{s.slug}.md"].decode(), result) == []
+    page = made.files[f"{s.slug}.md"].decode()
+    assert caption_problems(page, result) == []
+    swept = result["lr_sweep"]
+    grid = [run["lr"] for i, run in enumerate(swept["runs"]) if not (swept["page_added"] and i == swept["page"])]
+    assert f"at the learning rates\n{text(grid[0])} to {text(grid[-1])} of the E12 series" in page
+    assert ("and at this page's own η" in page) == swept["page_added"]
+    minimum = result["least_squares"]["loss"] if result["least_squares"] else None
+    assert ("the dotted line is the least-squares" in page) == (minimum is not None and Fraction(minimum) > 0)
+
+
+def text(lr: str) -> str:
+    """A learning rate as the page writes it (an exact decimal)."""
+    value = Fraction(lr)
+    places = next(k for k in range(13) if (value * 10**k).denominator == 1)
+    return f"{float(value):.{places}f}"
 
 
 def test_the_grid_is_exact_e12_values_around_the_threshold():
@@ -195,6 +226,14 @@ def test_the_grid_is_exact_e12_values_around_the_threshold():
 
 def test_a_run_too_long_for_a_sweep_gets_none(results):
     s = scenario_from({**UNWRITTEN[0], "epochs": 51, "batch_size": 1})  # 204 steps
+    assert sweep.grid(s, sweep.curvature(s)) == ()
+
+
+def test_a_run_whose_exact_values_are_long_gets_no_sweep(monkeypatch):
+    """24 runs cost about 24 times the page's own: past MAX_DIGITS (here lowered) there is no sweep."""
+    s = scenario_from(UNWRITTEN[0])
+    assert sweep.grid(s, sweep.curvature(s))
+    monkeypatch.setattr(sweep, "MAX_DIGITS", sweep.trajectory_digits(s) - 1)
     assert sweep.grid(s, sweep.curvature(s)) == ()
 
 

@@ -69,7 +69,7 @@ def derive(s: Scenario) -> Exacts:
     twin = _twin(s)
     schedule = run.schedule(s)
     rates = sweep.grid(s, sweep.curvature(s))
-    return Exacts(exact.derive(s, schedule), exact.derive(twin, schedule) if twin else None,
+    return Exacts(sweep.main_trajectory(s), exact.derive(twin, schedule) if twin else None,
                   tuple(exact.derive(sweep.at_rate(s, lr), schedule) for lr in rates))
 
 
@@ -169,7 +169,7 @@ def _sweep(s: Scenario, trace: Runs, exact: Exacts, bounds: RunBounds, stability
         sweep.run_of(s, lr, stability.full, initial, res.row(t.epoch_loss, e.epoch_loss, b.epoch_loss), least_squares)
         for lr, t, e, b in zip(rates, trace.sweep, exact.sweep, bounds.sweep, strict=True)
     )
-    return LrSweep(runs, rates.index(s.lr))
+    return LrSweep(runs, rates.index(s.lr), s.lr not in sweep.e12_grid(s, stability.full))
 
 
 KIND: Kind[Scenario, Runs, Exacts, RunBounds, LinregResults] = Kind(

@@ -24,7 +24,6 @@ from generator.kinds.common import (
     squared_latex,
 )
 from generator.kinds.linreg_sgd import results as typed
-from generator.kinds.linreg_sgd import sweep as sweep_module
 from generator.kinds.linreg_sgd import sweep_plot
 from generator.kinds.linreg_sgd.results import LinregResults, StepResults
 from generator.kinds.linreg_sgd.scenario import NAME, Scenario
@@ -311,13 +310,13 @@ class Sweep:
     grid_last: str
     page_extra: bool  # the page's own lr is not one of the grid's
     batch_threshold: str | None  # the smallest first-epoch batch's 2 / lambda_max (as section 5 shows it)
-    threshold: str | None  # 2 / lambda_max (decimal), None where it has no finite value
+    threshold: str  # 2 / lambda_max (LaTeX decimal)
     threshold_at: str  # where it sits along the slider, 0 to 1
     threshold_align: str  # "at-start", "at-end" or "": the label's alignment (sweep_plot's _align)
     page_at: str
     page_align: str
     svg: str
-    minimum: str | None  # the least-squares minimum (decimal)
+    minimum: str | None  # the least-squares minimum (decimal), None without one or when it is 0 (no dotted line)
 
 
 @dataclass(frozen=True)
@@ -490,23 +489,25 @@ def _sweep(results: LinregResults, language: str) -> Sweep | None:
     )
     threshold_at = sweep_plot.position(sweep, stability.full.threshold[0])
     page_at = sweep_plot.position(sweep, sweep.runs[sweep.page].lr)
-    grid = [run.lr for run in sweep.runs if sweep_module.is_grid_value(run.lr)]
+    grid = [run.lr for i, run in enumerate(sweep.runs) if not (sweep.page_added and i == sweep.page)]
     batches = [b.threshold[0] for b in stability.batches if b.threshold]
     return Sweep(
         points=points, page=sweep.page, last=len(points) - 1,
         grid_first=_rate(grid[0]), grid_last=_rate(grid[-1]),
-        page_extra=not sweep_module.is_grid_value(sweep.runs[sweep.page].lr),
-        batch_threshold=fmt.decimal_text(float(min(batches))) if batches else None,
-        threshold=fmt.fraction_text(stability.full.threshold[0]),
+        page_extra=sweep.page_added,
+        batch_threshold=_html(fmt.fraction_text(min(batches))) if batches else None,
+        threshold=fmt.decimal_latex(float(stability.full.threshold[0])),
         threshold_at=f"{threshold_at:.4f}", threshold_align=_align(threshold_at),
         page_at=f"{page_at:.4f}", page_align=_align(page_at),
         svg=drawn,
-        minimum=fmt.fraction_text(minimum) if minimum is not None else None,
+        minimum=fmt.fraction_text(minimum) if minimum is not None and minimum > 0 else None,  # 0 has no place on a log axis
     )
 
 
 def _rate(lr: Fraction) -> str:
-    return fmt.exact_decimal(lr) or fmt.fraction_text(lr)
+    """A learning rate as written: 0.0012, or 3.3e-12 past 12 decimal places (still exact)."""
+    short = f"{float(lr):g}"
+    return fmt.exact_decimal(lr) or (short if Fraction(short) == lr else fmt.fraction_text(lr))
 
 
 def _html(text: str) -> str:

@@ -129,6 +129,7 @@ class LrSweep:
 
     runs: tuple[SweepRun, ...]
     page: int
+    page_added: bool  # the page's own lr is not one of the E12 grid's: added to it
 
 
 @dataclass(frozen=True)

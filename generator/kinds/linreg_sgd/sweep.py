@@ -12,9 +12,11 @@ interval that isolates lambda_max), decides the start.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from generator.codec import V
 from generator.facts import Threshold, TorchAt, at
@@ -23,11 +25,16 @@ from generator.kinds.linreg_sgd.facts import loss_facts
 from generator.kinds.linreg_sgd.results import Curvature, LeastSquares, SweepFacts, SweepRun
 from generator.kinds.linreg_sgd.scenario import Scenario
 
+if TYPE_CHECKING:
+    from generator.kinds.linreg_sgd.exact import Exact
+
 E12 = (10, 12, 15, 18, 22, 27, 33, 39, 47, 56, 68, 82)  # IEC 60063's E12 series, times 10
 POINTS = 2 * len(E12)  # two decades
 BELOW = 30  # the grid starts at about threshold / BELOW
 MAX_STEPS = 200  # a run longer than this gets no sweep: 24 more runs would cost seconds and megabytes
+MAX_DIGITS = 100_000  # nor one whose own exact trajectory records more digits (linreg-sgd-stable: 24,507)
 SMALLEST = Fraction(1, 10**12)  # the scenario syntax's smallest learning rate (12 decimal places)
+FEWEST = len(E12)  # a grid cut to fewer values by SMALLEST (2 / lambda_max below about 10^-11) is no sweep
 
 
 def _e12_at_or_below(x: Fraction) -> tuple[int, int]:
@@ -41,8 +48,9 @@ def _e12_at_or_below(x: Fraction) -> tuple[int, int]:
     return exponent, index
 
 
-def grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
-    """The sweep's learning rates, ascending (empty when the scenario gets no sweep)."""
+def e12_grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
+    """The E12 learning rates of the sweep, ascending, without the page's own (empty when the
+    scenario gets no sweep: past its size limits, or with no finite threshold)."""
     if full is None or full.threshold is None or s.epochs * s.batches_per_epoch > MAX_STEPS:
         return ()
     exponent, index = _e12_at_or_below(full.threshold[0] / BELOW)
@@ -50,15 +58,30 @@ def grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
     for k in range(index, index + POINTS):
         values.append(Fraction(E12[k % len(E12)], 10) * Fraction(10) ** (exponent + k // len(E12)))
     values = [lr for lr in values if lr >= SMALLEST]
-    return tuple(sorted(set(values) | {s.lr}))
+    if len(values) < FEWEST or trajectory_digits(s) > MAX_DIGITS:
+        return ()
+    return tuple(values)
 
 
-def is_grid_value(lr: Fraction) -> bool:
-    """Whether lr is an E12 value (m/10 * 10^k, m in E12)."""
-    if lr <= 0:
-        return False
-    exponent, index = _e12_at_or_below(lr)
-    return Fraction(E12[index], 10) * Fraction(10) ** exponent == lr
+def grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
+    """The sweep's learning rates, ascending: the E12 grid and the page's own (empty: no sweep)."""
+    values = e12_grid(s, full)
+    return tuple(sorted(set(values) | {s.lr})) if values else ()
+
+
+@functools.lru_cache(maxsize=2)
+def main_trajectory(s: Scenario) -> Exact:
+    """The page's own exact run (kind.derive takes it from here: one derivation a process)."""
+    from generator.kinds.linreg_sgd import exact, run
+
+    return exact.derive(s, run.schedule(s))
+
+
+def trajectory_digits(s: Scenario) -> int:
+    """The digits the page's own exact run records: a sweep's 24 runs cost about 24 times as much."""
+    from generator.kinds.linreg_sgd.exact import digits
+
+    return sum(digits((step.loss, *step.grad_weight, step.grad_bias, *step.weight, step.bias)) for step in main_trajectory(s).steps)
 
 
 def curvature(s: Scenario) -> Curvature | None:
@@ -78,12 +101,12 @@ def versus_threshold(s: Scenario, lr: Fraction, full: Curvature) -> int:
     """The sign of lr - 2 / lambda_max, exactly: from the isolating interval where it decides, else
     from the characteristic polynomial (analysis.versus_largest_eigenvalue)."""
     assert full.threshold is not None
-    low, high = full.threshold
-    if lr <= low:
-        return -1 if lr < low or full.lambda_max[1] != 2 / lr else 0
+    low, high = full.threshold  # lambda_max in (lo, hi]: 2 / lambda_max in [2 / hi, 2 / lo)
+    if lr < low:
+        return -1
     if lr >= high:
         return 1
-    return -analysis.versus_largest_eigenvalue(analysis.hessian(s, full.indices), 2 / lr)
+    return analysis.versus_largest_eigenvalue(analysis.hessian(s, full.indices), 2 / lr)  # lr < 2/λ  <=>  λ < 2/lr
 
 
 def rises_from(losses: list[Fraction]) -> list[int]:
