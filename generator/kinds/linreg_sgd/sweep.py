@@ -4,7 +4,7 @@ Each grid point is a run like the page's own: torch, its exact twin, every torch
 within its verified bound (kinds/linreg_sgd/exact.py), and the facts of its loss on all data.
 
 The grid is exact and the same on every machine: the E12 series (12 values a decade, each two
-significant digits, evenly spaced in log) over two decades, starting at the E12 value at or below
+significant digits, about evenly spaced in log) over two decades, starting at the E12 value at or below
 threshold / 30, so that the threshold sits in the upper quarter; the page's own learning rate is
 added where it is not a grid value. The threshold's lower end, 2 / hi (hi the upper end of the
 interval that isolates lambda_max), decides the start.
