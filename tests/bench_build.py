@@ -255,8 +255,46 @@ def bound_tightness() -> None:
     print(f"  {'all random':34} {tightness.summary(every)}")
 
 
+PEER_SCENARIOS = ("mse-mean", "mse-sum", "linreg-sgd")  # the source post's three computations
+
+
+def peer_comparison() -> None:
+    """Cold `make docs RERUN=1` with the source post's three scenarios (both editions, downloads,
+    the exact check) against bench/peer/, MkDocs + markdown-exec running the same three computations
+    with torch in one edition; runs alternate, REPEATS of each, in one session."""
+    with tempfile.TemporaryDirectory() as temporary:
+        base = Path(temporary)
+        project = project_copy(base / "project")
+        for path in (project / "scenarios").glob("*.toml"):
+            if path.stem not in PEER_SCENARIOS:
+                path.unlink()
+            else:  # links to scenarios not in this build
+                kept = [line for line in path.read_text().splitlines() if not line.startswith(("see_also", "zero_grad_page"))]
+                path.write_text("\n".join(kept) + "\n")
+        shutil.rmtree(project / "docs" / "scenarios")
+        (project / "docs" / "scenarios").mkdir()
+        site = base / "site"
+        build = f"{PYTHON} -m mkdocs build --strict --quiet"
+        ours = [([PYTHON, "-m", "generator", "build", "--rerun"], project),
+                (["sh", "-c", f"{build} -f mkdocs.yml --site-dir {site} & en=$!; {build} -f mkdocs.zh.yml --site-dir {site}-zh & zh=$!; "
+                  "wait $en && wait $zh"], project)]
+        peer = [([PYTHON, "-m", "mkdocs", "build", "--quiet", "-f", str(ROOT / "bench" / "peer" / "mkdocs.yml"),
+                  "--site-dir", str(base / "peer")], ROOT)]
+        times: dict[str, list[float]] = {"ours": [], "peer": []}
+        for _ in range(REPEATS):
+            for name, steps in (("ours", ours), ("peer", peer)):
+                total = 0.0
+                for command, cwd in steps:
+                    total += run(command, cwd)[0]
+                times[name].append(total)
+        ours_time, peer_time = statistics.median(times["ours"]), statistics.median(times["peer"])
+        print(f"source post's 3 scenarios, cold, alternating, median of {REPEATS}: ours (2 editions) {ours_time:.2f} s, "
+              f"MkDocs + markdown-exec peer (1 edition) {peer_time:.2f} s: {ours_time / peer_time:.2f}x (target <= 0.8)")
+
+
 if __name__ == "__main__":
     bound_tightness()
     stages([Path(p) for p in sys.argv[1:]] or [ROOT / "scenarios"])
     serve_edits()
     commands()
+    peer_comparison()
