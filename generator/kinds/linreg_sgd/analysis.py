@@ -49,12 +49,13 @@ def stability(s: Scenario, batches: list[tuple[int, ...]]) -> Stability | None:
     data, and on each of the first epoch's batches, contracts."""
     if s.d + 1 > MAX_PARAMETERS:
         return None
+    return Stability(curvature(s, tuple(range(s.n))), tuple(curvature(s, rows) for rows in batches))
 
-    def one(rows: tuple[int, ...]) -> Curvature:
-        lo, hi = largest_eigenvalue(hessian(s, rows))
-        return Curvature(rows, (lo, hi), (2 / hi, 2 / lo) if lo > 0 else None)
 
-    return Stability(one(tuple(range(s.n))), tuple(one(rows) for rows in batches))
+def curvature(s: Scenario, rows: tuple[int, ...]) -> Curvature:
+    """lambda_max of the loss over `rows`, isolated, and 2 / lambda_max (None when it may be 0)."""
+    lo, hi = largest_eigenvalue(hessian(s, rows))
+    return Curvature(rows, (lo, hi), (2 / hi, 2 / lo) if lo > 0 else None)
 
 
 def solve(matrix: list[list[Fraction]], vector: list[Fraction]) -> list[Fraction] | None:

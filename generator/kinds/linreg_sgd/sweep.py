@@ -86,11 +86,7 @@ def trajectory_digits(s: Scenario) -> int:
 
 def curvature(s: Scenario) -> Curvature | None:
     """lambda_max of the loss on all data (as analysis.stability has it), None past its size limit."""
-    if s.d + 1 > analysis.MAX_PARAMETERS:
-        return None
-    rows = tuple(range(s.n))
-    lo, hi = analysis.largest_eigenvalue(analysis.hessian(s, rows))
-    return Curvature(rows, (lo, hi), (2 / hi, 2 / lo) if lo > 0 else None)
+    return None if s.d + 1 > analysis.MAX_PARAMETERS else analysis.curvature(s, tuple(range(s.n)))
 
 
 def at_rate(s: Scenario, lr: Fraction) -> Scenario:
