@@ -16,7 +16,7 @@ runs the same code on the run's output to store the notebook's last output.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import io
 import math
 from typing import Any
@@ -79,11 +79,12 @@ def expected_literal(values: Expected) -> str:
 
 def check_output(printed: str, values: Expected) -> tuple[int, str]:
     """What the self-check prints for `printed`, and its exit status: the same code the downloads hold."""
-    namespace: dict[str, Any] = {}
-    exec(compile(program_source("_self-check.py"), "_self-check.py", "exec"), namespace)
     shown = io.StringIO()
-    with contextlib.redirect_stdout(shown):
-        status = namespace["self_check"](printed, values)
+    # its own `print`, not a redirected sys.stdout: the pipeline renders pages in threads, and a
+    # redirect is process-wide (one page's line was stored in another's notebook)
+    namespace: dict[str, Any] = {"print": functools.partial(print, file=shown)}
+    exec(compile(program_source("_self-check.py"), "_self-check.py", "exec"), namespace)
+    status = namespace["self_check"](printed, values)
     return int(status), shown.getvalue()
 
 

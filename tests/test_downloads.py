@@ -168,6 +168,28 @@ def test_the_self_check_skips_values_after_an_overflow_and_says_so():
     assert check_output("nan inf\n", values)[0] == 1  # a compared value that is not finite
 
 
+def test_the_self_check_line_is_its_own_run_s_when_pages_render_in_threads():
+    """The pipeline renders pages in threads, and each stores its self-check's line in its notebook:
+    a process-wide stdout redirect once put one page's line in another page's notebook."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generator.downloads import check_output
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can, so an overlap is near certain
+    try:
+        def lines(count: int) -> set[str]:
+            values = [(f"v{i}", "1/2", 1e-7) for i in range(count)]
+            return {check_output("0.5 " * count, values)[1] for _ in range(200)}
+
+        with ThreadPoolExecutor(4) as pool:
+            seen = dict(zip(range(1, 5), pool.map(lines, range(1, 5))))
+    finally:
+        sys.setswitchinterval(previous)
+    for count, found in seen.items():
+        assert found == {f"all {count} values agree with the exact derivation (largest error 0, within its bound 1e-07)\n"}, found
+
+
 # --- notebooks -------------------------------------------------------------------------------------
 
 
