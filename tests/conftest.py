@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.pipeline import generate  # noqa: E402
+from generator.cache import Cache  # noqa: E402
+from generator.loading import load_scenarios  # noqa: E402
+from generator.pipeline import Generated, render_scenario, typed  # noqa: E402
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -23,12 +27,18 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
 
 
-def copy_project(target: Path, with_site_config: bool = False) -> Path:
+CACHE = Path(".cache/generator")  # the build cache, from a project's folder (generator/cache.py)
+
+
+def copy_project(target: Path, with_site_config: bool = False, cache: Path | None = None) -> Path:
     """A scratch copy of what the generator reads and writes: scenarios/ and docs/; with
     `with_site_config`, also what MkDocs needs to build it (mkdocs.yml, the hooks' package and the
-    templates it reads the section names from)."""
+    templates it reads the section names from); with `cache` (the `warm` project), its build cache,
+    so that a build there need not run a scenario whose run the cache holds."""
     for folder in ("scenarios", "docs"):
         shutil.copytree(ROOT / folder, target / folder)
+    if cache is not None:
+        shutil.copytree(cache / CACHE, target / CACHE)
     if with_site_config:
         for config in ROOT.glob("mkdocs*.yml"):
             shutil.copy(config, target / config.name)
@@ -70,10 +80,55 @@ def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool 
     return next((r for r in results if r.returncode != 0), results[0])
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder made once per test session, by whichever xdist worker asks first; the others wait for
+    it on a lock (a condition, not a delay). A `make` that fails leaves no folder behind: the next
+    worker to ask tries again, and fails the same way."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # pytest-N/ holds every worker's basetemp
+    folder, done = shared / name, shared / f"{name}.done"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                make(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            done.touch()
+    return folder
+
+
+def _build_with_a_cache(folder: Path) -> None:
+    copy_project(folder)
+    completed = run_cli("build", cwd=folder)
+    assert completed.returncode == 0 and "0 files changed" in completed.stdout, completed.stdout + completed.stderr
+
+
 @pytest.fixture(scope="session")
-def generated():
-    """slug -> Generated for every built-in scenario, from one in-process run."""
-    return {page.slug: page for page in generate([ROOT / "scenarios"])}
+def warm(tmp_path_factory, worker_id) -> Path:
+    """A copy of the project built once this session (shared by the xdist workers): its build cache,
+    .cache/generator/, holds this machine's run of every built-in scenario. The session's one full
+    run: the fixtures and tests that need this machine's runs, not a run of their own, take them
+    from there (`generated`; `copy_project(..., cache=warm)`)."""
+    return made_once(tmp_path_factory, worker_id, "warm", _build_with_a_cache)
+
+
+@pytest.fixture(scope="session")
+def generated(warm) -> dict[str, Generated]:
+    """slug -> Generated for every built-in scenario: this machine's run of each (the warm project's
+    cache, verified again as it is read: every torch value within its bound), rendered in-process."""
+    cache, cwd = Cache(warm / CACHE), Path.cwd()
+    os.chdir(ROOT)  # a scenario's source, which keys the cache, is its path from the working folder
+    try:
+        scenarios = load_scenarios([Path("scenarios")])
+        runs = {scenario.slug: cache.get(scenario) for scenario in scenarios}
+        assert None not in runs.values(), [slug for slug, run in runs.items() if run is None]
+        return {s.slug: render_scenario(s, typed(s, runs[s.slug])) for s in scenarios}  # type: ignore[arg-type]
+    finally:
+        os.chdir(cwd)
 
 
 @pytest.fixture(scope="session")
@@ -86,13 +141,16 @@ def pages(generated):
     return {slug: page.files[f"{slug}.md"].decode() for slug, page in generated.items()}
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The committed docs/ built by MkDocs in strict mode (fails the session's users if it warns)."""
-    out = tmp_path_factory.mktemp("site")
-    completed = mkdocs_build(ROOT, out)
+def _build_the_site(folder: Path) -> None:
+    completed = mkdocs_build(ROOT, folder / "site")
     assert completed.returncode == 0, completed.stderr
-    return out
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, worker_id) -> Path:
+    """The committed docs/ built by MkDocs in strict mode, both editions (fails the session's users
+    if it warns), once this session. Read only: a test that changes a site builds its own."""
+    return made_once(tmp_path_factory, worker_id, "site", _build_the_site) / "site"
 
 
 @pytest.fixture

@@ -61,8 +61,8 @@ def test_the_posts_claims(results):
     assert sgd == {f"steps[0].{k}": "right" for k in ("loss", "grad_weight", "grad_bias", "weight", "bias")}
 
 
-def test_the_claims_command_exits_5_on_the_posts_claims(monkeypatch, capsys):
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+def test_the_claims_command_exits_5_on_the_posts_claims(tmp_path, warm, monkeypatch, capsys):
+    monkeypatch.chdir(copy_project(tmp_path, cache=warm))  # the verdicts from this machine's cached runs
     assert main(["claims"]) == 5
     out = capsys.readouterr().out
     assert "scenarios/mse-mean.toml: grad: wrong at [2][1]: claimed" in out

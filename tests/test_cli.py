@@ -87,6 +87,9 @@ def test_every_runtime_failure_is_listed_and_nothing_is_written(tmp_path, monkey
     """Runtime failures do not stop at the first: each scenario's is listed, naming its file; the
     exit code is the first failing file's (a failing shown program is 6); nothing is written."""
     project = copy_project(tmp_path)
+    for path in (project / "scenarios").glob("*.toml"):  # the kinds made to fail, and no others: their runs are not the point
+        if not path.stem.startswith(("mse-", "linreg-sgd")):
+            path.unlink()
     monkeypatch.chdir(project)
     before = tree_digest(project / "docs")
 

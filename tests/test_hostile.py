@@ -40,8 +40,25 @@ HANG_GUARD = 60  # seconds: a subprocess still running then has hung (the measur
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path)
+def project(tmp_path: Path, warm: Path) -> Path:
+    return copy_project(tmp_path, cache=warm)
+
+
+SMALL = ("mse-legacy", "mse-sum", "regression-losses")  # two kinds, no links between them; DROPPED among them
+
+
+@pytest.fixture
+def small_project(project: Path) -> Path:
+    """The project with only SMALL's scenarios, its docs built for them (from the warm cache: no run):
+    for the tests of a kill or a Ctrl-C during a build, which run every scenario of the project."""
+    for path in (project / "scenarios").glob("*.toml"):
+        if path.stem not in SMALL:
+            path.unlink()
+    completed = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project, capture_output=True, text=True,
+                               env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=HANG_GUARD)
+    assert completed.returncode == 0 and "kept their committed run" in completed.stdout, completed.stdout + completed.stderr
+    assert {p.name for p in (project / "docs/scenarios").glob("*.json")} == {f"{slug}.json" for slug in SMALL}
+    return project
 
 
 def scenario_of(kind, table: dict, slug: str = "t"):
@@ -217,10 +234,11 @@ def test_an_unknown_key_of_900_kb_is_echoed_short(project, monkeypatch, capsys):
     assert err.startswith("scenarios/bad.toml: " + "x" * 57 + "...: unknown key;") and len(err) < 1000, err[:300]
 
 
-def test_a_missing_page_template_is_one_clear_line_not_exit_70(project, monkeypatch, capsys):
+def test_a_missing_page_template_is_one_clear_line_not_exit_70(tmp_path, monkeypatch, capsys):
     import dataclasses
 
     from generator.kinds import KINDS
+    project = copy_project(tmp_path)  # no build cache: its render cache does not know a kind's patched template
     monkeypatch.chdir(project)
     monkeypatch.setitem(KINDS, "mse", dataclasses.replace(KINDS["mse"], template="mse-missing.md.j2"))
     before = tree_digest(project / "docs")
@@ -270,11 +288,12 @@ def signal_held_build(project: Path, phases: Path, phase: str, signum: int, stde
 
 
 @pytest.mark.parametrize("phase", ["importing", "running", "server", "program", "writing"])
-def test_ctrl_c_is_one_line_and_exit_130(project, tmp_path, phase):
+def test_ctrl_c_is_one_line_and_exit_130(small_project, tmp_path, phase):
     """SIGINT to the whole process group, as a terminal's Ctrl-C, while the process is held at a phase
     (generator/phases.py): before the heavy imports, as a run starts, in the program server as it
     imports torch, in a shown program's process, and with the new folder staged. One line,
     exit 130, no traceback from the process, the server or a child, and the output as it was."""
+    project = small_project
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
     before = tree_digest(project / "docs")
@@ -301,10 +320,11 @@ def drop_a_page(project: Path) -> str:
 
 
 @pytest.mark.parametrize("phase", ["writing", "swapped"])
-def test_a_real_kill_at_the_swap_is_recovered_by_check(project, tmp_path, monkeypatch, capsys, phase):
+def test_a_real_kill_at_the_swap_is_recovered_by_check(small_project, tmp_path, monkeypatch, capsys, phase):
     """SIGKILL to the whole group, no handler runs: with the new folder staged (rolled back: the old
     pages and index) or just swapped in, its backup and the new indexes not yet dealt with (rolled
     forward: the new pages and index). `check`, the next command run, puts either state right."""
+    project = small_project
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
     dropped = drop_a_page(project)  # the new index drops its link
@@ -455,7 +475,8 @@ ROLLED_FORWARD = {"while staging": False, "between the renames": False, "after t
 
 
 @pytest.mark.parametrize("when", list(ROLLED_FORWARD))
-def test_pages_and_index_agree_after_a_kill(project, monkeypatch, when):
+def test_pages_and_index_agree_after_a_kill(small_project, monkeypatch, when):
+    project = small_project
     monkeypatch.chdir(project)
     dropped = drop_a_page(project)  # the new index drops its link
     out, index = project / "docs/scenarios", project / "docs/index.md"
@@ -488,9 +509,10 @@ def test_a_second_build_into_the_same_folder_exits_2_and_touches_nothing(project
     assert main(["build", "scenarios/mse-sum.toml", "--out", "elsewhere"]) == 0  # another folder: another lock
 
 
-def test_check_recovers_an_interrupted_swap_like_build(project, monkeypatch, capsys):
+def test_check_recovers_an_interrupted_swap_like_build(small_project, monkeypatch, capsys):
     """Killed between the renames: no docs/scenarios/ at all; check put it back instead of calling
     every scenario missing."""
+    project = small_project
     monkeypatch.chdir(project)
     for path in (project / "scenarios").glob("*.toml"):
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
@@ -592,7 +614,7 @@ def test_a_size_refusal_through_the_command_line(project, monkeypatch, capsys):
     write_case(project / "scenarios", "big.toml", big)
     monkeypatch.chdir(project)
     before = tree_digest(project / "docs")
-    assert main(["build", "--rerun"]) == 2
+    assert main(["build"]) == 2  # the others from the warm cache: only big runs
     err = capsys.readouterr().err
     assert err.startswith("scenarios/big.toml: epochs: the exact values would pass"), err
     assert err.strip().endswith("1 scenario(s) failed; nothing was written.")
