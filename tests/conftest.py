@@ -103,8 +103,8 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: st
 
 def _build_with_a_cache(folder: Path) -> None:
     copy_project(folder)
-    completed = run_cli("build", cwd=folder)
-    assert completed.returncode == 0 and "0 files changed" in completed.stdout, completed.stdout + completed.stderr
+    completed = run_cli("build", cwd=folder)  # whether docs/ is current is test_cli's to say, not every fixture's
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 @pytest.fixture(scope="session")
