@@ -195,10 +195,13 @@ def site_pages(generated):
 
 
 def test_every_box_on_the_site_judges_its_results_value(browser, server, site_pages, results):  # noqa: F811
-    """One tab for every page, without MathJax (the boxes do not need it; typesetting is most of a
-    page's load, and tests/test_browser.py checks it)."""
+    """One tab for every page, with the page's HTML and the boxes' script only: the boxes need
+    nothing else (check-answer.js is plain JavaScript, delegated on the document). MathJax and
+    material's bundle are most of a page's load; tests/test_browser.py loads every page whole, and
+    the tests below judge a box on a whole page."""
     page = browser.new_page()
-    page.route("**/tex-svg.js", lambda route: route.abort())
+    needed = re.compile(r"/(?:index\.html)?$|/javascripts/check-answer\.js$")
+    page.route("**/*", lambda route: route.continue_() if needed.search(route.request.url) else route.abort())
     problems, counts = [], {}
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
     for url, slug in site_pages:
