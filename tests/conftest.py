@@ -126,7 +126,7 @@ def generated(warm) -> dict[str, Generated]:
         scenarios = load_scenarios([Path("scenarios")])
         runs = {scenario.slug: cache.get(scenario) for scenario in scenarios}
         assert None not in runs.values(), [slug for slug, run in runs.items() if run is None]
-        return {s.slug: render_scenario(s, typed(s, runs[s.slug])) for s in scenarios}  # type: ignore[arg-type]
+        return {s.slug: render_scenario(s, typed(s, runs[s.slug])) for s in scenarios}
     finally:
         os.chdir(cwd)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from conftest import ROOT, copy_project, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build, run_cli
 from helpers import MSE, SGD, edit, tree_digest, write_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,8 +54,7 @@ def small_project(project: Path) -> Path:
     for path in (project / "scenarios").glob("*.toml"):
         if path.stem not in SMALL:
             path.unlink()
-    completed = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project, capture_output=True, text=True,
-                               env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=HANG_GUARD)
+    completed = run_cli("build", cwd=project)
     assert completed.returncode == 0 and "kept their committed run" in completed.stdout, completed.stdout + completed.stderr
     assert {p.name for p in (project / "docs/scenarios").glob("*.json")} == {f"{slug}.json" for slug in SMALL}
     return project

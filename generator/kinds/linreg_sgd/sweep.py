@@ -77,8 +77,11 @@ def main_trajectory(s: Scenario) -> Exact:
     return exact.derive(s, run.schedule(s))
 
 
+@functools.lru_cache(maxsize=64)
 def trajectory_digits(s: Scenario) -> int:
-    """The digits the page's own exact run records: a sweep's 24 runs cost about 24 times as much."""
+    """The digits the page's own exact run records: a sweep's 24 runs cost about 24 times as much.
+    Kept per scenario: the grid is asked for at every stage (compute, derive, verify, record), and
+    main_trajectory keeps only the last two runs, which scenarios running side by side evict."""
     from generator.kinds.linreg_sgd.exact import digits
 
     return sum(digits((step.loss, *step.grad_weight, step.grad_bias, *step.weight, step.bias)) for step in main_trajectory(s).steps)
