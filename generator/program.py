@@ -9,6 +9,7 @@ interpreter instead; the tests check that both print the same bytes.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import runpy
@@ -18,8 +19,9 @@ import sys
 import tempfile
 import threading
 import traceback
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import wait
-from multiprocessing.context import ForkServerContext
+from multiprocessing.context import ForkServerContext, ForkServerProcess, set_spawning_popen
 from pathlib import Path
 
 from generator import phases
@@ -28,7 +30,7 @@ from generator.errors import ProgramError
 TIMEOUT_SECONDS = 300
 ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
 # torch.optim imports torch._dynamo (1 s) when an optimizer is made: the server imports it once
-PRELOAD = ["generator.phases", "__main__", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
+PRELOAD = ["generator.phases", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
 _SERVER: ForkServerContext | None = None
 _SERVER_LOCK = threading.Lock()
 # Starting a Process polls every live child of this process (multiprocessing's _cleanup). Two threads
@@ -67,6 +69,38 @@ def server() -> ForkServerContext:
                         os.environ[key] = value
             _SERVER = context
         return _SERVER
+
+
+class _Popen(popen_forkserver.Popen):
+    """Forkserver's launch, less the caller's main module. By default a child runs the parent's
+    main script again, as `__mp_main__`, whenever that was started by path (a script of an
+    author's, `tests/bench_build.py`, the `mkdocs` console script): 0.17 s of imports for each
+    program, and the script's top-level code in every child. The child runs `_execute`, which it
+    imports from this module by name, so it needs nothing from the parent's main."""
+
+    def _launch(self, process_obj: ForkServerProcess) -> None:  # the standard library's, with one change
+        prep_data = spawn.get_preparation_data(process_obj.name)
+        prep_data.pop("init_main_from_path", None)  # the change
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))  # type: ignore[attr-defined]
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: ForkServerProcess) -> _Popen:  # type: ignore[override]  # noqa: N802 (the standard library's name)
+        return _Popen(process_obj)
 
 
 def start_server() -> None:
@@ -108,13 +142,13 @@ def _execute(script: str, stdout: str, stderr: str) -> None:
 def run_program(source: str, name: str, scenario_file: str) -> str:
     """Run `source` in a process forked from the server; return its standard output.
     A failure or a hang raises ProgramError naming `scenario_file`."""
-    context = server()
+    server()  # started once; each program is a process forked from it
     with tempfile.TemporaryDirectory(prefix="generator-program-") as folder:
         script = Path(folder) / "program" / f"{name}.py"  # the program's folder holds the program alone
         script.parent.mkdir()
         script.write_text(source, encoding="utf-8")
         stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = context.Process(target=_execute, args=(str(script), str(stdout), str(stderr)))
+        process = _Process(target=_execute, args=(str(script), str(stdout), str(stderr)))
         with _CHILDREN_LOCK:
             process.start()
         finished = wait([process.sentinel], TIMEOUT_SECONDS)

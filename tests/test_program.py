@@ -3,6 +3,9 @@ exactly what a fresh interpreter prints, and fail as one would."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -44,3 +47,24 @@ def test_each_program_has_a_clean_main_and_its_own_folder():
     first = run_program("import os\nsecret = 1\nprint(sorted(os.listdir('.')))\n", "first", "x.toml")
     second = run_program("print('secret' in globals(), __name__)\n", "second", "x.toml")
     assert first == "['first.py']\n" and second == "False __main__\n"
+
+
+def test_a_script_that_runs_programs_is_not_run_again_in_each_program(tmp_path):
+    # Started by path, a script is the parent's main module, which multiprocessing runs again (as
+    # __mp_main__) in every child it forks, unless the launch leaves it out: its top-level code
+    # would run once per program (and its imports cost each program 0.17 s in `make bench`).
+    ran = tmp_path / "ran"
+    script = tmp_path / "author.py"
+    script.write_text(
+        "import pathlib\n"
+        f"with open({str(ran)!r}, 'a') as f:\n"
+        "    f.write(__name__ + '\\n')\n"
+        "from generator.program import run_program\n"
+        "if __name__ == '__main__':\n"
+        "    printed = [run_program(f'print({n})\\n', 'p', 'x.toml') for n in range(3)]\n"
+        "    assert printed == ['0\\n', '1\\n', '2\\n'], printed\n",
+        encoding="utf-8",
+    )
+    completed = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0, completed.stderr
+    assert ran.read_text(encoding="utf-8") == "__main__\n"
