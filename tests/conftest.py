@@ -101,18 +101,25 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: st
     return folder
 
 
+FRESH = "fresh"  # the warm build's output folder, in the warm project; BUILT holds what the build printed
+BUILT = "build.out"
+
+
 def _build_with_a_cache(folder: Path) -> None:
     copy_project(folder)
-    completed = run_cli("build", cwd=folder)  # whether docs/ is current is test_cli's to say, not every fixture's
+    # into an empty folder: every scenario runs and is rendered afresh, none is kept from docs/
+    # (whether docs/ is current is test_cli's to say, not every fixture's)
+    completed = run_cli("build", "scenarios", "--out", FRESH, cwd=folder)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    (folder / BUILT).write_text(completed.stdout, encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def warm(tmp_path_factory, worker_id) -> Path:
-    """A copy of the project built once this session (shared by the xdist workers): its build cache,
-    .cache/generator/, holds this machine's run of every built-in scenario. The session's one full
-    run: the fixtures and tests that need this machine's runs, not a run of their own, take them
-    from there (`generated`; `copy_project(..., cache=warm)`)."""
+    """A copy of the project built once this session (shared by the xdist workers), into its folder
+    FRESH: its build cache, .cache/generator/, holds this machine's run of every built-in scenario.
+    The session's one full run: the fixtures and tests that need this machine's runs, not a run of
+    their own, take them from there (`generated`; `copy_project(..., cache=warm)`)."""
     return made_once(tmp_path_factory, worker_id, "warm", _build_with_a_cache)
 
 

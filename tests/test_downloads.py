@@ -128,10 +128,14 @@ def is_owned_text(text: str, suffix: str, tmp) -> bool:
 
 
 def test_every_script_runs_and_agrees(generated):
-    """Each built-in <slug>.py and <slug>.zh.py, run as a program (forked from the program server):
-    exit 0, the agreement line."""
+    """Each built-in <slug>.py, run as a program (forked from the program server): exit 0, the
+    agreement line. <slug>.zh.py is the same syntax tree (its comments aside), so it runs the same:
+    its run would add nothing but time."""
     for slug, language, script, _ in scripts(generated):
         page = generated[slug]
+        if language != "en":
+            assert ast.dump(ast.parse(script)) == ast.dump(ast.parse(page.files[f"{slug}.py"].decode())), (slug, language)
+            continue
         output = run_program(script, slug, slug)
         last = output.rstrip("\n").split("\n")[-1]
         assert AGREE.match(last), (slug, language, last)
@@ -234,9 +238,49 @@ def test_the_notebooks_math_and_plots_come_with_them(generated):
                 assert attached in cell["attachments"], (name, attached)
 
 
+def code_of(notebook: dict) -> list[str]:
+    """A notebook's code cells as syntax trees, the program in its PROGRAM string parsed too: what
+    runs, without the comments that an edition translates."""
+    trees = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["PROGRAM"]:
+                node.value = ast.Constant(ast.dump(ast.parse(node.value.value)))
+        trees.append(ast.dump(tree))
+    return trees
+
+
+def test_each_edition_s_notebook_runs_the_same_code(generated):
+    """<slug>.zh.ipynb has the English notebook's code cells, tree for tree (comments aside, in the
+    cells and in the program they run again), and stores the same outputs: so executing the English
+    notebooks (`executed`) runs the Chinese ones too."""
+    for slug, page in generated.items():
+        english, chinese = (json.loads(page.files[name]) for name in (f"{slug}.ipynb", f"{slug}.zh.ipynb"))
+        assert code_of(chinese) == code_of(english), slug
+        assert len(code_of(english)) >= 4 and any("PROGRAM" in tree for tree in code_of(english)), slug
+        outputs = [[c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code"] for notebook in (english, chinese)]
+        assert outputs[0] == outputs[1], slug
+
+
+def test_code_of_sees_a_changed_value_in_the_program_and_not_a_comment(generated):
+    notebook = json.loads(generated["linreg-sgd"].files["linreg-sgd.ipynb"])
+    source = "".join(notebook["cells"][-1]["source"])
+    assert "lr=0.5" in source and "# one permutation" in source
+    for edit, same in ((source.replace("# one permutation", "# 每个 epoch 一个排列; one permutation"), True),
+                       (source.replace("lr=0.5", "lr=0.25"), False)):
+        assert edit != source
+        changed = json.loads(json.dumps(notebook))
+        changed["cells"][-1]["source"] = [edit]
+        assert (code_of(changed) == code_of(notebook)) is same, edit
+
+
 @pytest.fixture(scope="module")
 def executed(generated):
-    """Every notebook, executed by nbclient in one kernel (torch imported once), in order."""
+    """Every English notebook, executed by nbclient in one kernel (torch imported once), in order.
+    The Chinese ones run the same code (test_each_edition_s_notebook_runs_the_same_code)."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -246,6 +290,8 @@ def executed(generated):
     done = {}
     try:
         for _, name, text in notebooks(generated):
+            if name.endswith(".zh.ipynb"):
+                continue
             notebook = nbformat.reads(text, as_version=4)
             client = NotebookClient(notebook, km=manager, timeout=300)
             try:

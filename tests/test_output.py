@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, mkdocs_build, run_cli
+from conftest import BUILT, FRESH, ROOT, copy_project, mkdocs_build
 from helpers import MSE, SGD, edit, tree_digest
 
 from generator import write
@@ -95,14 +95,14 @@ def test_a_run_killed_between_the_two_renames_is_recovered(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
-def test_two_runs_give_the_same_bytes(tmp_path, generated):
-    """A build into an empty folder runs every scenario afresh (no committed results to confirm a
-    cached run): its files, byte for byte, are the session's other run's (`generated`: the warm
-    project's build, in another process, rendered in this one)."""
-    completed = run_cli("build", "scenarios", "--out", str(tmp_path / "one"))
-    assert completed.returncode == 0, completed.stderr
-    assert f"{len(generated)} scenarios, " in completed.stdout and "kept" not in completed.stdout, completed.stdout
-    one = snapshot(tmp_path / "one")
+def test_the_command_line_build_is_its_run_rendered_again_byte_for_byte(warm, generated):
+    """The session's build (`warm`: the command line into an empty folder, every scenario run and
+    rendered afresh, none kept), and its runs read back from the build cache and rendered in this
+    process (`generated`): the same files, byte for byte. That a second run gives the same bytes
+    is test_parallel_and_serial_runs_give_the_same_bytes's (an in-process run, one at a time)."""
+    printed = (warm / BUILT).read_text(encoding="utf-8")
+    assert f"{len(generated)} scenarios, " in printed and "kept" not in printed, printed
+    one = snapshot(warm / FRESH)
     two = {name: content for page in generated.values() for name, content in page.files.items()}
     assert one.keys() - {"errata.md", "errata.zh.md"} == two.keys() and any(name.endswith(".svg") for name in one)
     assert [name for name in two if one[name] != two[name]] == []
@@ -181,7 +181,9 @@ def test_ownership_error_names_the_files(tmp_path):
 
 
 def test_parallel_and_serial_runs_give_the_same_bytes(generated, monkeypatch):
-    """Scenarios run WORKERS at a time; one at a time gives the same files, byte for byte."""
+    """Scenarios run WORKERS at a time; one at a time gives the same files, byte for byte. This is
+    the session's second run of every scenario, in another process than the first (`generated`'s,
+    the warm build's): two runs give the same bytes."""
     from generator import pipeline
 
     monkeypatch.setattr(pipeline, "WORKERS", 1)
