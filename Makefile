@@ -44,7 +44,7 @@ site: $(STAMP) ## build site/ (English) and each other edition (mkdocs.<language
 	rm -rf .site-editions; exit $$status
 
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
-	$(PYTHON) -m pytest -n auto --dist loadfile --durations=10
+	$(PYTHON) -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=10
 
 lint: $(STAMP) ## ruff over the generator and the tests, mypy (strict) over the generator, the workflows against their schema
 	$(PYTHON) -m ruff check generator tests

@@ -173,3 +173,20 @@ def one_scenario(tmp_path, monkeypatch):
     assert main(["build"]) == 0
     assert main(["check"]) == 0
     return project
+
+
+# The files that take longest, longest first (worker seconds, from a timeline of `make test`), so
+# that `--dist loadfile --no-loadscope-reorder` hands them out first and the workers end together.
+# test_program and test_cli come early because they need no `warm` build: one worker runs them
+# while the other makes it. Files not listed follow in their usual order; a stale list costs only
+# balance, never a test.
+LONGEST_FIRST = (
+    "test_hostile.py", "test_program.py", "test_browser.py", "test_cli.py", "test_check_answer.py", "test_lr_sweep.py",
+    "test_forgery.py", "test_drift.py", "test_exercises.py", "test_browser_zh.py", "test_output.py", "test_downloads.py",
+    "test_serve.py", "test_publish.py", "test_facts_linreg.py", "test_validation.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
