@@ -43,7 +43,7 @@ site: $(STAMP) ## build site/ (English) and each other edition (mkdocs.<language
 	if [ $$status = 0 ]; then for edition in .site-editions/*; do rm -rf site/$${edition##*/}; mv $$edition site/; done; fi; \
 	rm -rf .site-editions; exit $$status
 
-# PYTHONDONTWRITEBYTECODE emptied: each command-line run and site build the tests start (some 150) then reads
+# PYTHONDONTWRITEBYTECODE emptied: each command-line run and site build the tests start (about 200) then reads
 # the compiled modules from __pycache__/ (ignored by git) instead of compiling the generator again
 test: $(STAMP) lint ## run the linter and the tests (drift check, strict site build, browser tests)
 	PYTHONDONTWRITEBYTECODE= $(PYTHON) -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=10
