@@ -71,15 +71,15 @@ def drawn(series: Sequence[Series], labels: Axes, guides: Sequence[Guide] = ()) 
             # The legend below the figure's axes, where it covers no data and no tick label (inside, a long
             # one did); constrained layout gives it its own rows, so it never reaches the x axis' label.
             legend = figure.legend(loc="outside lower center", frameon=False, ncols=2)
-            figure.canvas.draw()
+            figure.draw_without_rendering()
             if legend.get_window_extent().width > axes.get_window_extent().width:  # two columns would widen the figure
                 legend.remove()
                 figure.set_figheight(figure.get_figheight() + LEGEND_ROW_INCHES * (entries // 2))
                 figure.legend(loc="outside lower center", frameon=False)
-                figure.canvas.draw()
+                figure.draw_without_rendering()
             if guides and overlapping([label.get_window_extent() for label in top.get_xticklabels()]):
                 top.set_xticks([])  # names too close to read apart (β near δ): the legend alone names the lines
-                figure.canvas.draw()
+                figure.draw_without_rendering()
             yield figure
         finally:
             plt.close(figure)
