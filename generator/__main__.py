@@ -29,5 +29,5 @@ def _entry() -> int:
     return code
 
 
-if __name__ == "__main__":  # not when multiprocessing's forkserver imports this module as __mp_main__
+if __name__ == "__main__":  # python -m generator
     sys.exit(_entry())

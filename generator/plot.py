@@ -34,7 +34,8 @@ def guide_ticks(guides: Sequence[Guide]) -> list[tuple[float, str]]:
 
 @contextmanager
 def drawn(series: Sequence[Series], labels: Axes, guides: Sequence[Guide] = ()) -> Iterator[Figure]:
-    """The figure of the curves, laid out and drawn, while the caller holds it (pyplot is global state)."""
+    """The figure of the curves, laid out (its text measured, nothing rasterized), while the caller
+    holds it (pyplot is global state)."""
     entries = sum(1 for s in series if s.label) + len(guides)
     size = (AXES_INCHES[0], AXES_INCHES[1] + LEGEND_ROW_INCHES * math.ceil(entries / 2))
     with _PYPLOT, plt.rc_context({"svg.fonttype": "path", "font.size": FONT_POINTS}):

@@ -171,41 +171,35 @@ def text_problems(page, url: str) -> list[str]:
     return found
 
 
-def problems(browser, base: str, url: str, width: int = 1280, screenshot: Path | None = None, timeout: int = 20000,
-             more_widths: tuple[int, ...] = (), visit: Visit | None = None) -> list[str]:
+def problems(visit: Visit, base: str, url: str, width: int = 1280, screenshot: Path | None = None, timeout: int = 20000,
+             more_widths: tuple[int, ...] = ()) -> list[str]:
     """Everything wrong with one page as a reader would meet it; empty when all is well. The page
-    is loaded once at `width`, then looked at again at each of `more_widths` (the window resized:
-    MathJax's SVG does not change with it, the layout does); `screenshot` names the first width's
-    picture, and "-<width>" is inserted before its suffix for the others. In a fresh browser tab,
-    or in `visit`'s: a reader going from page to page in one tab (the browser then reuses the
-    scripts it compiled: a third off each load)."""
-    own = visit is None
-    if visit is None:
-        visit = Visit(browser, width=width)
-    else:
-        visit.forget()
-        visit.page.set_viewport_size({"width": width, "height": 900})
+    is loaded in `visit`'s tab, after the pages before it, as a reader goes from page to page (the
+    browser then reuses the scripts it compiled: a third off each load); what the tab recorded
+    before is forgotten first (a late event of the page before may then count against this one:
+    a false alarm, never a defect hidden). It is loaded once at `width`, then looked at again at
+    each of `more_widths` (the window resized: MathJax's SVG does not change with it, the layout
+    does); `screenshot` names the first width's picture, and "-<width>" is inserted before its
+    suffix for the others."""
+    visit.forget()
+    visit.page.set_viewport_size({"width": width, "height": 900})
     found: list[str] = []
+    visit.page.goto(base + url, wait_until="load")
     try:
-        visit.page.goto(base + url, wait_until="load")
-        try:
-            visit.wait_for_math(timeout)
-        except Exception as error:  # a timeout here is the finding, reported below
-            found.append(f"math never finished typesetting: {type(error).__name__}")
-        visit.page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")  # every collapsible opened
-        found += text_problems(visit.page, url)
-        for index, shown in enumerate((width, *more_widths)):
-            if index:
-                visit.page.set_viewport_size({"width": shown, "height": 900})
-                visit.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-            shot = screenshot if screenshot is None or not index else screenshot.with_name(f"{screenshot.stem}-{shown}{screenshot.suffix}")
-            found += [f"{shown}px: {finding}" if more_widths else finding for finding in layout_problems(visit, url, shown, shot)]
-        found += [f"console: {e}" for e in visit.errors]
-        found += [f"failed request: {f}" for f in visit.failed]
-        found += [f"request to another host: {h}" for h in sorted(visit.hosts - {"127.0.0.1"})]
-    finally:
-        if own:
-            visit.close()
+        visit.wait_for_math(timeout)
+    except Exception as error:  # a timeout here is the finding, reported below
+        found.append(f"math never finished typesetting: {type(error).__name__}")
+    visit.page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")  # every collapsible opened
+    found += text_problems(visit.page, url)
+    for index, shown in enumerate((width, *more_widths)):
+        if index:
+            visit.page.set_viewport_size({"width": shown, "height": 900})
+            visit.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        shot = screenshot if screenshot is None or not index else screenshot.with_name(f"{screenshot.stem}-{shown}{screenshot.suffix}")
+        found += [f"{shown}px: {finding}" if more_widths else finding for finding in layout_problems(visit, url, shown, shot)]
+    found += [f"console: {e}" for e in visit.errors]
+    found += [f"failed request: {f}" for f in visit.failed]
+    found += [f"request to another host: {h}" for h in sorted(visit.hosts - {"127.0.0.1"})]
     return found
 
 
@@ -302,7 +296,7 @@ def edition_problems(browser, server: str, generated, edition: str) -> dict[str,
     try:
         for url in page_urls(generated, (edition,)):
             shot = SHOTS / f"{name_of(url)}.jpg" if shots else None
-            found[url] = problems(browser, server, url, 1280, shot, more_widths=(390,), visit=tab)
+            found[url] = problems(tab, server, url, 1280, shot, more_widths=(390,))
     finally:
         tab.close()
     return {url: p for url, p in found.items() if p}
@@ -431,7 +425,7 @@ def test_the_checks_catch_a_broken_site(browser, broken_sites, tab, breakage):
     """In the one tab, after the pages of the breakages before it: what a page before left behind
     (its scripts, its findings, its window size) hides nothing."""
     variant, url, width, expected = BREAKAGES[breakage]
-    found = problems(browser, broken_sites(variant), url, width, timeout=1500, visit=tab)  # a timeout is a finding here
+    found = problems(tab, broken_sites(variant), url, width, timeout=1500)  # a timeout is a finding here
     assert any(expected in finding for finding in found), f"{breakage}: no finding says {expected!r}: {found}"
     print(breakage, found)
 

@@ -239,8 +239,9 @@ def test_the_notebooks_math_and_plots_come_with_them(generated):
 
 
 def code_of(notebook: dict) -> list[str]:
-    """A notebook's code cells as syntax trees, the program in its PROGRAM string parsed too: what
-    runs, without the comments that an edition translates."""
+    """A notebook's code cells as syntax trees, the program in its PROGRAM string parsed too, each
+    with its metadata (a tag such as skip-execution changes what nbclient runs): what runs, without
+    the comments that an edition translates."""
     trees = []
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
@@ -249,7 +250,7 @@ def code_of(notebook: dict) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["PROGRAM"]:
                 node.value = ast.Constant(ast.dump(ast.parse(node.value.value)))
-        trees.append(ast.dump(tree))
+        trees.append(json.dumps(cell.get("metadata", {}), sort_keys=True) + "\n" + ast.dump(tree))
     return trees
 
 
@@ -260,6 +261,7 @@ def test_each_edition_s_notebook_runs_the_same_code(generated):
     for slug, page in generated.items():
         english, chinese = (json.loads(page.files[name]) for name in (f"{slug}.ipynb", f"{slug}.zh.ipynb"))
         assert code_of(chinese) == code_of(english), slug
+        assert chinese["metadata"] == english["metadata"], slug  # the kernel it runs in
         assert len(code_of(english)) >= 4 and any("PROGRAM" in tree for tree in code_of(english)), slug
         outputs = [[c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code"] for notebook in (english, chinese)]
         assert outputs[0] == outputs[1], slug
@@ -275,6 +277,9 @@ def test_code_of_sees_a_changed_value_in_the_program_and_not_a_comment(generated
         changed = json.loads(json.dumps(notebook))
         changed["cells"][-1]["source"] = [edit]
         assert (code_of(changed) == code_of(notebook)) is same, edit
+    skipped = json.loads(json.dumps(notebook))
+    skipped["cells"][-1]["metadata"] = {"tags": ["skip-execution"]}
+    assert code_of(skipped) != code_of(notebook)
 
 
 @pytest.fixture(scope="module")

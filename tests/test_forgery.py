@@ -1,7 +1,7 @@
 """A forged number fails where the rounding is the same, and the bounds decide where it is not.
 
-Each project here holds one scenario of one kind, its docs built by this machine (`build
---refresh`), so its results carry this machine's rounding fingerprint (or GENERATOR_FINGERPRINT's,
+Each project here holds one scenario of one kind, its docs this machine's run (the session's
+build, `warm`), so its results carry this machine's rounding fingerprint (or GENERATOR_FINGERPRINT's,
 when the whole session simulates another machine). A forger changes one torch value the program
 prints, and the printed line with it, inside (or past) its verified bound."""
 
