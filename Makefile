@@ -61,7 +61,7 @@ serve: $(STAMP) ## serve the site at http://127.0.0.1:8000, following edits of s
 	$(PYTHON) -m mkdocs serve -a 127.0.0.1:8000 $(if $(EDITION),-f mkdocs.$(EDITION).yml)
 
 screenshots: $(STAMP) ## the browser check of every page, saving pictures at 1280 and 390 px to test-artifacts/screenshots/
-	SCREENSHOTS=1 $(PYTHON) -m pytest tests/test_browser.py -k every_page
+	SCREENSHOTS=1 $(PYTHON) -m pytest tests/test_browser.py tests/test_browser_zh.py -k typesets_math_offline_at_both_widths
 
 bench: $(STAMP) ## print where a build's time goes, per scenario and stage
 	$(PYTHON) tests/bench_build.py
