@@ -13,7 +13,7 @@ def _entry() -> int:
         phases.reached("importing")
         from generator.cli import main  # torch, sympy, jinja: the heavy imports
 
-        code = main()
+        code = main(render_aside=True)  # pages render in a second process while scenarios run (aside.py)
     except KeyboardInterrupt:  # before main() could handle it, or while it reported something else
         print(INTERRUPTED, file=sys.stderr)
         code = 130

@@ -53,8 +53,8 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> int:
-    built = pipeline.build(paths, out, refresh=refresh, rerun=rerun)
+def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False, render_aside: bool = False) -> int:
+    built = pipeline.build(paths, out, refresh=refresh, rerun=rerun, render_aside=render_aside)
     kept = [r for r in built.records if r.kept]
     rounded = sum(r.rounded for r in kept)
     note = f"; {len(kept)} kept their committed run" if kept else ""
@@ -126,13 +126,16 @@ def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[st
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, render_aside: bool = False) -> int:
+    """The command line; `render_aside` (`python -m generator`) renders pages in a second process
+    while scenarios run. Off by default, for callers in this process: a second process does not
+    share what they changed in this one (a test's patch)."""
     arguments = parser().parse_args(argv)
     paths = arguments.paths or [DEFAULT_SCENARIOS]
     try:
         with int_digits(0):  # exact values may run to thousands of digits; input is read under the default limit
             if arguments.command == "build":
-                return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun)
+                return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun, render_aside=render_aside)
             if arguments.command == "claims":
                 return claims(paths)
             return check(paths, arguments.out)

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from generator import comments, downloads, fingerprint, phases
 from generator import results as res
+from generator.aside import Aside
 from generator.cache import Cache, file_digest
 from generator.claims import judge
 from generator.codec import ResultsFormatError
@@ -178,9 +179,9 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
-def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache) -> Generated:
-    """render_scenario, or the output folder's files when the cache says a render with the same
-    results, scenario, templates and code gave exactly them."""
+def rendered_before(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache) -> tuple[str, bytes, Generated | None]:
+    """The render cache's key for this run, its results bytes, and the output folder's files when
+    the cache says a render with the same results, scenario, templates and code gave exactly them."""
     results_bytes = run.dumps().encode("utf-8")
     linked = json.dumps(linked_titles(scenario), sort_keys=True, ensure_ascii=False).encode("utf-8")
     key = cache.render_key(scenario, results_bytes + linked, TEMPLATES)  # a linked page's new title renders again
@@ -194,10 +195,29 @@ def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Ca
         files[name] = content
     else:
         if files:
-            return Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(run.claims))
-    generated = render_scenario(scenario, run, results_bytes)
+            return key, results_bytes, Generated(scenario.slug, scenario.kind, page_titles(scenario), files, claim_views(run.claims))
+    return key, results_bytes, None
+
+
+def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache, aside: Aside | None = None) -> Generated:
+    """render_scenario, or the output folder's files when the cache says a render with the same
+    results, scenario, templates and code gave exactly them; the render from `aside`'s second
+    process when it made one."""
+    key, results_bytes, found = rendered_before(scenario, run, out, cache)
+    if found is not None:
+        return found
+    generated = (aside.take(scenario.slug) if aside is not None else None) or render_scenario(scenario, run, results_bytes)
     cache.put_rendered(scenario, key, generated.files)
     return generated
+
+
+def record_and_render_aside(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, aside: Aside) -> Record:
+    """choose_record; then, unless the cache holds its render, the render starts in `aside`'s process."""
+    record = choose_record(scenario, out, cache, refresh, rerun)
+    _, results_bytes, found = rendered_before(record.scenario, record.run, out, cache)
+    if found is None:
+        aside.submit(scenario.slug, record.scenario, record.run, results_bytes)
+    return record
 
 
 def generate_scenario(scenario: Scenario) -> Generated:
@@ -307,16 +327,24 @@ class Built:
     changed: list[str]
 
 
-def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False) -> Built:
+def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = False, render_aside: bool = False) -> Built:
     """Run (or take from the cache) every scenario, keep the committed results where this machine's
-    run reproduces them, render, and replace the output folder and the index regions atomically."""
+    run reproduces them, render, and replace the output folder and the index regions atomically.
+    With `render_aside` (the command line), pages render in a second process while the next
+    scenarios run (aside.py)."""
     check_out(out, paths)  # before the slow part: say at once that nothing will be written
     with exclusive(out):  # one build or check at a time in a folder
         recover(out, [path for path, _ in index_paths(out)])
         refuse_foreign(out)
         cache = Cache()
-        records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-        generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
+        if render_aside:
+            with Aside() as aside:
+                action = partial(record_and_render_aside, out=out, cache=cache, refresh=refresh, rerun=rerun, aside=aside)
+                records = each_scenario(action, load_scenarios(paths))
+                generated = [render_cached(r.scenario, r.run, out, cache, aside) for r in records]
+        else:
+            records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
+            generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
         try:
             changed = write_output(all_files(generated), out, index_texts(out, generated))
         except OSError as error:

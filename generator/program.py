@@ -37,7 +37,7 @@ _SERVER_LOCK = threading.Lock()
 # polling one forkserver child both read its status pipe: one gets the status, the other EOF, which
 # multiprocessing reports as exit 255. So a child is started and reaped under this lock only; its
 # run is waited for outside it.
-_CHILDREN_LOCK = threading.Lock()
+CHILDREN_LOCK = threading.Lock()
 
 
 def server() -> ForkServerContext:
@@ -97,7 +97,9 @@ class _Popen(popen_forkserver.Popen):
         self.pid = forkserver.read_signed(self.sentinel)
 
 
-class _Process(ForkServerProcess):
+class Forked(ForkServerProcess):
+    """A process forked from the server (started under CHILDREN_LOCK), which never runs the caller's main script."""
+
     @staticmethod
     def _Popen(process_obj: ForkServerProcess) -> _Popen:  # type: ignore[override]  # noqa: N802 (the standard library's name)
         return _Popen(process_obj)
@@ -148,11 +150,11 @@ def run_program(source: str, name: str, scenario_file: str) -> str:
         script.parent.mkdir()
         script.write_text(source, encoding="utf-8")
         stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = _Process(target=_execute, args=(str(script), str(stdout), str(stderr)))
-        with _CHILDREN_LOCK:
+        process = Forked(target=_execute, args=(str(script), str(stdout), str(stderr)))
+        with CHILDREN_LOCK:
             process.start()
         finished = wait([process.sentinel], TIMEOUT_SECONDS)
-        with _CHILDREN_LOCK:
+        with CHILDREN_LOCK:
             if not finished:
                 process.kill()
             process.join()

@@ -1,0 +1,148 @@
+"""Pages rendered in a second process while this one runs the next scenarios.
+
+A build runs its scenarios in this process (threads, held to one core by Python's lock) and used to
+render their pages only after the last run, on the same core, while the machine's other cores were
+idle. With `Aside`, each scenario's render is sent, as soon as its run is done, to one process
+forked from the program server (program.py), which renders them in order. The render is pure:
+the same scenario and results give the same bytes in any process.
+
+The second process only saves time. When it fails in any way (an error in a render, a crash, a
+result it cannot send), `take` says None and the caller renders in this process, which then
+raises the error itself, as it would have without the second process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from generator import program
+
+
+def _serve(tasks: Connection, results: Connection) -> None:
+    """In the second process: render each (slug, folder, scenario, run, results bytes) it is sent,
+    in order, and send back (slug, Generated), or (slug, None) when the render failed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to report
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):  # nothing of this process reaches the build's terminal, or holds its pipes open
+        os.dup2(quiet, fd)
+    from generator.pipeline import render_scenario
+
+    while True:
+        try:
+            slug, folder, scenario, run, results_bytes = tasks.recv()
+        except (EOFError, OSError):  # the build is done, or gone
+            os._exit(0)
+        try:
+            os.chdir(folder)  # a scenario's linked pages are read beside its file, by a path from the build's folder
+            generated: Any = render_scenario(scenario, run, results_bytes)
+        except BaseException:  # the build renders this one itself, and reports what it raises
+            generated = None
+        try:
+            results.send((slug, generated))
+        except (EOFError, OSError):
+            os._exit(0)
+        except Exception:  # a render that cannot be sent: the build renders it itself
+            results.send((slug, None))
+
+
+class Aside:
+    """The second process, started at the first `submit`; a context manager that stops it."""
+
+    def __init__(self) -> None:
+        self._tasks: Connection | None = None
+        self._results: Connection | None = None
+        self._process: Any = None
+        self._reader: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._done: dict[str, Any] = {}
+        self._waiting: set[str] = set()
+        self._arrived = threading.Condition()
+        self._broken = False
+
+    def __enter__(self) -> Aside:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        self.close(finish=kind is None)  # interrupted or failed: the second process is stopped at once
+
+    def submit(self, slug: str, scenario: Any, run: Any, results_bytes: bytes) -> None:
+        """Start rendering one scenario in the second process (from any thread)."""
+        with self._lock:
+            if self._broken:
+                return
+            try:
+                if self._tasks is None:
+                    self._start()
+                assert self._tasks is not None
+                with self._arrived:
+                    self._waiting.add(slug)
+                self._tasks.send((slug, os.getcwd(), scenario, run, results_bytes))
+            except Exception:
+                self._fail()
+
+    def take(self, slug: str) -> Any:
+        """The Generated of `slug` rendered in the second process, once it has arrived; None when it
+        was never sent there or the second process failed (the caller then renders it itself)."""
+        with self._arrived:
+            while slug in self._waiting and not self._broken:
+                self._arrived.wait()
+            return self._done.pop(slug, None)
+
+    def close(self, finish: bool = True) -> None:
+        with self._lock:
+            if self._tasks is not None:
+                self._tasks.close()  # the second process reads EOF and ends; so then does the reader
+                self._tasks = None
+            if self._process is not None:
+                with program.CHILDREN_LOCK:
+                    if not finish:
+                        self._process.kill()
+                    self._process.join()
+                self._process = None
+            if self._reader is not None:
+                self._reader.join()
+                self._reader = None
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        program.server()
+        tasks_in, tasks_out = multiprocessing.Pipe(duplex=False)
+        results_in, results_out = multiprocessing.Pipe(duplex=False)
+        self._process = program.Forked(target=_serve, args=(tasks_in, results_out))
+        with program.CHILDREN_LOCK:
+            self._process.start()
+        tasks_in.close()
+        results_out.close()
+        self._tasks, self._results = tasks_out, results_in
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._results is not None
+        results = self._results
+        while True:
+            try:
+                slug, generated = results.recv()
+            except (EOFError, OSError):
+                results.close()
+                with self._arrived:
+                    self._broken = bool(self._waiting)
+                    self._waiting.clear()
+                    self._arrived.notify_all()
+                return
+            with self._arrived:
+                self._waiting.discard(slug)
+                if generated is not None:
+                    self._done[slug] = generated
+                self._arrived.notify_all()
+
+    def _fail(self) -> None:
+        with self._arrived:
+            self._broken = True
+            self._waiting.clear()
+            self._arrived.notify_all()
