@@ -70,9 +70,11 @@ class Aside:
         self.close(finish=kind is None)  # interrupted or failed: the second process is stopped at once
 
     def submit(self, slug: str, scenario: Any, run: Any, results_bytes: bytes) -> None:
-        """Start rendering one scenario in the second process (from any thread)."""
+        """Start rendering one scenario in the second process (from any thread), if the program
+        server runs already: a build that runs nothing (a template edit) never starts it for this,
+        which would cost more than it saves."""
         with self._lock:
-            if self._broken:
+            if self._broken or not program.started():
                 return
             try:
                 if self._tasks is None:
@@ -93,14 +95,14 @@ class Aside:
             return self._done.pop(slug, None)
 
     def close(self, finish: bool = True) -> None:
+        if not finish and self._process is not None:
+            self._process.kill()  # first: a thread sending it a task while it renders is then let go (EPIPE)
         with self._lock:
             if self._tasks is not None:
                 self._tasks.close()  # the second process reads EOF and ends; so then does the reader
                 self._tasks = None
             if self._process is not None:
                 with program.CHILDREN_LOCK:
-                    if not finish:
-                        self._process.kill()
                     self._process.join()
                 self._process = None
             if self._reader is not None:

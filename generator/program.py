@@ -105,6 +105,11 @@ class Forked(ForkServerProcess):
         return _Popen(process_obj)
 
 
+def started() -> bool:
+    """Whether the server is running (a scenario has run), so a process forked from it costs no torch import."""
+    return _SERVER is not None
+
+
 def start_server() -> None:
     """Start the server in the background, so its torch import overlaps the caller's own work."""
     def start() -> None:
