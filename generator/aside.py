@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
 from generator import program
+
+WAKE_SECONDS = 0.2  # a thread waiting in `take` looks up this often, so a Ctrl-C reaches it (as in pipeline.each_scenario)
 
 
 def _serve(tasks: Connection, results: Connection) -> None:
@@ -29,6 +32,7 @@ def _serve(tasks: Connection, results: Connection) -> None:
     quiet = os.open(os.devnull, os.O_WRONLY)
     for fd in (1, 2):  # nothing of this process reaches the build's terminal, or holds its pipes open
         os.dup2(quiet, fd)
+    sys.set_int_max_str_digits(0)  # as the build renders (cli.int_digits): exact values of thousands of digits
     from generator.pipeline import render_scenario
 
     while True:
@@ -62,6 +66,7 @@ class Aside:
         self._waiting: set[str] = set()
         self._arrived = threading.Condition()
         self._broken = False
+        self._closed = False
 
     def __enter__(self) -> Aside:
         return self
@@ -74,7 +79,7 @@ class Aside:
         server runs already: a build that runs nothing (a template edit) never starts it for this,
         which would cost more than it saves."""
         with self._lock:
-            if self._broken or not program.started():
+            if self._broken or self._closed or not program.started():
                 return
             try:
                 if self._tasks is None:
@@ -91,13 +96,18 @@ class Aside:
         was never sent there or the second process failed (the caller then renders it itself)."""
         with self._arrived:
             while slug in self._waiting and not self._broken:
-                self._arrived.wait()
+                self._arrived.wait(WAKE_SECONDS)
             return self._done.pop(slug, None)
 
     def close(self, finish: bool = True) -> None:
-        if not finish and self._process is not None:
-            self._process.kill()  # first: a thread sending it a task while it renders is then let go (EPIPE)
+        process = self._process
+        if not finish and process is not None:
+            try:
+                process.kill()  # first: a thread sending it a task while it renders is then let go (EPIPE)
+            except Exception:  # not started yet: joined below, once its starter lets go of the lock
+                pass
         with self._lock:
+            self._closed = True  # a scenario that finishes after an interrupt starts nothing
             if self._tasks is not None:
                 self._tasks.close()  # the second process reads EOF and ends; so then does the reader
                 self._tasks = None
@@ -130,10 +140,10 @@ class Aside:
         while True:
             try:
                 slug, generated = results.recv()
-            except (EOFError, OSError):
+            except BaseException:  # EOF (the process ended), or a result that cannot be read: the rest render here
                 results.close()
                 with self._arrived:
-                    self._broken = bool(self._waiting)
+                    self._broken = self._broken or bool(self._waiting)
                     self._waiting.clear()
                     self._arrived.notify_all()
                 return
