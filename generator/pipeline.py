@@ -179,7 +179,10 @@ def render_scenario(scenario: Scenario, run: res.Run[object], results_bytes: byt
     return Generated(scenario.slug, kind.name, titles, files, claims)
 
 
-def rendered_before(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache) -> tuple[str, bytes, Generated | None]:
+Before = tuple[str, bytes, Generated | None]  # rendered_before's answer: the render key, the results bytes, the files if cached
+
+
+def rendered_before(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache) -> Before:
     """The render cache's key for this run, its results bytes, and the output folder's files when
     the cache says a render with the same results, scenario, templates and code gave exactly them."""
     results_bytes = run.dumps().encode("utf-8")
@@ -199,11 +202,12 @@ def rendered_before(scenario: Scenario, run: res.Run[object], out: Path, cache: 
     return key, results_bytes, None
 
 
-def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache, aside: Aside | None = None) -> Generated:
+def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Cache, aside: Aside | None = None,
+                  before: Before | None = None) -> Generated:
     """render_scenario, or the output folder's files when the cache says a render with the same
     results, scenario, templates and code gave exactly them; the render from `aside`'s second
-    process when it made one."""
-    key, results_bytes, found = rendered_before(scenario, run, out, cache)
+    process when it made one. `before`: rendered_before's answer, when the caller has it already."""
+    key, results_bytes, found = before or rendered_before(scenario, run, out, cache)
     if found is not None:
         return found
     generated = (aside.take(scenario.slug) if aside is not None else None) or render_scenario(scenario, run, results_bytes)
@@ -211,13 +215,17 @@ def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Ca
     return generated
 
 
-def record_and_render_aside(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool, aside: Aside) -> Record:
-    """choose_record; then, unless the cache holds its render, the render starts in `aside`'s process."""
+def record_and_render_aside(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool,
+                            aside: Aside) -> tuple[Record, Before]:
+    """choose_record; then, unless the cache holds its render, the render starts in `aside`'s
+    process. With rendered_before's answer, which render_cached then need not work out again (the
+    results' JSON, the linked titles, the output folder's digests)."""
     record = choose_record(scenario, out, cache, refresh, rerun)
-    _, results_bytes, found = rendered_before(record.scenario, record.run, out, cache)
+    before = rendered_before(record.scenario, record.run, out, cache)
+    _, results_bytes, found = before
     if found is None:
         aside.submit(scenario.slug, record.scenario, record.run, results_bytes)
-    return record
+    return record, before
 
 
 def generate_scenario(scenario: Scenario) -> Generated:
@@ -340,8 +348,9 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
         if render_aside:
             with Aside() as aside:
                 action = partial(record_and_render_aside, out=out, cache=cache, refresh=refresh, rerun=rerun, aside=aside)
-                records = each_scenario(action, load_scenarios(paths))
-                generated = [render_cached(r.scenario, r.run, out, cache, aside) for r in records]
+                chosen = each_scenario(action, load_scenarios(paths))
+                records = [record for record, _ in chosen]
+                generated = [render_cached(r.scenario, r.run, out, cache, aside, before) for r, before in chosen]
         else:
             records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
             generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
