@@ -18,9 +18,14 @@ import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator import program
+
+if TYPE_CHECKING:  # pipeline imports this module
+    from generator.overview import Generated
+    from generator.results import Run
+    from generator.scenario import Scenario
 
 WAKE_SECONDS = 0.2  # a thread waiting in `take` looks up this often, so a Ctrl-C reaches it (as in pipeline.each_scenario)
 
@@ -42,7 +47,7 @@ def _serve(tasks: Connection, results: Connection) -> None:
             os._exit(0)
         try:
             os.chdir(folder)  # a scenario's linked pages are read beside its file, by a path from the build's folder
-            generated: Any = render_scenario(scenario, run, results_bytes)
+            generated: Generated | None = render_scenario(scenario, run, results_bytes)
         except BaseException:  # the build renders this one itself, and reports what it raises
             generated = None
         try:
@@ -59,10 +64,10 @@ class Aside:
     def __init__(self) -> None:
         self._tasks: Connection | None = None
         self._results: Connection | None = None
-        self._process: Any = None
+        self._process: program.Forked | None = None
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._done: dict[str, Any] = {}
+        self._done: dict[str, Generated] = {}
         self._waiting: set[str] = set()
         self._arrived = threading.Condition()
         self._broken = False
@@ -74,7 +79,7 @@ class Aside:
     def __exit__(self, kind: object, *rest: object) -> None:
         self.close(finish=kind is None)  # interrupted or failed: the second process is stopped at once
 
-    def submit(self, slug: str, scenario: Any, run: Any, results_bytes: bytes) -> None:
+    def submit(self, slug: str, scenario: Scenario, run: Run[object], results_bytes: bytes) -> None:
         """Start rendering one scenario in the second process (from any thread), if the program
         server runs already: a build that runs nothing (a template edit) never starts it for this,
         which would cost more than it saves."""
@@ -91,7 +96,7 @@ class Aside:
             except Exception:
                 self._fail()
 
-    def take(self, slug: str) -> Any:
+    def take(self, slug: str) -> Generated | None:
         """The Generated of `slug` rendered in the second process, once it has arrived; None when it
         was never sent there or the second process failed (the caller then renders it itself)."""
         with self._arrived:

@@ -21,7 +21,7 @@ import threading
 import traceback
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import wait
-from multiprocessing.context import ForkServerContext, ForkServerProcess, set_spawning_popen
+from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from pathlib import Path
 
 from generator import phases
@@ -31,7 +31,7 @@ TIMEOUT_SECONDS = 300
 ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
 # torch.optim imports torch._dynamo (1 s) when an optimizer is made: the server imports it once
 PRELOAD = ["generator.phases", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
-_SERVER: ForkServerContext | None = None
+_SERVER = False  # started
 _SERVER_LOCK = threading.Lock()
 # Starting a Process polls every live child of this process (multiprocessing's _cleanup). Two threads
 # polling one forkserver child both read its status pipe: one gets the status, the other EOF, which
@@ -40,18 +40,18 @@ _SERVER_LOCK = threading.Lock()
 CHILDREN_LOCK = threading.Lock()
 
 
-def server() -> ForkServerContext:
-    """The forkserver, started once, with torch imported and the programs' environment."""
+def server() -> None:
+    """Start the forkserver once, with torch imported and the programs' environment (the processes
+    are forked from it by Forked)."""
     global _SERVER
     with _SERVER_LOCK:
-        if _SERVER is None:
-            from multiprocessing import forkserver, resource_tracker
+        if not _SERVER:
+            from multiprocessing import resource_tracker
 
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            started = ENVIRONMENT | {phases.SERVER_STARTING: "1"}  # generator.phases: SIGINT is the parent's to report
-            saved = {key: os.environ.get(key) for key in started}
-            os.environ.update(started)  # read by the server as it starts: hash seed, one thread
+            multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+            environment = ENVIRONMENT | {phases.SERVER_STARTING: "1"}  # generator.phases: SIGINT is the parent's to report
+            saved = {key: os.environ.get(key) for key in environment}
+            os.environ.update(environment)  # read by the server as it starts: hash seed, one thread
             # SIGINT blocked while the server starts, from whichever thread: it inherits the mask, so a
             # Ctrl-C before it has imported generator.phases (which takes SIGINT, then unblocks it) is
             # not a KeyboardInterrupt traceback from its bootstrap (seen under load, phase "running").
@@ -67,8 +67,7 @@ def server() -> ForkServerContext:
                         os.environ.pop(key, None)
                     else:
                         os.environ[key] = value
-            _SERVER = context
-        return _SERVER
+            _SERVER = True
 
 
 class _Popen(popen_forkserver.Popen):
@@ -107,7 +106,7 @@ class Forked(ForkServerProcess):
 
 def started() -> bool:
     """Whether the server is running (a scenario has run), so a process forked from it costs no torch import."""
-    return _SERVER is not None
+    return _SERVER
 
 
 def start_server() -> None:
