@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
+import pickle
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +22,12 @@ sys.path.insert(0, str(ROOT))
 from generator.cache import Cache  # noqa: E402
 from generator.loading import load_scenarios  # noqa: E402
 from generator.pipeline import Generated, render_scenario, typed  # noqa: E402
+
+# A command run in the background by a shell without job control (`make test &`, a CI step) starts
+# with SIGINT ignored, and a child inherits that: the tests that Ctrl-C a build would then wait for
+# a build that cannot be interrupted. Python's own handler is not inherited (exec resets it).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -123,19 +132,30 @@ def warm(tmp_path_factory, worker_id) -> Path:
     return made_once(tmp_path_factory, worker_id, "warm", _build_with_a_cache)
 
 
-@pytest.fixture(scope="session")
-def generated(warm) -> dict[str, Generated]:
-    """slug -> Generated for every built-in scenario: this machine's run of each (the warm project's
-    cache, verified again as it is read: every torch value within its bound), rendered in-process."""
+def _render_the_warm_runs(warm: Path, folder: Path) -> None:
     cache, cwd = Cache(warm / CACHE), Path.cwd()
     os.chdir(ROOT)  # a scenario's source, which keys the cache, is its path from the working folder
     try:
         scenarios = load_scenarios([Path("scenarios")])
         runs = {scenario.slug: cache.get(scenario) for scenario in scenarios}
         assert None not in runs.values(), [slug for slug, run in runs.items() if run is None]
-        return {s.slug: render_scenario(s, typed(s, runs[s.slug])) for s in scenarios}
+        rendered = {s.slug: render_scenario(s, typed(s, runs[s.slug])) for s in scenarios}
     finally:
         os.chdir(cwd)
+    (folder / GENERATED).write_bytes(pickle.dumps(rendered))
+
+
+GENERATED = "generated.pickle"
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory, worker_id, warm) -> dict[str, Generated]:
+    """slug -> Generated for every built-in scenario: this machine's run of each (the warm project's
+    cache, verified again as it is read: every torch value within its bound), rendered in-process,
+    once this session (by the first xdist worker to ask; the others read what it rendered)."""
+    folder = made_once(tmp_path_factory, worker_id, "generated", functools.partial(_render_the_warm_runs, warm))
+    rendered: dict[str, Generated] = pickle.loads((folder / GENERATED).read_bytes())
+    return rendered
 
 
 @pytest.fixture(scope="session")

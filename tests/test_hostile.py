@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,10 +48,11 @@ def project(tmp_path: Path, warm: Path) -> Path:
 SMALL = ("mse-legacy", "mse-sum", "regression-losses")  # two kinds, no links between them; DROPPED among them
 
 
-@pytest.fixture
-def small_project(project: Path) -> Path:
-    """The project with only SMALL's scenarios, its docs built for them (from the warm cache: no run):
-    for the tests of a kill or a Ctrl-C during a build, which run every scenario of the project."""
+@pytest.fixture(scope="module")
+def small_built(tmp_path_factory: pytest.TempPathFactory, warm: Path) -> Path:
+    """The project with only SMALL's scenarios, its docs built for them (from the warm cache: no
+    run), once for this module."""
+    project = copy_project(tmp_path_factory.mktemp("small"), cache=warm)
     for path in (project / "scenarios").glob("*.toml"):
         if path.stem not in SMALL:
             path.unlink()
@@ -58,6 +60,13 @@ def small_project(project: Path) -> Path:
     assert completed.returncode == 0 and "kept their committed run" in completed.stdout, completed.stdout + completed.stderr
     assert {p.name for p in (project / "docs/scenarios").glob("*.json")} == {f"{slug}.json" for slug in SMALL}
     return project
+
+
+@pytest.fixture
+def small_project(small_built: Path, tmp_path: Path) -> Path:
+    """A scratch copy of `small_built`, the build cache with it: for the tests of a kill or a Ctrl-C
+    during a build, which run every scenario of the project."""
+    return shutil.copytree(small_built, tmp_path / "small", symlinks=True)
 
 
 def scenario_of(kind, table: dict, slug: str = "t"):
