@@ -15,6 +15,7 @@ import platform as host
 import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -215,15 +216,15 @@ def render_cached(scenario: Scenario, run: res.Run[object], out: Path, cache: Ca
     return generated
 
 
-def record_and_render_aside(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool,
-                            aside: Aside) -> tuple[Record, Before]:
-    """choose_record; then, unless the cache holds its render, the render starts in `aside`'s
-    process. With rendered_before's answer, which render_cached then need not work out again (the
-    results' JSON, the linked titles, the output folder's digests)."""
+def chosen_and_rendered_before(scenario: Scenario, out: Path, cache: Cache, refresh: bool, rerun: bool,
+                               aside: Aside | None) -> tuple[Record, Before]:
+    """choose_record, with rendered_before's answer, which render_cached then need not work out
+    again (the results' JSON, the linked titles, the output folder's digests); unless the cache
+    holds the render, it starts in `aside`'s second process, if there is one."""
     record = choose_record(scenario, out, cache, refresh, rerun)
     before = rendered_before(record.scenario, record.run, out, cache)
     _, results_bytes, found = before
-    if found is None:
+    if found is None and aside is not None:
         aside.submit(scenario.slug, record.scenario, record.run, results_bytes)
     return record, before
 
@@ -322,10 +323,6 @@ def stamped(run: res.Run[object]) -> res.Run[object]:
     return replace(run, header=replace(run.header, platform=platform | {"fingerprint": here}))
 
 
-def build_records(paths: list[Path], out: Path, cache: Cache, refresh: bool, rerun: bool) -> list[Record]:
-    return each_scenario(partial(choose_record, out=out, cache=cache, refresh=refresh, rerun=rerun), load_scenarios(paths))
-
-
 @dataclass(frozen=True)
 class Built:
     """What a build wrote: every scenario's record and files, and the names that changed."""
@@ -345,15 +342,12 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
         recover(out, [path for path, _ in index_paths(out)])
         refuse_foreign(out)
         cache = Cache()
-        if render_aside:
-            with Aside() as aside:
-                action = partial(record_and_render_aside, out=out, cache=cache, refresh=refresh, rerun=rerun, aside=aside)
-                chosen = each_scenario(action, load_scenarios(paths))
-                records = [record for record, _ in chosen]
-                generated = [render_cached(r.scenario, r.run, out, cache, aside, before) for r, before in chosen]
-        else:
-            records = build_records(paths, out, cache, refresh=refresh, rerun=rerun)
-            generated = [render_cached(r.scenario, r.run, out, cache) for r in records]
+        aside = Aside() if render_aside else None
+        with aside if aside is not None else nullcontext():
+            action = partial(chosen_and_rendered_before, out=out, cache=cache, refresh=refresh, rerun=rerun, aside=aside)
+            chosen = each_scenario(action, load_scenarios(paths))
+            records = [record for record, _ in chosen]
+            generated = [render_cached(r.scenario, r.run, out, cache, aside, before) for r, before in chosen]
         try:
             changed = write_output(all_files(generated), out, index_texts(out, generated))
         except OSError as error:

@@ -136,7 +136,7 @@ def test_bad_input_through_the_real_command_line(project):
 
 def test_an_internal_error_is_one_line_with_a_hint(project, monkeypatch, capsys):
     monkeypatch.chdir(project)
-    monkeypatch.setattr("generator.pipeline.build_records", lambda *arguments, **options: 1 / 0)
+    monkeypatch.setattr("generator.pipeline.choose_record", lambda *arguments, **options: 1 / 0)
     assert main(["build"]) == 70
     err = capsys.readouterr().err
     assert err.strip() == "internal error: ZeroDivisionError: division by zero (rerun with --debug for the traceback)"
