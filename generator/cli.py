@@ -77,9 +77,9 @@ def claims(paths: list[Path]) -> int:
     return 5 if wrong else 0
 
 
-def check(paths: list[Path], out: Path) -> int:
+def check(paths: list[Path], out: Path, render_aside: bool = False) -> int:
     """Rerun every scenario and compare (pipeline.check); print what was found, and how."""
-    checked = pipeline.check(paths, out)
+    checked = pipeline.check(paths, out, render_aside=render_aside)
     if checked.problems or checked.diffs:
         sys.stdout.writelines(line + "\n" for line in checked.problems)
         sys.stdout.writelines(checked.diffs)
@@ -128,7 +128,7 @@ def explanation(comparisons: list[tuple[str, Comparison]], here: str) -> list[st
 
 def main(argv: list[str] | None = None, render_aside: bool = False) -> int:
     """The command line; `render_aside` (`python -m generator`) renders pages in a second process
-    while scenarios run. Off by default, for callers in this process: a second process does not
+    while scenarios run (build and check). Off by default, for callers in this process: a second process does not
     share what they changed in this one (a test's patch)."""
     arguments = parser().parse_args(argv)
     paths = arguments.paths or [DEFAULT_SCENARIOS]
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None, render_aside: bool = False) -> int:
                 return build(paths, arguments.out, refresh=arguments.refresh, rerun=arguments.rerun, render_aside=render_aside)
             if arguments.command == "claims":
                 return claims(paths)
-            return check(paths, arguments.out)
+            return check(paths, arguments.out, render_aside=render_aside)
     except KeyboardInterrupt:
         phases.release()
         print(INTERRUPTED, file=sys.stderr)

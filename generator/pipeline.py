@@ -380,41 +380,72 @@ class Checked:
         return any(c.forged for _, c in self.comparisons)
 
 
-def check(paths: list[Path], out: Path) -> Checked:
+def check(paths: list[Path], out: Path, render_aside: bool = False) -> Checked:
     """Rerun every scenario; the committed results must be reproduced (compare.py), and every
-    committed page, plot and index region must be what rendering the committed results gives."""
+    committed page, plot and index region must be what rendering the committed results gives.
+    With `render_aside` (the command line), pages render in a second process while the next
+    scenarios run, as build's do (aside.py)."""
     check_out(out, paths)
     with exclusive(out):  # not while a build replaces the folder
         recover(out, [path for path, _ in index_paths(out)])  # a build killed part way: finished or undone, as build does
         refuse_foreign(out)  # the same refusal, and advice, as build's
-        return _check(paths, out)
+        return _check(paths, out, render_aside)
 
 
-def _check(paths: list[Path], out: Path) -> Checked:
-    scenarios = load_scenarios(paths)
-    fresh_runs = each_scenario(run_scenario, scenarios)
-    checked = Checked(fingerprint.fingerprint())
-    generated = []
-    for scenario, fresh in zip(scenarios, fresh_runs):
-        committed = committed_results(scenario, out)
-        record = fresh
-        name = f"{out / results_name(scenario)}: {scenario.source}"
-        if committed is None:
-            checked.problems.append(f"{name}: missing or not JSON")
+@dataclass(frozen=True)
+class Rechecked:
+    """One scenario rerun by check: the fresh run, the record its pages render from (the committed
+    results when the run reproduces them), and what the comparison found."""
+
+    scenario: Scenario
+    fresh: res.Run[object]
+    record: res.Run[object]
+    problems: list[str]
+    comparison: tuple[str, Comparison] | None  # (results file, comparison); None when none is committed
+    committed_platform: str | None
+
+
+def recheck(scenario: Scenario, out: Path, here: str, aside: Aside | None) -> Rechecked:
+    """Rerun one scenario and compare it with its committed results; the render of the record
+    starts in `aside`'s second process, if there is one."""
+    fresh = run_scenario(scenario)
+    committed = committed_results(scenario, out)
+    name = f"{out / results_name(scenario)}: {scenario.source}"
+    record, problems, compared, platform = fresh, [], None, None
+    if committed is None:
+        problems.append(f"{name}: missing or not JSON")
+    else:
+        comparison = compare(committed, fresh.data(), here)
+        problems += [f"{name}: {line}" for line in comparison.differences]
+        if comparison.forged:
+            problems += forgery_lines(name, comparison, here)
         else:
-            comparison = compare(committed, fresh.data(), checked.here)
-            checked.problems += [f"{name}: {line}" for line in comparison.differences]
-            if comparison.forged:
-                checked.problems += forgery_lines(name, comparison, checked.here)
-            else:
-                checked.problems += [f"{name}: {line}" for line in comparison.mismatches]
-            checked.comparisons.append((str(out / results_name(scenario)), comparison))
-            checked.committed_platforms.add(res.platform_text(committed.get("platform") or {"torch": committed["torch"]}))
-            if comparison.reproduced:
-                record = typed(scenario, committed)
-        generated.append(render_scenario(scenario, record))
-    if fresh_runs:
-        checked.platform_here = res.platform_text(fresh_runs[0].header.platform)
+            problems += [f"{name}: {line}" for line in comparison.mismatches]
+        compared = (str(out / results_name(scenario)), comparison)
+        platform = res.platform_text(committed.get("platform") or {"torch": committed["torch"]})
+        if comparison.reproduced:
+            record = typed(scenario, committed)
+    if aside is not None:
+        aside.submit(scenario.slug, scenario, record, record.dumps().encode("utf-8"))
+    return Rechecked(scenario, fresh, record, problems, compared, platform)
+
+
+def _check(paths: list[Path], out: Path, render_aside: bool = False) -> Checked:
+    scenarios = load_scenarios(paths)
+    checked = Checked(fingerprint.fingerprint())
+    aside = Aside() if render_aside else None
+    with aside if aside is not None else nullcontext():
+        rechecked = each_scenario(partial(recheck, out=out, here=checked.here, aside=aside), scenarios)
+        generated = [(aside.take(r.scenario.slug) if aside is not None else None) or render_scenario(r.scenario, r.record)
+                     for r in rechecked]
+    for one in rechecked:
+        checked.problems += one.problems
+        if one.comparison is not None:
+            checked.comparisons.append(one.comparison)
+        if one.committed_platform is not None:
+            checked.committed_platforms.add(one.committed_platform)
+    if rechecked:
+        checked.platform_here = res.platform_text(rechecked[0].fresh.header.platform)
     expected = all_files(generated)
     committed_names = {p.name for p in out.glob("*")} if out.exists() else set()
     for file in sorted(committed_names | set(expected)):
