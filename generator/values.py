@@ -133,19 +133,32 @@ def describe(raw: object) -> str:
     return f"a number ({raw})"
 
 
+FLOAT32_MAX = float((2**24 - 1) * 2**104)
+FLOAT32_OVERFLOW = 2**128 - 2**103  # float32's largest value and half its last step: from here on, ties to even give inf
+
+
 def nearest_float(value: Fraction, dtype: str) -> float:
     """The float of `dtype` nearest to `value` (ties to even), returned as a Python float.
 
-    float(Fraction) is correctly rounded for float64; for float32, rounding through float64 first
-    can round twice, so the neighbours are compared exactly.
+    float(Fraction) is correctly rounded for float64. For float32, rounding that double again is
+    right unless the double is exactly halfway between two float32s: a float32 midpoint strictly
+    between `value` and its double would be a double nearer to `value` (midpoints have 25
+    significant bits). Only then, when rounding twice could go wrong, are the neighbours compared
+    exactly.
     """
     as_double = float(value)
     if dtype == "float64":
         return as_double
+    if abs(as_double) >= FLOAT32_OVERFLOW:  # at the threshold itself the double may have rounded up to it
+        return math.copysign(math.inf if abs(value) >= FLOAT32_OVERFLOW else FLOAT32_MAX, as_double)
     import numpy as np  # only where a float32 is rounded: loading and rendering need no numpy
     single = np.float32(as_double)
-    if not np.isfinite(single):
-        return float(single)
+    rounded = float(single)
+    if rounded == as_double:
+        return rounded
+    beyond = float(np.nextafter(single, np.float32(np.inf if as_double > rounded else -np.inf)))
+    if (rounded + beyond) / 2 != as_double:  # exact in float64: both are float32s
+        return rounded
     candidates = [np.nextafter(single, np.float32(-np.inf)), single, np.nextafter(single, np.float32(np.inf))]
     finite = [c for c in candidates if np.isfinite(c)]
     best = min(finite, key=lambda c: (abs(Fraction(float(c)) - value), int(c.view(np.uint32)) & 1))
