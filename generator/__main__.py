@@ -11,7 +11,10 @@ def _entry() -> int:
         from generator.errors import INTERRUPTED
 
         phases.reached("importing")
+        from generator import torch_process
         from generator.cli import main  # torch, sympy, jinja: the heavy imports
+
+        torch_process.enable()  # torch runs in the program server's workers, never in this process
 
         code = main(render_aside=True)  # pages render in a second process while scenarios run (aside.py)
     except KeyboardInterrupt:  # before main() could handle it, or while it reported something else

@@ -44,9 +44,11 @@ def override() -> str | None:
 def fingerprint() -> str:
     """This machine's rounding fingerprint (16 hex digits), or GENERATOR_FINGERPRINT when set.
     Always measured here, never read from a results file."""
-    chosen = override()
-    if chosen:
-        return chosen
+    return override() or measured()
+
+
+def measured() -> str:
+    """This machine's rounding fingerprint, measured once in this process."""
     with _lock:
         if not _measured:
             _measured.append(measure())

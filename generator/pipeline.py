@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from generator import comments, downloads, fingerprint, phases
+from generator import comments, downloads, fingerprint, phases, torch_process
 from generator import results as res
 from generator.aside import Aside
 from generator.cache import Cache, file_digest
@@ -29,7 +29,6 @@ from generator.claims import judge
 from generator.codec import ResultsFormatError
 from generator.compare import Comparison, compare, forgery_lines
 from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError
-from generator.fingerprint import single_threaded_torch
 from generator.kinds import KINDS
 from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
@@ -53,14 +52,13 @@ INTERRUPT_SLICE = 0.1
 
 def platform() -> dict[str, str]:
     """The machine whose floats a run records: in words, and its rounding fingerprint (fingerprint.py)."""
-    import torch
-
+    version, capability = torch_process.torch_facts()
     return {
-        "torch": torch.__version__,
+        "torch": version,
         "python": host.python_version(),
         "machine": host.machine(),
-        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "fingerprint": fingerprint.fingerprint(),
+        "cpu_capability": capability,
+        "fingerprint": torch_process.fingerprint_here(),
     }
 
 
@@ -68,9 +66,9 @@ def run_scenario(scenario: Scenario) -> res.Run[object]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     phases.reached("running")
-    single_threaded_torch()
     kind = KINDS[scenario.kind]
-    solved = Solved(scenario, kind.compute(scenario), kind.derive(scenario))
+    exact = kind.derive(scenario)  # first: meanwhile the program server, which runs torch, may still be starting
+    solved = Solved(scenario, torch_process.compute(scenario), exact)
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     phases.reached("program")
@@ -317,7 +315,7 @@ def stamped(run: res.Run[object]) -> res.Run[object]:
     set (it stands for this machine), else the one the run recorded (a cached run was this
     machine's, under a key that covers torch's version), measured now only when it has none."""
     platform = run.header.platform
-    here = fingerprint.override() or platform.get("fingerprint") or fingerprint.fingerprint()
+    here = fingerprint.override() or platform.get("fingerprint") or torch_process.fingerprint_here()
     if platform.get("fingerprint") == here:
         return run
     return replace(run, header=replace(run.header, platform=platform | {"fingerprint": here}))
@@ -432,7 +430,8 @@ def recheck(scenario: Scenario, out: Path, here: str, aside: Aside | None) -> Re
 
 def _check(paths: list[Path], out: Path, render_aside: bool = False) -> Checked:
     scenarios = load_scenarios(paths)
-    checked = Checked(fingerprint.fingerprint())
+    start_server()  # its torch import overlaps the first scenarios' exact derivations
+    checked = Checked(torch_process.fingerprint_here())
     aside = Aside() if render_aside else None
     with aside if aside is not None else nullcontext():
         rechecked = each_scenario(partial(recheck, out=out, here=checked.here, aside=aside), scenarios)

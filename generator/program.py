@@ -31,6 +31,9 @@ TIMEOUT_SECONDS = 300
 ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
 # torch.optim imports torch._dynamo (1 s) when an optimizer is made: the server imports it once
 PRELOAD = ["generator.phases", "torch", "torch.nn", "torch.optim", "torch._dynamo", "torch.utils.data", "generator.program"]
+# and what torch_process.py's workers, forked from it, run (0.12 s each if every worker imported them)
+TORCH_RUNS = ("mse", "regression_losses", "linreg_sgd", "optimizers", "cross_entropy")  # kinds/*/run.py
+PRELOAD += ["generator.torch_process", *(f"generator.kinds.{kind}.run" for kind in TORCH_RUNS)]
 _SERVER = False  # started
 _SERVER_LOCK = threading.Lock()
 # Starting a Process polls every live child of this process (multiprocessing's _cleanup). Two threads

@@ -30,10 +30,11 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run `python -m generator ARGS` as a user would, from `cwd`."""
+def run_cli(*args: str, cwd: Path = ROOT, module: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator ARGS` as a user would, from `cwd` (module=False: `python ARGS`)."""
     environment = os.environ | {"PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
+    command = [sys.executable, *(["-m", "generator"] if module else []), *args]
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
 
 
 CACHE = Path(".cache/generator")  # the build cache, from a project's folder (generator/cache.py)

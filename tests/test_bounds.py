@@ -28,7 +28,7 @@ from generator import tightness
 from generator.errors import MismatchError
 from generator.kinds.linreg_sgd import exact as linreg_exact
 from generator.kinds.linreg_sgd import scenario as linreg_scenario
-from generator.kinds.linreg_sgd.run import Step, Trace
+from generator.kinds.linreg_sgd.trace import Step, Trace
 from generator.kinds.mse import exact as mse_exact
 from generator.kinds.regression_losses import exact as losses_exact
 from generator.loading import scenario_from

@@ -22,13 +22,20 @@ def test_help_lists_commands():
     assert run_cli("build", "--help").returncode == 0
 
 
+# `python -m generator ARGS`, then whether that process imported torch
+WATCHING_IMPORTS = "import sys; from generator.__main__ import _entry; code = _entry(); print('torch here:', 'torch' in sys.modules); sys.exit(code)"
+
+
 def test_committed_docs_are_what_the_scenarios_give():
     """The drift check on the real tree, as `make check` runs it (its pages rendered in a second
     process while the scenarios run, aside.py): exact in everything but torch's floats, and those
-    within their verified bounds (tests/test_drift.py shows it failing on each kind of real drift)."""
-    completed = run_cli("check")
+    within their verified bounds (tests/test_drift.py shows it failing on each kind of real drift).
+    It ran every scenario's torch, and never imported torch itself: that runs in the program
+    server's workers (torch_process.py), 2 s of imports saved a command."""
+    completed = run_cli("-c", WATCHING_IMPORTS, "check", module=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert re.search(r"^\d+ scenarios current; (every torch value equals|\d+ torch values differ)", completed.stdout, flags=re.M)
+    assert completed.stdout.splitlines()[-1] == "torch here: False"
 
 
 def test_check_fails_after_an_edit_of_a_generated_page(one_scenario: Path, capsys):

@@ -18,7 +18,7 @@ from generator.kinds.cross_entropy.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.cross_entropy.exact import Bounds, Exact
-    from generator.kinds.cross_entropy.run import Trace
+    from generator.kinds.cross_entropy.trace import Trace
 
 
 def compute(s: Scenario) -> Trace:

@@ -22,8 +22,8 @@ import sympy
 from generator.exact import ball, symbolic
 from generator.exact.floating import Floats
 from generator.kinds.common import check_derivative
-from generator.kinds.cross_entropy.run import Trace
 from generator.kinds.cross_entropy.scenario import SHIFT, Scenario
+from generator.kinds.cross_entropy.trace import Trace
 from generator.values import nearest_float
 
 Expr = Any

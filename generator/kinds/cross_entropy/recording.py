@@ -13,8 +13,8 @@ from generator.kinds.cross_entropy.exact import Bounds, Exact
 from generator.kinds.cross_entropy.exercises import exercises
 from generator.kinds.cross_entropy.facts import decide, same_floats
 from generator.kinds.cross_entropy.results import CrossEntropyResults, Overflow, Pitfall
-from generator.kinds.cross_entropy.run import Trace
 from generator.kinds.cross_entropy.scenario import SHIFT, Scenario
+from generator.kinds.cross_entropy.trace import Trace
 
 
 def records(values: Any, exprs: Any, bounds: Any) -> Any:

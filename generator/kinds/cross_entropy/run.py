@@ -4,7 +4,6 @@ row shifted by SHIFT computed naively and as torch does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -12,24 +11,8 @@ from torch.nn import functional
 
 from generator.errors import GeneratorError
 from generator.kinds.cross_entropy.scenario import SHIFT, Scenario
+from generator.kinds.cross_entropy.trace import FloatMatrix, Loss, Trace
 from generator.values import nearest_float
-
-FloatMatrix = tuple[tuple[float, ...], ...]
-Loss = float | tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class Trace:
-    softmax: FloatMatrix
-    log_softmax: FloatMatrix
-    row_loss: tuple[float, ...]  # reduction="none"
-    loss: Loss
-    grad: FloatMatrix
-    nll: Loss | None  # functional.nll_loss(functional.log_softmax(X)), with class indices and no smoothing
-    pitfall_loss: Loss  # functional.cross_entropy(softmax(X), ...)
-    pitfall_grad: FloatMatrix
-    naive: tuple[float, ...]  # exp(x) / exp(x).sum() of the shifted first row
-    stable: tuple[float, ...]  # torch.softmax of the shifted first row
 
 
 def _dtype(s: Scenario) -> torch.dtype:

@@ -24,7 +24,7 @@ from generator.kinds.linreg_sgd.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.linreg_sgd.exact import Bounds, Exact, ExactStep
-    from generator.kinds.linreg_sgd.run import Trace
+    from generator.kinds.linreg_sgd.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,10 @@ def compute(s: Scenario) -> Runs:
 
 
 def derive(s: Scenario) -> Exacts:
-    from generator.kinds.linreg_sgd import exact, run
+    from generator.kinds.linreg_sgd import exact, shuffle
 
     twin = _twin(s)
-    schedule = run.schedule(s)
+    schedule = shuffle.schedule(s)
     rates = sweep.grid(s, sweep.curvature(s))
     return Exacts(sweep.main_trajectory(s), exact.derive(twin, schedule) if twin else None,
                   tuple(exact.derive(sweep.at_rate(s, lr), schedule) for lr in rates))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -14,9 +14,9 @@ import sympy
 
 from generator.errors import MismatchError, Problem, ScenarioError
 from generator.kinds.linreg_sgd.propagation import Tracker, value
-from generator.kinds.linreg_sgd.run import Step, Trace
 from generator.kinds.linreg_sgd.scenario import Scenario
 from generator.kinds.linreg_sgd.scenario import residual as residual_of
+from generator.kinds.linreg_sgd.trace import Step, Trace
 from generator.tolerance import check
 
 
@@ -103,7 +103,7 @@ def too_large(s: Scenario, step: int, total: int) -> ScenarioError:
     return ScenarioError([Problem(s.source, "epochs", message)])
 
 
-def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> Exact:
+def derive(s: Scenario, schedule: Sequence[tuple[int, ...]]) -> Exact:
     """Follow the trajectory exactly along `schedule`, the batches (row indices) torch used; stop
     with a ScenarioError (exit 2) once its exact values pass EXACT_DIGITS digits."""
     for size in sorted({len(rows) for rows in schedule}):

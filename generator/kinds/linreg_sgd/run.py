@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -11,25 +10,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from generator.errors import GeneratorError
 from generator.kinds.linreg_sgd.scenario import Scenario, schedule_from_order
+from generator.kinds.linreg_sgd.trace import Step, Trace
 from generator.values import nearest_float
-
-
-@dataclass(frozen=True)
-class Step:
-    epoch: int
-    batch: int
-    indices: tuple[int, ...]
-    loss: float
-    grad_weight: tuple[float, ...]
-    grad_bias: float
-    weight: tuple[float, ...]
-    bias: float
-
-
-@dataclass(frozen=True)
-class Trace:
-    steps: tuple[Step, ...]
-    epoch_loss: tuple[float, ...]
 
 
 def _tensor(values: list[list[float]] | list[float], dtype: str) -> torch.Tensor:

@@ -72,9 +72,9 @@ def grid(s: Scenario, full: Curvature | None) -> tuple[Fraction, ...]:
 @functools.lru_cache(maxsize=2)
 def main_trajectory(s: Scenario) -> Exact:
     """The page's own exact run (kind.derive takes it from here: one derivation a process)."""
-    from generator.kinds.linreg_sgd import exact, run
+    from generator.kinds.linreg_sgd import exact, shuffle
 
-    return exact.derive(s, run.schedule(s))
+    return exact.derive(s, shuffle.schedule(s))
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,7 +22,7 @@ from generator.kinds.mse.scenario import KEYS, NAME, REDUCTIONS, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.mse.exact import Bounds, Exact
-    from generator.kinds.mse.run import LegacyRun, Trace
+    from generator.kinds.mse.trace import LegacyRun, Trace
 
 __all__ = ["KIND", "REDUCTIONS", "Scenario", "compute", "derive", "parse", "verify"]
 

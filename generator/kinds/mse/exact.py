@@ -10,8 +10,8 @@ import sympy
 from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
-from generator.kinds.mse.run import Trace
 from generator.kinds.mse.scenario import Scenario, legacy_reduction
+from generator.kinds.mse.trace import Trace
 from generator.reader import Matrix
 from generator.rounding import Ball
 from generator.tolerance import check

@@ -11,53 +11,19 @@ from __future__ import annotations
 import itertools
 import threading
 import warnings
-from dataclasses import dataclass
 
 import torch
 
 from generator.errors import GeneratorError
 from generator.kinds.mse.scenario import Legacy, Scenario
+from generator.kinds.mse.trace import Caught, FloatMatrix, LegacyRun, Other, Trace
 from generator.reader import Matrix
 from generator.values import nearest_float
 
-FloatMatrix = tuple[tuple[float, ...], ...]
-Caught = tuple[str, str]  # a warning's or an error's category (class name) and message, without file or line
 LEGACY_VALUES = (None, True, False)  # each legacy argument: not passed, True, False
 # warnings.catch_warnings swaps process-wide state, and the build runs scenarios in threads: one
 # legacy criterion at a time, so that two scenarios' catches never restore each other's filters
 _WARNINGS_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Other:
-    """The same data with another reduction (for "none": loss.mean() or loss.sum() of its matrix)."""
-
-    reduction: str
-    loss: float
-    grad: FloatMatrix
-
-
-@dataclass(frozen=True)
-class LegacyRun:
-    """nn.MSELoss built with legacy arguments: the reduction torch chose and what it warned."""
-
-    size_average: bool | None
-    reduce: bool | None
-    reduction: str
-    warnings: tuple[Caught, ...]
-
-
-@dataclass(frozen=True)
-class Trace:
-    residual: FloatMatrix
-    squares: FloatMatrix
-    sum_squares: float
-    loss: float | FloatMatrix  # a matrix for reduction "none"
-    grad: FloatMatrix  # for "none": after loss.backward(torch.ones_like(loss))
-    others: tuple[Other, ...]  # Scenario.other_reductions, in order
-    backward_error: Caught | None  # "none": what loss.backward() raised
-    legacy: LegacyRun | None  # the scenario's legacy arguments
-    legacy_table: tuple[LegacyRun, ...]  # with legacy arguments: every combination of them, run
 
 
 def _tensor(matrix: Matrix, dtype: str, requires_grad: bool = False) -> torch.Tensor:

@@ -22,7 +22,7 @@ from generator.kinds.optimizers.scenario import KEYS, NAME, Scenario, parse
 
 if TYPE_CHECKING:
     from generator.kinds.optimizers.exact import ExactRun
-    from generator.kinds.optimizers.run import Trace
+    from generator.kinds.optimizers.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,10 @@ def compute(s: Scenario) -> tuple[Trace, ...]:
 
 
 def derive(s: Scenario) -> tuple[ExactRun, ...]:
-    from generator.kinds.linreg_sgd import run
+    from generator.kinds.linreg_sgd import shuffle
     from generator.kinds.optimizers import exact
 
-    return exact.derive(s, run.schedule(s))
+    return exact.derive(s, shuffle.schedule(s))
 
 
 def verify(solved: Solved[Scenario, Any, Any]) -> Verified:

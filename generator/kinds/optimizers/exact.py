@@ -4,6 +4,7 @@ steps.py's operations on affine-tracked values), and the proof that torch lies w
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -15,8 +16,8 @@ from generator.exact import affine, ball
 from generator.exact.enclosure import DIGITS
 from generator.kinds.linreg_sgd.exact import EXACT_DIGITS, digits, symbolic_gradient
 from generator.kinds.optimizers import steps as ops
-from generator.kinds.optimizers.run import Trace
 from generator.kinds.optimizers.scenario import Optimizer, Scenario
+from generator.kinds.optimizers.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _size(values: Row) -> int:
     return digits(fractions)
 
 
-def run(s: Scenario, optimizer: Optimizer, schedule: list[tuple[int, ...]]) -> ExactRun:
+def run(s: Scenario, optimizer: Optimizer, schedule: Sequence[tuple[int, ...]]) -> ExactRun:
     """The exact trajectory and bounds, at ball precisions raised until every irrational value is
     known to the digits the results file keeps."""
     for precision in ball.PRECISIONS:
@@ -84,7 +85,7 @@ def _narrow(result: ExactRun) -> bool:
     return all(isinstance(v, Fraction) or v.rel_accuracy_bits() >= 4 * DIGITS for v in values)
 
 
-def _run(s: Scenario, optimizer: Optimizer, schedule: list[tuple[int, ...]]) -> ExactRun:
+def _run(s: Scenario, optimizer: Optimizer, schedule: Sequence[tuple[int, ...]]) -> ExactRun:
     space = affine.Space(s.dtype)
     params = [ops.Parameter(space.held(w)) for w in (*s.weight, s.bias)]
     stepper = ops.Stepper(space, s, optimizer)
@@ -148,7 +149,7 @@ def _finite(s: Scenario, optimizer: Optimizer, number: int, values: list[affine.
     raise ScenarioError([Problem(s.source, "optimizer", message)])
 
 
-def derive(s: Scenario, schedule: list[tuple[int, ...]]) -> tuple[ExactRun, ...]:
+def derive(s: Scenario, schedule: Sequence[tuple[int, ...]]) -> tuple[ExactRun, ...]:
     for size in sorted({len(rows) for rows in schedule}):
         symbolic_gradient(s, size)
     return tuple(run(s, optimizer, schedule) for optimizer in s.optimizers)

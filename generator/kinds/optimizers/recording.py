@@ -28,8 +28,8 @@ from generator.kinds.optimizers.results import (
     Step,
     Worked,
 )
-from generator.kinds.optimizers.run import Trace
 from generator.kinds.optimizers.scenario import Optimizer, Scenario
+from generator.kinds.optimizers.trace import Trace
 
 
 def real(value: float, known: Known) -> RealV:

@@ -4,34 +4,14 @@ same batches from the same start, every step and every state buffer recorded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from generator.errors import GeneratorError
 from generator.kinds.linreg_sgd.run import batches, loss_of
 from generator.kinds.optimizers.scenario import Optimizer, Scenario
+from generator.kinds.optimizers.trace import Row, Step, Trace
 from generator.values import nearest_float
-
-Row = tuple[float, ...]  # the weight's entries, then the bias
-
-
-@dataclass(frozen=True)
-class Step:
-    epoch: int
-    batch: int
-    indices: tuple[int, ...]
-    loss: float
-    grad: Row  # w.grad's entries, then b.grad: what backward() left
-    theta: Row  # w's entries, then b, after the step
-    state: tuple[tuple[str, Row], ...]  # torch's buffers after the step, by name
-
-
-@dataclass(frozen=True)
-class Trace:
-    steps: tuple[Step, ...]
-    epoch_loss: tuple[float, ...]
 
 
 def options(optimizer: Optimizer) -> dict[str, object]:

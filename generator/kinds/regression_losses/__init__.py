@@ -22,7 +22,7 @@ from generator.kinds.regression_losses.scenario import KEYS, LOSSES, NAME, REDUC
 
 if TYPE_CHECKING:
     from generator.kinds.regression_losses.exact import Bounds, Exact
-    from generator.kinds.regression_losses.run import Trace
+    from generator.kinds.regression_losses.trace import Trace
 
 __all__ = ["KIND", "LOSSES", "REDUCTIONS", "Scenario", "compute", "derive", "parse", "verify"]
 

@@ -13,8 +13,8 @@ from generator import rounding
 from generator.errors import MismatchError
 from generator.kinds.common import fraction_of, rational
 from generator.kinds.regression_losses.definitions import closed_form
-from generator.kinds.regression_losses.run import Trace
 from generator.kinds.regression_losses.scenario import LOSSES, Scenario
+from generator.kinds.regression_losses.trace import Trace
 from generator.reader import Matrix
 from generator.rounding import Ball
 from generator.tolerance import check

@@ -3,31 +3,14 @@ same X and Y, each with X.grad from its own backward()."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from generator.errors import GeneratorError
 from generator.kinds.common import float_matrix
 from generator.kinds.regression_losses.scenario import LOSSES, Scenario
+from generator.kinds.regression_losses.trace import FloatMatrix, LossTrace, Trace
 from generator.values import nearest_float
-
-FloatMatrix = tuple[tuple[float, ...], ...]
-
-
-@dataclass(frozen=True)
-class LossTrace:
-    elementwise: FloatMatrix  # the loss of each entry: reduction="none"
-    sum: float  # their sum
-    loss: float
-    grad: FloatMatrix
-
-
-@dataclass(frozen=True)
-class Trace:
-    residual: FloatMatrix
-    losses: dict[str, LossTrace]  # by LOSSES key
 
 
 def criterion(name: str, s: Scenario, reduction: str) -> nn.Module:

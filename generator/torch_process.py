@@ -1,0 +1,166 @@
+"""Torch's part of a run, in worker processes forked from the program server, so that the build's
+own process never imports torch.
+
+Importing torch, and torch._dynamo (which torch.optim imports when an optimizer is made), costs a
+process about 2 s of CPU. The program server (program.py) has imported both already, to run the
+shown programs. A worker forked from it runs scenarios' `compute`, the seeded DataLoader's shuffle
+(linreg_sgd/shuffle.py), and measures the machine (torch's version, its CPU capability, the
+rounding fingerprint), one call at a time, and sends back what it found; the build keeps one
+worker for each scenario it runs at once, for as long as it lasts, so torch's kernels stay warm.
+The build's own process meanwhile parses, derives the exact values and renders, on another core.
+The values are torch's, on this machine, with one intra-op thread, as in the build's own process:
+the same bits (`build --rerun` keeps every committed run; tests/test_torch_process.py).
+
+Only `python -m generator` turns this on (`enable`), as it turns on aside.py: a test's patch in
+this process does not reach a worker. Off, everything runs here, as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import threading
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import TypeVar
+
+from generator import fingerprint, program
+from generator.kinds import KINDS
+from generator.scenario import Scenario
+
+T = TypeVar("T")
+_ENABLED: list[bool] = []  # [True] once enabled
+_found: dict[str, object] = {}  # what `_once` measured, by function name
+_found_lock = threading.Lock()
+
+
+def enable() -> None:
+    """From here on, torch runs in the program server's workers (python -m generator)."""
+    _ENABLED[:] = [True]
+
+
+def enabled() -> bool:
+    return bool(_ENABLED)
+
+
+def compute(scenario: Scenario) -> object:
+    """The scenario's kind's `compute`: every intermediate of the real torch run."""
+    return call(_compute, scenario)
+
+
+def call(function: Callable[..., T], *arguments: object) -> T:
+    """function(*arguments), in a worker when enabled, else here. The function is a module's own
+    (the worker imports it by name) and its value pickles."""
+    return _in_worker(function, *arguments) if enabled() else function(*arguments)
+
+
+def torch_facts() -> tuple[str, str]:
+    """torch's version and the CPU capability its kernels use here, found once."""
+    return _once(_torch_facts)
+
+
+def fingerprint_here() -> str:
+    """GENERATOR_FINGERPRINT when set, else this machine's rounding fingerprint, measured once."""
+    return fingerprint.override() or _once(fingerprint.measured)
+
+
+def _once(function: Callable[[], T]) -> T:
+    with _found_lock:
+        if function.__name__ not in _found:
+            _found[function.__name__] = call(function)
+        return _found[function.__name__]  # type: ignore[return-value]
+
+
+def _compute(scenario: Scenario) -> object:
+    fingerprint.single_threaded_torch()
+    return KINDS[scenario.kind].compute(scenario)
+
+
+def _torch_facts() -> tuple[str, str]:
+    import torch
+
+    return str(torch.__version__), str(torch.backends.cpu.get_cpu_capability())  # plain str: TorchVersion would import torch here
+
+
+class _Worker:
+    """A process forked from the program server that runs torch's part of runs, one call at a time,
+    for as long as the build lasts: forked once, so each scenario after the first finds torch's
+    kernels already warm (a fresh fork a call cost the 100-scenario build 2 s more than no fork)."""
+
+    def __init__(self) -> None:
+        program.server()
+        self.connection, theirs = multiprocessing.Pipe()
+        # daemon: ended with the build (multiprocessing's exit handler), which never waits for one
+        self.process = program.Forked(target=_serve, args=(theirs,), daemon=True)
+        with program.CHILDREN_LOCK:
+            self.process.start()
+        theirs.close()
+
+    def call(self, function: Callable[..., T], arguments: tuple[object, ...]) -> T:
+        try:
+            self.connection.send((function, arguments))
+            succeeded, outcome = self.connection.recv()
+        except (EOFError, OSError):  # it ended without an answer (killed, or crashed)
+            self.connection.close()
+            with program.CHILDREN_LOCK:
+                self.process.join()
+            raise RuntimeError(f"torch's process ended while running {_name(function)} (exit {self.process.exitcode})") from None
+        if succeeded:
+            return outcome  # type: ignore[no-any-return]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        raise RuntimeError(f"torch's process, running {_name(function)}: {outcome}")
+
+
+_idle: list[_Worker] = []  # the workers not running a call
+_idle_lock = threading.Lock()
+
+
+def _in_worker(function: Callable[..., T], *arguments: object) -> T:
+    """function(*arguments) in a worker process: its value, or what it raised. One worker a calling
+    thread at a time; a new one when every worker is busy (the build runs pipeline.WORKERS scenarios)."""
+    with _idle_lock:
+        worker = _idle.pop() if _idle else None
+    worker = worker or _Worker()
+    value = worker.call(function, arguments)  # raised: a worker that failed to answer is not reused
+    with _idle_lock:
+        _idle.append(worker)
+    return value
+
+
+def _name(function: Callable[..., object]) -> str:
+    return str(getattr(function, "__name__", function))
+
+
+def _serve(connection: Connection) -> None:
+    """In the worker: run each call sent, answer (True, value) or (False, the exception raised, or its
+    text when it cannot travel), until the build closes its end."""
+    while True:
+        try:
+            function, arguments = connection.recv()
+        except (EOFError, OSError):  # the build has ended
+            break
+        try:
+            answer: tuple[bool, object] = (True, function(*arguments))
+        except Exception as error:
+            answer = (False, error if _travels(error) else traceback.format_exc().strip().splitlines()[-1])
+        try:
+            try:
+                connection.send(answer)
+            except (pickle.PicklingError, TypeError, AttributeError) as error:  # a value that cannot travel
+                connection.send((False, f"its answer could not be sent: {error}"))
+        except (EOFError, OSError):  # the build has ended (interrupted): nobody to tell
+            break
+    connection.close()
+    os._exit(0)
+
+
+def _travels(error: BaseException) -> bool:
+    """Whether the exception comes back whole through pickle (not one whose class cannot take its arguments again)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return False
+    return True
