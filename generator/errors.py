@@ -74,6 +74,13 @@ class ForgeryError(GeneratorError):
     exit_code = 1
 
 
+class WorkerError(GeneratorError):
+    """The worker process that runs torch for the build (torch_process.py) ended without an answer:
+    killed (out of memory, a signal) or crashed (exit 70, as an internal error)."""
+
+    exit_code = 70
+
+
 class ProgramError(GeneratorError):
     """The program a page shows failed or hung when the generator ran it (exit 6)."""
 

@@ -28,7 +28,7 @@ from generator.cache import Cache, file_digest
 from generator.claims import judge
 from generator.codec import ResultsFormatError
 from generator.compare import Comparison, compare, forgery_lines
-from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError
+from generator.errors import ForgeryError, GeneratorError, RunFailuresError, ScenarioError, UsageError, WorkerError
 from generator.kinds import KINDS
 from generator.kinds.base import Solved
 from generator.languages import TEMPLATES, default, languages, page_name
@@ -67,8 +67,11 @@ def run_scenario(scenario: Scenario) -> res.Run[object]:
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     phases.reached("running")
     kind = KINDS[scenario.kind]
-    exact = kind.derive(scenario)  # first: meanwhile the program server, which runs torch, may still be starting
-    solved = Solved(scenario, torch_process.compute(scenario), exact)
+    try:
+        exact = kind.derive(scenario)  # first: meanwhile the program server, which runs torch, may still be starting
+        solved = Solved(scenario, torch_process.compute(scenario), exact)
+    except WorkerError as error:  # killed or crashed: which scenario it was running
+        raise WorkerError(f"{scenario.source}: {error}") from None
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     phases.reached("program")

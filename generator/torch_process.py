@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from typing import TypeVar
 
 from generator import fingerprint, program
+from generator.errors import WorkerError
 from generator.kinds import KINDS
 from generator.scenario import Scenario
 
@@ -106,12 +107,13 @@ class _Worker:
             self.connection.close()
             with program.CHILDREN_LOCK:
                 self.process.join()
-            raise RuntimeError(f"torch's process ended while running {_name(function)} (exit {self.process.exitcode})") from None
+            code = self.process.exitcode
+            raise WorkerError(f"torch's worker process ended while running {_name(function)} (exit {code}: killed, or crashed)") from None
         if succeeded:
             return outcome  # type: ignore[no-any-return]
         if isinstance(outcome, BaseException):
             raise outcome
-        raise RuntimeError(f"torch's process, running {_name(function)}: {outcome}")
+        raise RuntimeError(f"torch's worker process, running {_name(function)}: {outcome}")
 
 
 _idle: list[_Worker] = []  # the workers not running a call

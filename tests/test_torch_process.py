@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 
 from generator import program, torch_process
+from generator.errors import WorkerError
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 
@@ -67,7 +68,7 @@ def test_an_error_comes_back_as_raised(workers):
 
 
 def test_an_error_that_cannot_travel_comes_back_as_its_text(workers):
-    with pytest.raises(RuntimeError, match="running raise_stubborn: .*StubbornError: cannot travel"):
+    with pytest.raises(RuntimeError, match="worker process, running raise_stubborn: .*StubbornError: cannot travel"):
         torch_process.call(raise_stubborn)
 
 
@@ -78,7 +79,7 @@ def test_a_value_that_cannot_travel_is_an_error(workers):
 
 
 def test_a_worker_that_dies_is_an_error_and_is_replaced(workers):
-    with pytest.raises(RuntimeError, match=r"ended while running _exit \(exit 3\)"):
+    with pytest.raises(WorkerError, match=r"^torch's worker process ended while running _exit \(exit 3: killed, or crashed\)$"):
         torch_process.call(os._exit, 3)
     pids = {torch_process.call(os.getpid) for _ in range(3)}
     assert len(pids) == 1 and os.getpid() not in pids
