@@ -70,12 +70,13 @@ def run_scenario(scenario: Scenario) -> res.Run[object]:
     try:
         exact = kind.derive(scenario)  # first: meanwhile the program server, which runs torch, may still be starting
         solved = Solved(scenario, torch_process.compute(scenario), exact)
+        machine = platform()  # found once a build, in a worker too
     except WorkerError as error:  # killed or crashed: which scenario it was running
         raise WorkerError(f"{scenario.source}: {error}") from None
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     phases.reached("program")
-    run = res.Run(res.header(scenario, platform(), printed), kind.record(solved, bounds), ())
+    run = res.Run(res.header(scenario, machine, printed), kind.record(solved, bounds), ())
     downloads.self_check_run(kind.name, scenario.source, printed, downloads.expected(kind.printed(run.body)))
     verdicts, problems = judge(scenario.source, scenario.header.claims, run.data())
     if problems:

@@ -11,7 +11,7 @@ import math
 from fractions import Fraction
 
 from generator.errors import MismatchError
-from generator.values import largest_finite
+from generator.values import largest_finite, saturated_float
 
 
 def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: float, dtype: str, peak: float = 0.0) -> None:
@@ -24,7 +24,7 @@ def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: 
     """
     if not math.isfinite(bound):
         return  # the bound itself overflowed: the run is past the dtype's range, nothing can be asserted
-    exact_float = float(exact) if abs(exact) < 10**308 else math.copysign(math.inf, exact)
+    exact_float = float(exact) if abs(exact) < 10**308 else (math.inf if exact > 0 else -math.inf)  # not copysign: it converts exact
     if not math.isfinite(torch_value):
         if max(abs(exact_float), peak) + bound >= largest_finite(dtype):
             return
@@ -35,5 +35,5 @@ def check(slug: str, quantity: str, torch_value: float, exact: Fraction, bound: 
     if error > Fraction(bound):
         raise MismatchError(
             f"{slug}: {quantity}: torch gave {torch_value!r}, exact is {exact} = {exact_float!r}; "
-            f"difference {float(error):.3e} exceeds its verified {dtype} bound {bound:.3e}"
+            f"difference {saturated_float(error):.3e} exceeds its verified {dtype} bound {bound:.3e}"
         )

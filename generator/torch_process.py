@@ -23,11 +23,12 @@ import pickle
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
 from generator import fingerprint, program
-from generator.errors import WorkerError
+from generator.errors import GeneratorError, WorkerError
 from generator.kinds import KINDS
 from generator.scenario import Scenario
 
@@ -85,6 +86,39 @@ def _torch_facts() -> tuple[str, str]:
     return str(torch.__version__), str(torch.backends.cpu.get_cpu_capability())  # plain str: TorchVersion would import torch here
 
 
+@dataclass(frozen=True)
+class Failure:
+    """What a call raised in the worker: the exception itself when it comes back whole through
+    pickle, else its text; and the traceback there (what --debug shows, as the exception's cause)."""
+
+    error: BaseException | None
+    text: str
+    trace: str
+
+    @staticmethod
+    def of(error: BaseException) -> Failure:
+        trace = "".join(traceback.format_exception(error))
+        if isinstance(error, Exception) and _travels(error):
+            return Failure(error, "", trace)
+        if isinstance(error, GeneratorError):  # one whose class cannot be built again from its arguments: its message and exit code
+            substitute = GeneratorError(str(error))
+            substitute.exit_code = error.exit_code
+            return Failure(substitute, "", trace)
+        return Failure(None, f"{type(error).__name__}: {error}", trace)
+
+    def raised(self) -> BaseException:
+        error = self.error or RuntimeError(f"torch's worker process: {self.text}")
+        error.__cause__ = WorkerTraceback(self.trace)
+        return error
+
+
+class WorkerTraceback(Exception):  # noqa: N818 (not an error: the traceback of one, as multiprocessing.pool's RemoteTraceback)
+    """Where, in torch's worker process, the exception after it was raised."""
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""' if self.args and self.args[0] else "(no traceback)"
+
+
 class _Worker:
     """A process forked from the program server that runs torch's part of runs, one call at a time,
     for as long as the build lasts: forked once, so each scenario after the first finds torch's
@@ -99,21 +133,26 @@ class _Worker:
             self.process.start()
         theirs.close()
 
-    def call(self, function: Callable[..., T], arguments: tuple[object, ...]) -> T:
+    def ended(self) -> bool:
+        """Whether this idle worker has ended (killed): an idle worker never writes, so anything to
+        read on its pipe is the end of it."""
+        return self.connection.poll()
+
+    def ask(self, function: Callable[..., object], arguments: tuple[object, ...]) -> tuple[bool, object]:
+        """(True, the value) or (False, a Failure); WorkerError when it ended without an answer."""
         try:
             self.connection.send((function, arguments))
-            succeeded, outcome = self.connection.recv()
-        except (EOFError, OSError):  # it ended without an answer (killed, or crashed)
-            self.connection.close()
-            with program.CHILDREN_LOCK:
-                self.process.join()
+            answer: tuple[bool, object] = self.connection.recv()
+        except (EOFError, OSError):  # killed, or crashed, while running it
+            self.close()
             code = self.process.exitcode
-            raise WorkerError(f"torch's worker process ended while running {_name(function)} (exit {code}: killed, or crashed)") from None
-        if succeeded:
-            return outcome  # type: ignore[no-any-return]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        raise RuntimeError(f"torch's worker process, running {_name(function)}: {outcome}")
+            raise WorkerError(f"torch's worker process ended without an answer (exit {code}: killed, or crashed)") from None
+        return answer
+
+    def close(self) -> None:
+        self.connection.close()
+        with program.CHILDREN_LOCK:
+            self.process.join()
 
 
 _idle: list[_Worker] = []  # the workers not running a call
@@ -123,22 +162,31 @@ _idle_lock = threading.Lock()
 def _in_worker(function: Callable[..., T], *arguments: object) -> T:
     """function(*arguments) in a worker process: its value, or what it raised. One worker a calling
     thread at a time; a new one when every worker is busy (the build runs pipeline.WORKERS scenarios)."""
+    worker = _take()
+    succeeded, outcome = worker.ask(function, arguments)  # WorkerError: that worker is gone
     with _idle_lock:
-        worker = _idle.pop() if _idle else None
-    worker = worker or _Worker()
-    value = worker.call(function, arguments)  # raised: a worker that failed to answer is not reused
-    with _idle_lock:
-        _idle.append(worker)
-    return value
+        _idle.append(worker)  # it answered, even if with an error: it is kept
+    if succeeded:
+        return outcome  # type: ignore[return-value]
+    assert isinstance(outcome, Failure)
+    raise outcome.raised()
 
 
-def _name(function: Callable[..., object]) -> str:
-    return str(getattr(function, "__name__", function))
+def _take() -> _Worker:
+    """An idle worker, or a new one. One killed while idle is closed and passed over: it lost no run."""
+    while True:
+        with _idle_lock:
+            worker = _idle.pop() if _idle else None
+        if worker is None:
+            return _Worker()
+        if not worker.ended():
+            return worker
+        worker.close()
 
 
 def _serve(connection: Connection) -> None:
-    """In the worker: run each call sent, answer (True, value) or (False, the exception raised, or its
-    text when it cannot travel), until the build closes its end."""
+    """In the worker: run each call sent, answer (True, value) or (False, a Failure), until the
+    build closes its end. SystemExit ends the worker (the build is told it ended)."""
     while True:
         try:
             function, arguments = connection.recv()
@@ -146,13 +194,15 @@ def _serve(connection: Connection) -> None:
             break
         try:
             answer: tuple[bool, object] = (True, function(*arguments))
-        except Exception as error:
-            answer = (False, error if _travels(error) else traceback.format_exc().strip().splitlines()[-1])
+        except SystemExit:
+            raise
+        except BaseException as error:
+            answer = (False, Failure.of(error))
         try:
             try:
                 connection.send(answer)
             except (pickle.PicklingError, TypeError, AttributeError) as error:  # a value that cannot travel
-                connection.send((False, f"its answer could not be sent: {error}"))
+                connection.send((False, Failure(None, f"its answer could not be sent: {error}", traceback.format_exc())))
         except (EOFError, OSError):  # the build has ended (interrupted): nobody to tell
             break
     connection.close()

@@ -165,6 +165,15 @@ def nearest_float(value: Fraction, dtype: str) -> float:
     return float(best)
 
 
+def saturated_float(value: Fraction) -> float:
+    """value as a float, +-inf past the float range (float() raises OverflowError there, and so does
+    math.copysign(math.inf, value), which converts value first)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def float_literal(value: float, dtype: str) -> str:
     """The shortest Python literal that reaches exactly `value` in `dtype` when torch reads it.
 

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from generator import write
 from generator.cli import main
-from generator.errors import INTERRUPTED, ScenarioError
+from generator.errors import INTERRUPTED, MismatchError, ScenarioError
 from generator.kinds import linreg_sgd, mse
 from generator.kinds.base import Solved
 from generator.kinds.linreg_sgd import exact as linreg_exact
@@ -109,13 +109,23 @@ POST = {"title": "t", "features": [[1, 2], [4, 2], [8, 1], [0, 1], [3, 8], [1, 3
     {"epochs": 20, "order": [[5, 1, 0, 2, 3, 4]] * 20},
     {"epochs": 20, "seed": 0, "zero_grad": False},
     {"epochs": 80, "seed": 1, "dtype": "float64"},
-], ids=["epochs 16", "epochs 13", "epochs 30 seed 3", "fixed order", "no zero_grad", "float64"])
+    {"epochs": 80, "seed": 3, "dtype": "float64", "lr": "50"},  # exact values past float64's range: OverflowError, exit 70
+], ids=["epochs 16", "epochs 13", "epochs 30 seed 3", "fixed order", "no zero_grad", "float64", "float64 past its range"])
 def test_overflow_through_every_intermediate_is_not_a_mismatch(changes):
     scenario = scenario_of(linreg_sgd, POST | changes)
     trace = linreg_sgd.compute(scenario)
     values = [v for step in trace.main.steps for v in (step.loss, step.grad_bias, step.bias, *step.grad_weight, *step.weight)]
     assert not all(map(math.isfinite, values))  # torch overflowed somewhere along the run
     run_and_verify(linreg_sgd, scenario)
+
+
+def test_an_exact_value_past_float64s_range_compares_as_infinite():
+    from generator import tolerance
+
+    for sign in (1, -1):  # math.copysign(math.inf, exact) converted exact to a float: OverflowError, exit 70
+        tolerance.check("t", "loss", sign * math.inf, sign * Fraction(10**400), 1.0, "float64")
+    with pytest.raises(MismatchError, match="exact is 1000"):
+        tolerance.check("t", "loss", 1.0, Fraction(10**400), 1.0, "float64")
 
 
 # --- numbers that hung or crashed ---------------------------------------------------------------

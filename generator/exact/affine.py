@@ -30,7 +30,7 @@ from flint import arb
 
 from generator import rounding
 from generator.exact import ball
-from generator.values import nearest_float
+from generator.values import nearest_float, saturated_float
 
 INFLATE = 1 + 2.0**-20
 Exact = Any  # Fraction, or an arb ball at the working precision
@@ -52,10 +52,12 @@ def magnitude(x: Exact) -> float:
 
 def midpoint(x: Exact) -> float:
     """x as a float (for coefficients: their rounding is covered by INFLATE)."""
+    if isinstance(x, Fraction):
+        return saturated_float(x)
     try:
-        return float(x) if isinstance(x, Fraction) else float(x.mid())
+        return float(x.mid())
     except OverflowError:
-        return math.copysign(math.inf, x)
+        return math.inf if x.mid() > 0 else -math.inf
 
 
 def exact_sqrt(x: Exact) -> Exact:

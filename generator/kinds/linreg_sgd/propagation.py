@@ -34,7 +34,7 @@ import numpy as np
 
 from generator import rounding
 from generator.kinds.linreg_sgd.scenario import Scenario
-from generator.values import nearest_float
+from generator.values import nearest_float, saturated_float
 
 INFLATE = 1 + 2.0**-20  # covers the float64 rounding of the coefficients and radii (relative 1e-16 each)
 MAX_ENTRIES = 4_000_000  # symbols x components kept before the per-step symbols are merged into one per component
@@ -42,10 +42,7 @@ MAX_ENTRIES = 4_000_000  # symbols x components kept before the per-step symbols
 
 def value(v: Fraction) -> float:
     """v as a float, +-inf past the float range."""
-    try:
-        return float(v)
-    except OverflowError:
-        return math.copysign(math.inf, v)
+    return saturated_float(v)
 
 
 def gamma(k: int, dtype: str) -> float:
