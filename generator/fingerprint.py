@@ -6,14 +6,14 @@ runs of a scenario must agree bit for bit (compare.py); two with different ones 
 last bits, within the verified bounds.
 
 GENERATOR_FINGERPRINT overrides the measured value (the tests, or simulating another machine).
-Torch is imported only when the probe runs."""
+Torch is imported only when the probe runs; torch_process.fingerprint_here measures it once a
+build, in a worker under `python -m generator`."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import struct
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -24,8 +24,6 @@ OVERRIDE = "GENERATOR_FINGERPRINT"
 DIGITS = 16  # hex digits of the SHA-256 kept: 64 bits
 LENGTHS = (1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 31, 32, 33, 40, 47, 48, 63, 64, 65, 70)
 SHAPES = ((1, 1), (3, 2), (4, 4), (7, 3), (9, 5), (17, 2), (33, 3), (70, 1))
-_lock = threading.Lock()
-_measured: list[str] = []  # the probe's digest, once per process
 
 
 def single_threaded_torch() -> None:
@@ -39,20 +37,6 @@ def single_threaded_torch() -> None:
 def override() -> str | None:
     """GENERATOR_FINGERPRINT, when set: the fingerprint this machine is to be taken for."""
     return os.environ.get(OVERRIDE, "").strip() or None
-
-
-def fingerprint() -> str:
-    """This machine's rounding fingerprint (16 hex digits), or GENERATOR_FINGERPRINT when set.
-    Always measured here, never read from a results file."""
-    return override() or measured()
-
-
-def measured() -> str:
-    """This machine's rounding fingerprint, measured once in this process."""
-    with _lock:
-        if not _measured:
-            _measured.append(measure())
-        return _measured[0]
 
 
 def measure() -> str:

@@ -34,7 +34,7 @@ from generator.scenario import Scenario
 
 T = TypeVar("T")
 _ENABLED: list[bool] = []  # [True] once enabled
-_found: dict[str, object] = {}  # what `_once` measured, by function name
+_found: dict[Callable[[], object], object] = {}  # what `_once` found, by the function that found it
 _found_lock = threading.Lock()
 
 
@@ -64,15 +64,17 @@ def torch_facts() -> tuple[str, str]:
 
 
 def fingerprint_here() -> str:
-    """GENERATOR_FINGERPRINT when set, else this machine's rounding fingerprint, measured once."""
-    return fingerprint.override() or _once(fingerprint.measured)
+    """This machine's rounding fingerprint (16 hex digits), measured once a process, or
+    GENERATOR_FINGERPRINT when set: always measured, never read from a results file."""
+    return fingerprint.override() or _once(fingerprint.measure)
 
 
 def _once(function: Callable[[], T]) -> T:
+    """function(), called once (in a worker when enabled); one thread calls it, the others wait for it."""
     with _found_lock:
-        if function.__name__ not in _found:
-            _found[function.__name__] = call(function)
-        return _found[function.__name__]  # type: ignore[return-value]
+        if function not in _found:
+            _found[function] = call(function)
+        return _found[function]  # type: ignore[return-value]
 
 
 def _compute(scenario: Scenario) -> object:

@@ -21,10 +21,11 @@ from generator import render
 from generator.cli import main
 from generator.compare import compare
 from generator.exact import enclosure
-from generator.fingerprint import OVERRIDE, fingerprint
+from generator.fingerprint import OVERRIDE
 from generator.loading import load_scenarios
 from generator.pipeline import render_scenario, run_scenario, typed
 from generator.results import dumps, is_record
+from generator.torch_process import fingerprint_here as fingerprint
 
 OUT = "docs/scenarios"
 

@@ -21,11 +21,12 @@ from helpers import moved, tree_digest
 
 from generator.cli import main
 from generator.compare import PRINTED_FLOAT
-from generator.fingerprint import OVERRIDE, fingerprint, measure
+from generator.fingerprint import OVERRIDE, measure
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.pipeline import render_scenario, typed
 from generator.results import at, dumps, read_run
+from generator.torch_process import fingerprint_here as fingerprint
 
 OUT = "docs/scenarios"
 SLUGS = ("mse-mean", "regression-losses", "linreg-sgd-stable", "cross-entropy", "optimizers")  # one of each kind

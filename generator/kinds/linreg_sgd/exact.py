@@ -13,11 +13,12 @@ import numpy as np
 import sympy
 
 from generator.errors import MismatchError, Problem, ScenarioError
-from generator.kinds.linreg_sgd.propagation import Tracker, value
+from generator.kinds.linreg_sgd.propagation import Tracker
 from generator.kinds.linreg_sgd.scenario import Scenario
 from generator.kinds.linreg_sgd.scenario import residual as residual_of
 from generator.kinds.linreg_sgd.trace import Step, Trace
 from generator.tolerance import check
+from generator.values import saturated_float
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
     but not compared, since no float result could match the exact run there.
     """
     tracker = Tracker(s, sorted({len(step.indices) for step in exact.steps}))
-    theta_before = np.array([value(v) for v in (*s.weight, s.bias)])
+    theta_before = np.array([saturated_float(v) for v in (*s.weight, s.bias)])
     epochs = iter(zip(trace.epoch_loss, exact.epoch_loss))
     step_bounds: list[StepBounds | None] = []
     epoch_bounds: list[float | None] = []
@@ -186,8 +187,8 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
                     epoch_bounds.append(None)
                 continue
             where = f"{s.source}: epoch {step.epoch} batch {step.batch}"
-            residual = np.array([value(r) for r in want.residual])
-            grad = np.array([value(g) for g in (*want.grad_weight, want.grad_bias)])
+            residual = np.array([saturated_float(r) for r in want.residual])
+            grad = np.array([saturated_float(g) for g in (*want.grad_weight, want.grad_bias)])
             e_loss, e_grad, e_theta = tracker.step(want.indices, theta_before, residual, grad)
             peaks = _peaks(s, want, theta_before)
             check(where, "loss", step.loss, want.loss, float(e_loss), s.dtype, peak=peaks[0])
@@ -197,12 +198,12 @@ def verify(s: Scenario, trace: Trace, exact: Exact) -> Bounds:
             for j in range(s.d):
                 check(where, f"w[{j}] after the step", step.weight[j], want.weight[j], float(e_theta[j]), s.dtype, peak=peaks[2])
             check(where, "b after the step", step.bias, want.bias, float(e_theta[s.d]), s.dtype, peak=peaks[2])
-            theta_before = np.array([value(v) for v in (*want.weight, want.bias)])
+            theta_before = np.array([saturated_float(v) for v in (*want.weight, want.bias)])
             step_bounds.append(StepBounds(float(e_loss), tuple(map(float, e_grad)), tuple(map(float, e_theta))))
             if step.batch == s.batches_per_epoch:
                 torch_loss, exact_loss = next(epochs)
                 full_residual = residual_of(s, tuple(range(s.n)), want.weight, want.bias)
-                e_full = tracker.full_loss(theta_before, np.array([value(r) for r in full_residual]))
+                e_full = tracker.full_loss(theta_before, np.array([saturated_float(r) for r in full_residual]))
                 peak = max(frobenius(_augmented(s, range(s.n))) * norm((*want.weight, want.bias)), _sum_of_squares(full_residual))
                 check(f"{s.source}: epoch {step.epoch}", "loss on all data", torch_loss, exact_loss, e_full, s.dtype, peak=peak)
                 epoch_bounds.append(e_full)

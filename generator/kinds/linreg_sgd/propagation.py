@@ -40,11 +40,6 @@ INFLATE = 1 + 2.0**-20  # covers the float64 rounding of the coefficients and ra
 MAX_ENTRIES = 4_000_000  # symbols x components kept before the per-step symbols are merged into one per component
 
 
-def value(v: Fraction) -> float:
-    """v as a float, +-inf past the float range."""
-    return saturated_float(v)
-
-
 def gamma(k: int, dtype: str) -> float:
     return float(rounding.gamma(k, dtype))
 
@@ -89,12 +84,12 @@ class Tracker:
         self.s, self.dtype = s, s.dtype
         self.u = float(rounding.unit_roundoff(s.dtype))
         self.symbols = Symbols()
-        self.features = np.array([[value(x) for x in row] for row in s.features])
+        self.features = np.array([[saturated_float(x) for x in row] for row in s.features])
         self.x_error = np.array([[self._input_error(x) for x in row] for row in s.features])
         self.x_symbols = self._inputs(self.x_error.ravel()).reshape(s.n, s.d)  # each X_ij's symbol, -1 where exact
         self.y_symbols = self._inputs(np.array([self._input_error(y) for y in s.labels]))
         held_lr = rounding.constant(s.lr, s.dtype)  # alpha = -lr, converted to the dtype by add_
-        self.lr, self.lr_deviation = value(s.lr), rounding.up(abs(held_lr.mid - s.lr) + held_lr.rad)
+        self.lr, self.lr_deviation = saturated_float(s.lr), rounding.up(abs(held_lr.mid - s.lr) + held_lr.rad)
         self.lr_symbol = self._inputs(np.array([self.lr_deviation]))[0]
         self.kappas = {m: self._kappa(m) for m in sorted(set(batch_sizes))}
         self.inputs_count = self.symbols.count
@@ -129,7 +124,7 @@ class Tracker:
         deviation = rounding.up(abs(held.mid - exact) + held.rad)
         symbol = self.symbols.count
         self.symbols.fresh(np.array([deviation]))
-        return value(exact), deviation, symbol, relative
+        return saturated_float(exact), deviation, symbol, relative
 
     def _add_inputs(self, form: np.ndarray, rows: Sequence[int], coefficients: np.ndarray, labels: bool) -> None:
         """Add to `form` (one column per row, or per parameter) the terms of the inputs' rounding:
