@@ -296,7 +296,11 @@ def signal_held_build(project: Path, phases: Path, phase: str, signum: int, stde
                                                  "GENERATOR_TEST_HOLD": phase},
                                stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        wait_for_phase(phases, phase, process)
+        try:
+            wait_for_phase(phases, phase, process)
+        except AssertionError as failure:  # it ended, or hung, before the phase: what it said
+            said = Path(stderr.name).read_text(encoding="utf-8", errors="replace") if hasattr(stderr, "name") else "(not kept)"
+            raise AssertionError(f"{failure}; its standard error: {said!r}") from None
         os.killpg(process.pid, signum)
         process.wait(timeout=HANG_GUARD)
     finally:
@@ -347,7 +351,8 @@ def test_a_real_kill_at_the_swap_is_recovered_by_check(small_project, tmp_path, 
         path.write_text(path.read_text().replace('title = "', 'title = "Changed: '))
     dropped = drop_a_page(project)  # the new index drops its link
     phases = tmp_path / "phases"
-    signal_held_build(project, phases, phase, signal.SIGKILL, subprocess.DEVNULL)
+    with (tmp_path / "stderr").open("w") as stderr:  # read only if the build ends before the phase
+        signal_held_build(project, phases, phase, signal.SIGKILL, stderr)
     left = [p.name for p in project.rglob("*") if ".pending" in p.name or ".new-" in p.name or ".previous" in p.name]
     assert left, "the kill left nothing to recover: it did not land in the window"
     monkeypatch.chdir(project)
