@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import http.server
 import json
 import os
 import pickle
@@ -11,7 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -179,6 +182,49 @@ def site(tmp_path_factory, worker_id) -> Path:
     """The committed docs/ built by MkDocs in strict mode, both editions (fails the session's users
     if it warns), once this session. Read only: a test that changes a site builds its own."""
     return made_once(tmp_path_factory, worker_id, "site", _build_the_site) / "site"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output clean
+        pass
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`folder` served on 127.0.0.1 while the caller holds it: its address, http://127.0.0.1:PORT."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(site) -> Iterator[str]:
+    """The session's `site`, served on 127.0.0.1 (its address)."""
+    with serving(site) as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per xdist worker, shared by every browser test that worker runs
+    (each test opens its own context or page, and closes it)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("browser tests skipped: no Chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -7,53 +7,20 @@ saved under test-artifacts/screenshots/ (a full-page picture costs about as much
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
-import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, copy_project, mkdocs_build
+from conftest import CHROMIUM, ROOT, copy_project, mkdocs_build, serving
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="browser tests skipped: no Chromium (apt-get install chromium)"),
 ]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output clean
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 class Visit:
@@ -394,22 +361,16 @@ def broken_builds(tmp_path_factory):
 @pytest.fixture(scope="module")
 def broken_sites(broken_builds):
     """Each broken copy, served on 127.0.0.1 once a test asks for it."""
+    from contextlib import ExitStack
+
     built: dict[str, str] = {}
-    servers = []
+    with ExitStack() as servers:
+        def serve(variant: str) -> str:
+            if variant not in built:
+                built[variant] = servers.enter_context(serving(broken_builds[variant].result(timeout=600)))
+            return built[variant]
 
-    def serve(variant: str) -> str:
-        if variant not in built:
-            site = broken_builds[variant].result(timeout=600)
-            httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-            threading.Thread(target=httpd.serve_forever, daemon=True).start()
-            servers.append(httpd)
-            built[variant] = f"http://127.0.0.1:{httpd.server_address[1]}"
-        return built[variant]
-
-    yield serve
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+        yield serve
 
 
 @pytest.fixture(scope="module")

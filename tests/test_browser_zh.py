@@ -5,10 +5,10 @@ test distributes files (--dist loadfile), so the two editions' page checks run o
 from __future__ import annotations
 
 import test_browser
-from test_browser import browser, edition_problems, server  # noqa: F401  (fixtures)
+from test_browser import edition_problems
 
 pytestmark = test_browser.pytestmark
 
 
-def test_every_chinese_page_typesets_math_offline_at_both_widths(browser, server, generated):  # noqa: F811
+def test_every_chinese_page_typesets_math_offline_at_both_widths(browser, server, generated):
     assert edition_problems(browser, server, generated, "zh/") == {}

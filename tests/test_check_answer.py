@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_browser import ARGS, CHROMIUM, browser, server  # noqa: F401  (fixtures)
 
 from generator.claims import _number, is_right, is_right_real, round_half_away
 
@@ -106,7 +105,7 @@ JUDGE_ALL = """([number, answers]) => {
 
 
 @pytest.fixture(scope="module")
-def harness(browser):  # noqa: F811
+def harness(browser):
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -194,7 +193,7 @@ def site_pages(generated):
     return [(f"/{prefix}scenarios/{slug}/", slug) for slug in generated for prefix in ("", "zh/")]
 
 
-def test_every_box_on_the_site_judges_its_results_value(browser, server, site_pages, results):  # noqa: F811
+def test_every_box_on_the_site_judges_its_results_value(browser, server, site_pages, results):
     """One tab for every page, with the page's HTML and the boxes' script only: the boxes need
     nothing else (check-answer.js is plain JavaScript, delegated on the document). MathJax and
     material's bundle are most of a page's load; tests/test_browser.py loads every page whole, and
@@ -213,7 +212,7 @@ def test_every_box_on_the_site_judges_its_results_value(browser, server, site_pa
     assert all(count >= 3 for count in counts.values()), counts
 
 
-def test_a_wrong_embedded_answer_is_caught(browser, server, results):  # noqa: F811
+def test_a_wrong_embedded_answer_is_caught(browser, server, results):
     """A box whose embedded value is not the results' (here: one more): the site check reports it."""
     page = browser.new_page()
     page.goto(server + "/scenarios/mse-mean/")
@@ -226,7 +225,7 @@ def test_a_wrong_embedded_answer_is_caught(browser, server, results):  # noqa: F
     assert got == ["wrong"]
 
 
-def test_a_wrong_answer_offers_the_first_step_from_the_results(browser, server, results):  # noqa: F811
+def test_a_wrong_answer_offers_the_first_step_from_the_results(browser, server, results):
     page = browser.new_page()
     page.goto(server + "/zh/scenarios/mse-mean/")
     box = page.locator("form.check-answer[data-path='loss']")

@@ -12,7 +12,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from test_browser import ARGS, CHROMIUM, browser, server  # noqa: F401  (fixtures)
 
 from generator.kinds.linreg_sgd import sweep
 from generator.loading import scenario_from
@@ -291,7 +290,7 @@ def slider_problems(page, result: dict, language: str) -> list[str]:
 
 
 @pytest.mark.parametrize("url", ["/scenarios/linreg-sgd-stable/", "/zh/scenarios/linreg-sgd/"])
-def test_the_slider_moves_across_the_threshold_with_the_keyboard(browser, server, results, url):  # noqa: F811
+def test_the_slider_moves_across_the_threshold_with_the_keyboard(browser, server, results, url):
     page = browser.new_page(viewport={"width": 390, "height": 800})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -303,7 +302,7 @@ def test_the_slider_moves_across_the_threshold_with_the_keyboard(browser, server
     assert problems == [] and errors == []
 
 
-def test_a_slider_that_does_not_redraw_is_caught(browser, server, results):  # noqa: F811
+def test_a_slider_that_does_not_redraw_is_caught(browser, server, results):
     """Proved red: the page with a script that only shows the controls (no redraw on input)."""
     page = browser.new_page()
     page.route("**/lr-sweep.js", lambda route: route.fulfill(
@@ -316,7 +315,7 @@ def test_a_slider_that_does_not_redraw_is_caught(browser, server, results):  # n
     assert problems and "key presses" in problems[0], problems
 
 
-def test_without_javascript_the_pages_own_run_shows_and_the_slider_does_not(browser, server):  # noqa: F811
+def test_without_javascript_the_pages_own_run_shows_and_the_slider_does_not(browser, server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(server + "/scenarios/linreg-sgd-stable/")

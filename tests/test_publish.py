@@ -5,13 +5,10 @@ pins lie in the supported ranges."""
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +16,7 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
-from conftest import ROOT, mkdocs_build
+from conftest import ROOT, mkdocs_build, serving
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?![A-Za-z0-9_])(?!\.\d)")
@@ -128,19 +125,11 @@ def published(tmp_path_factory):
     """Both editions built with SITE_URL and REPO_URL set, as the workflow builds them, served on
     127.0.0.1 under /fork/ at the address site_url names: (the site folder, site_url)."""
     root = tmp_path_factory.mktemp("published")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    site_url = f"http://127.0.0.1:{httpd.server_address[1]}/{FOLDER}/"
-    completed = mkdocs_build(ROOT, root / FOLDER, addresses={"SITE_URL": site_url, "REPO_URL": REPOSITORY})
-    assert completed.returncode == 0, completed.stderr
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield root / FOLDER, site_url
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+    with serving(root) as address:  # served before it is built: site_url names the port
+        site_url = f"{address}/{FOLDER}/"
+        completed = mkdocs_build(ROOT, root / FOLDER, addresses={"SITE_URL": site_url, "REPO_URL": REPOSITORY})
+        assert completed.returncode == 0, completed.stderr
+        yield root / FOLDER, site_url
 
 
 def sitemap(site: Path) -> list[str]:
@@ -188,32 +177,25 @@ def test_with_a_github_repo_url_every_page_opens_its_notebook_in_colab(published
 
 
 @pytest.mark.browser
-def test_the_published_site_switches_language_and_asks_no_other_host(published):
+def test_the_published_site_switches_language_and_asks_no_other_host(published, browser):
     """In Chromium, on the site served at its site_url: the switch leads from the Chinese page to
     its English twin and back, and no page asks another host (GitHub's API among them) for anything."""
-    from test_browser import ARGS, CHROMIUM, Visit
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("browser tests skipped: no Chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from test_browser import Visit
 
     _, site_url = published
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        visit = Visit(browser)
-        try:
-            visit.open(site_url + "zh/scenarios/linreg-sgd/")
-            for other, target in (("en", "scenarios/linreg-sgd/"), ("zh", "zh/scenarios/linreg-sgd/")):
-                visit.page.hover(".md-header__option .md-select")
-                visit.page.click(f"a.md-select__link[hreflang='{other}']")
-                visit.page.wait_for_url(site_url + target)
-                visit.wait_for_math()
-                assert visit.page.evaluate("() => document.documentElement.lang") == other
-            assert visit.page.locator("a.md-source").count() > 0
-            assert visit.errors == [] and visit.failed == [] and visit.hosts == {"127.0.0.1"}, (visit.errors, visit.failed, visit.hosts)
-        finally:
-            visit.close()
-            browser.close()
+    visit = Visit(browser)
+    try:
+        visit.open(site_url + "zh/scenarios/linreg-sgd/")
+        for other, target in (("en", "scenarios/linreg-sgd/"), ("zh", "zh/scenarios/linreg-sgd/")):
+            visit.page.hover(".md-header__option .md-select")
+            visit.page.click(f"a.md-select__link[hreflang='{other}']")
+            visit.page.wait_for_url(site_url + target)
+            visit.wait_for_math()
+            assert visit.page.evaluate("() => document.documentElement.lang") == other
+        assert visit.page.locator("a.md-source").count() > 0
+        assert visit.errors == [] and visit.failed == [] and visit.hosts == {"127.0.0.1"}, (visit.errors, visit.failed, visit.hosts)
+    finally:
+        visit.close()
 
 
 # --- descriptions ------------------------------------------------------------------------------------

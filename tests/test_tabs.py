@@ -9,7 +9,6 @@ from fractions import Fraction
 
 import pytest
 from conftest import ROOT
-from test_browser import browser, server  # noqa: F401  (fixtures)
 
 from generator.formatting import fraction_latex
 
@@ -36,7 +35,7 @@ def test_each_reduction_tab_holds_that_reductions_loss(slug, suffix, results):
         assert f"\\ell &= {fraction_latex(Fraction(exact))}" in found[reduction], (slug, reduction)
 
 
-def test_the_picked_reduction_follows_the_reader(browser, server):  # noqa: F811
+def test_the_picked_reduction_follows_the_reader(browser, server):
     page = browser.new_page()
     page.goto(server + "/scenarios/mse-mean/")
     answer = page.locator("details:has(.tabbed-set)")
