@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -20,6 +23,9 @@ AXES_INCHES = (5.0, 2.9)  # the figure without its legend: 480 CSS px wide, show
 LEGEND_ROW_INCHES = 0.25  # each legend row adds this much height below, so the axes keep their size
 FONT_POINTS = 12.5
 _PYPLOT = threading.Lock()  # pyplot and rcParams are global state: one figure at a time
+DRAWN_KEPT = 32  # the SVGs of the latest plots drawn in this process (a few dozen KB each)
+_DRAWN: OrderedDict[bytes, bytes] = OrderedDict()  # the digest of a plot's arguments -> its SVG
+_DRAWN_LOCK = threading.Lock()
 
 
 def guide_ticks(guides: Sequence[Guide]) -> list[tuple[float, str]]:
@@ -95,7 +101,29 @@ def overlapping(boxes: Sequence[object]) -> bool:
 
 
 def loss_plot(series: Sequence[Series], labels: Axes, marker: str, salt: str, guides: Sequence[Guide] = ()) -> bytes:
-    """An SVG of the curves (and guide lines); non-finite values are left out (the page says where they are)."""
+    """An SVG of the curves (and guide lines); non-finite values are left out (the page says where they are).
+    The same arguments give the same bytes, so a process draws them once: `make serve` renders every
+    page again after a template edit, and the tests render the same scenarios in many ways."""
+    key = hashlib.sha256(pickle.dumps((series, labels, marker, salt, guides), protocol=5)).digest()
+    with _DRAWN_LOCK:
+        if key in _DRAWN:
+            _DRAWN.move_to_end(key)
+            return _DRAWN[key]
+    svg = _svg(series, labels, marker, salt, guides)
+    with _DRAWN_LOCK:
+        _DRAWN[key] = svg
+        while len(_DRAWN) > DRAWN_KEPT:
+            _DRAWN.popitem(last=False)
+    return svg
+
+
+def forget_drawn() -> None:
+    """Draw every plot again from now on (for a caller that inspects the figures as they are drawn)."""
+    with _DRAWN_LOCK:
+        _DRAWN.clear()
+
+
+def _svg(series: Sequence[Series], labels: Axes, marker: str, salt: str, guides: Sequence[Guide]) -> bytes:
     with drawn(series, labels, guides) as figure, plt.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Description": marker}, facecolor="white", bbox_inches="tight")

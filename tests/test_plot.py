@@ -36,6 +36,7 @@ def figures() -> dict[str, dict[str, Any]]:
             yield figure
 
     plot.drawn = inspected  # type: ignore[assignment]
+    plot.forget_drawn()  # a plot this process drew before is not drawn again, unless forgotten
     try:
         for current in PLOTTED:
             s = SCENARIOS[current]
@@ -44,6 +45,22 @@ def figures() -> dict[str, dict[str, Any]]:
     finally:
         plot.drawn = original  # type: ignore[assignment]
     return found
+
+
+def test_a_plot_drawn_again_is_the_same_and_another_is_not():
+    """loss_plot remembers the plots it drew: the same arguments give the bytes a fresh drawing gives,
+    other arguments (one value changed) a plot of their own."""
+    s = SCENARIOS["linreg-sgd"]
+    run = typed(s, json.loads((ROOT / "docs/scenarios/linreg-sgd.json").read_text(encoding="utf-8")))
+    committed = (ROOT / "docs/scenarios/linreg-sgd-loss.svg").read_bytes()
+    assert [KINDS[s.kind].files(s, run.body, "en")["linreg-sgd-loss.svg"] for _ in range(2)] == [committed] * 2
+    series = [plot.Series("a", [0, 1, 2], [3.0, 2.0, 1.5], "o-")]
+    axes = plot.Axes("x", "y", "log y")
+    first = plot.loss_plot(series, axes, "m", "s")
+    assert plot.loss_plot([plot.Series("a", [0, 1, 2], [3.0, 2.0, 1.25], "o-")], axes, "m", "s") != first
+    assert plot.loss_plot(list(series), axes, "m", "s") == first
+    plot.forget_drawn()
+    assert plot.loss_plot(series, axes, "m", "s") == first  # drawn afresh: the same bytes
 
 
 def layout(figure: Any) -> dict[str, Any]:
