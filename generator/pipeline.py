@@ -346,6 +346,8 @@ def build(paths: list[Path], out: Path, refresh: bool = False, rerun: bool = Fal
         cache = Cache()
         aside = Aside() if render_aside else None
         with aside if aside is not None else nullcontext():
+            if aside is not None:
+                aside.start_early()
             action = partial(chosen_and_rendered_before, out=out, cache=cache, refresh=refresh, rerun=rerun, aside=aside)
             chosen = each_scenario(action, load_scenarios(paths))
             records = [record for record, _ in chosen]
@@ -434,10 +436,12 @@ def recheck(scenario: Scenario, out: Path, here: str, aside: Aside | None) -> Re
 
 def _check(paths: list[Path], out: Path, render_aside: bool = False) -> Checked:
     scenarios = load_scenarios(paths)
-    start_server()  # its torch import overlaps the first scenarios' exact derivations
-    checked = Checked(torch_process.fingerprint_here())
     aside = Aside() if render_aside else None
     with aside if aside is not None else nullcontext():
+        if aside is not None:
+            aside.start_early()  # forked before start_server starts a thread
+        start_server()  # its torch import overlaps the first scenarios' exact derivations
+        checked = Checked(torch_process.fingerprint_here())
         rechecked = each_scenario(partial(recheck, out=out, here=checked.here, aside=aside), scenarios)
         generated = [(aside.take(r.scenario.slug) if aside is not None else None) or render_scenario(r.scenario, r.record)
                      for r in rechecked]

@@ -17,6 +17,7 @@ from generator import plot
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
 from generator.pipeline import typed
+from generator.plot_spec import Axes, Series
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {s.slug: s for s in load_scenarios([ROOT / "scenarios"])}
@@ -54,10 +55,10 @@ def test_a_plot_drawn_again_is_the_same_and_another_is_not():
     run = typed(s, json.loads((ROOT / "docs/scenarios/linreg-sgd.json").read_text(encoding="utf-8")))
     committed = (ROOT / "docs/scenarios/linreg-sgd-loss.svg").read_bytes()
     assert [KINDS[s.kind].files(s, run.body, "en")["linreg-sgd-loss.svg"] for _ in range(2)] == [committed] * 2
-    series = [plot.Series("a", [0, 1, 2], [3.0, 2.0, 1.5], "o-")]
-    axes = plot.Axes("x", "y", "log y")
+    series = [Series("a", [0, 1, 2], [3.0, 2.0, 1.5], "o-")]
+    axes = Axes("x", "y", "log y")
     first = plot.loss_plot(series, axes, "m", "s")
-    assert plot.loss_plot([plot.Series("a", [0, 1, 2], [3.0, 2.0, 1.25], "o-")], axes, "m", "s") != first
+    assert plot.loss_plot([Series("a", [0, 1, 2], [3.0, 2.0, 1.25], "o-")], axes, "m", "s") != first
     assert plot.loss_plot(list(series), axes, "m", "s") == first
     plot.forget_drawn()
     assert plot.loss_plot(series, axes, "m", "s") == first  # drawn afresh: the same bytes
@@ -108,9 +109,9 @@ def test_the_boundaries_are_marked_where_the_run_puts_them(slug, figures):
 
 
 def test_names_too_close_to_read_apart_are_left_to_the_legend():
-    series = [plot.Series("curve", [-3.0, 3.0], [1.0, 1.0], "C0-")]
+    series = [Series("curve", [-3.0, 3.0], [1.0, 1.0], "C0-")]
     guides = [plot.Guide("at β", (-1.0, 1.0), ("−β", "β"), "C1", ":"), plot.Guide("at δ", (-1.02, 1.02), ("−δ", "δ"), "C2", "-.")]
-    with plot.drawn(series, plot.Axes("x", "y", "y"), guides) as figure:
+    with plot.drawn(series, Axes("x", "y", "y"), guides) as figure:
         drawn = layout(figure)
     assert drawn["vertical"] == [-1.02, -1.0, 1.0, 1.02]
     assert drawn["top"] == [], "names that overlap are dropped"
