@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -29,7 +31,7 @@ from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.overview import Generated, all_files, index_texts
 from generator.phases import main_thread_only
-from generator.pipeline import choose_record, render_cached
+from generator.pipeline import WORKERS, Record, choose_record, render_cached
 from generator.program import server
 from generator.render import environment, template_problem
 
@@ -69,18 +71,21 @@ def broken_page(slug: str, source: str, lines: list[str], language: str) -> str:
 
 def regenerate(scenarios: Path, out: Path) -> Live:
     """Every scenario of `scenarios`, each on its own: run (or from the cache) and rendered, or its
-    problems on its page."""
+    problems on its page. The runs go WORKERS at a time, as a build's do (a fresh checkout's first
+    `make serve` runs every scenario); the pages render in order."""
     live = Live()
     cache = Cache()
     generated: list[Generated] = []
     files = scenario_files([scenarios])
-    for path in files:
+    with ThreadPoolExecutor(max_workers=WORKERS, initializer=main_thread_only) as pool:
+        chosen = list(pool.map(partial(chosen_record, out=out, cache=cache, built={file.stem for file in files}), files))
+    for path, found in zip(files, chosen):
         slug = page_slug(path.stem)
         try:
-            scenario = load_scenarios([path], built={file.stem for file in files})[0]
-            record = choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
-            generated.append(render_cached(record.scenario, record.run, out, cache))
-            live.kinds[slug] = scenario.kind
+            if not isinstance(found, Record):
+                raise found
+            generated.append(render_cached(found.scenario, found.run, out, cache))
+            live.kinds[slug] = found.scenario.kind
         except (GeneratorError, jinja2.TemplateError) as error:
             live.failures[slug] = problem_lines(error) if isinstance(error, GeneratorError) else [template_problem(error)]
             for language in languages():
@@ -93,6 +98,16 @@ def regenerate(scenarios: Path, out: Path) -> Live:
         lines = problem_lines(error) if isinstance(error, GeneratorError) else [template_problem(error)]
         live.indexes = {page_name("index", language): broken_index(lines, language) for language in languages()}
     return live
+
+
+def chosen_record(path: Path, out: Path, cache: Cache, built: set[str]) -> Record | GeneratorError | jinja2.TemplateError:
+    """The scenario of `path` loaded and its record chosen as a build would (run, or from the cache),
+    or what failed."""
+    try:
+        scenario = load_scenarios([path], built=built)[0]
+        return choose_record(scenario, out, cache, refresh=False, rerun=False, confirm=False)
+    except (GeneratorError, jinja2.TemplateError) as error:
+        return error
 
 
 def page_slug(stem: str) -> str:
