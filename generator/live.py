@@ -2,7 +2,7 @@
 (`watch:` in mkdocs.yml); on every rebuild the hook asks `regenerate` for the output folder as a
 build would write it, and serves that from memory instead of docs/scenarios/:
 
-- an edited scenario is run again (this process keeps torch and the program server warm), every
+- an edited scenario is run again (the program server and its torch workers stay warm), every
   other one comes from the build cache, and a reproduced committed run is kept, as in `build`;
 - an edited template re-renders from the results, without torch;
 - a scenario that fails (invalid, or torch and the exact derivation disagree) does not stop the
@@ -23,10 +23,9 @@ from pathlib import Path
 
 import jinja2
 
-from generator import marker
+from generator import marker, torch_process
 from generator.cache import Cache
 from generator.errors import GeneratorError, problem_lines
-from generator.fingerprint import single_threaded_torch
 from generator.languages import languages, page_name
 from generator.loading import display_path, load_scenarios, scenario_files
 from generator.overview import Generated, all_files, index_texts
@@ -49,11 +48,12 @@ class Live:
 
 
 def warm_up() -> None:
-    """Import torch and start the program server in the background, so that the first edit is fast."""
+    """Start the program server in the background, so that the first edit is fast; torch runs in
+    its workers from now on (torch_process), as under the command line: this process never imports it."""
+    torch_process.enable()
 
     def start() -> None:
         main_thread_only()
-        single_threaded_torch()
         server()
 
     threading.Thread(target=start, daemon=True).start()

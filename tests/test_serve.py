@@ -51,7 +51,7 @@ def server(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project,
                                env=os.environ | {"NO_MKDOCS_2_WARNING": "1"}, stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield project, f"http://127.0.0.1:{port}"
+        yield project, f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(20)
@@ -64,7 +64,7 @@ def docs_bytes(project) -> dict[str, bytes]:
 
 
 def test_the_served_page_follows_scenario_and_template_edits(server):
-    project, base = server
+    project, base, pid = server
     page = f"{base}/scenarios/mse-mean/"
     scenario = project / "scenarios/mse-mean.toml"
     original = scenario.read_text()
@@ -74,6 +74,9 @@ def test_the_served_page_follows_scenario_and_template_edits(server):
     # a number edited: X[0][0] 3 -> 9, the differences 7, -1, 3, -2, -1, 1 and the loss (49+1+9+4+1+1)/6
     scenario.write_text(original.replace("X = [[3, 1]", "X = [[9, 1]"))
     served(page, "9 - 2", r"\frac{65}{6}", absent=r"\frac{17}{6}")
+    # torch ran in the program server's workers (generator/torch_process.py), not in MkDocs' process
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as maps:
+        assert "libtorch" not in maps.read()
 
     # broken: the page shows the CLI's line, the rest of the site is still served
     scenario.write_text(original.replace("X = [[3, 1]", 'X = [["nine", 1]'))
@@ -98,7 +101,7 @@ def test_the_server_never_hangs_on_a_file_name_or_a_template_that_fails(server):
     """A scenario file named like another edition's page (a.zh.toml), a page template with a syntax
     error, and a broken template every page shares: each shows its problem on a page, and every
     other page keeps being served (each fetch has a timeout)."""
-    project, base = server
+    project, base, _ = server
     page = f"{base}/scenarios/mse-mean/"
     served(page, r"\frac{17}{6}")
     scenario = project / "scenarios/a.zh.toml"
