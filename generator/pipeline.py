@@ -13,9 +13,9 @@ import difflib
 import json
 import platform as host
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -62,17 +62,24 @@ def platform() -> dict[str, str]:
     }
 
 
+@contextmanager
+def worker_errors_named(scenario: Scenario) -> Iterator[None]:
+    """A WorkerError raised inside (torch's worker killed or crashed) names the scenario it ran for."""
+    try:
+        yield
+    except WorkerError as error:
+        raise WorkerError(f"{scenario.source}: {error}") from None
+
+
 def run_scenario(scenario: Scenario) -> res.Run[object]:
     """Torch, the exact twin, the check of one against the other, the shown program and the self-check
     of what it printed: the results. Raises on any failure, so a failed run is never kept."""
     phases.reached("running")
     kind = KINDS[scenario.kind]
-    try:
+    with worker_errors_named(scenario):
         exact = kind.derive(scenario)  # first: meanwhile the program server, which runs torch, may still be starting
         solved = Solved(scenario, torch_process.compute(scenario), exact)
         machine = platform()  # found once a build, in a worker too
-    except WorkerError as error:  # killed or crashed: which scenario it was running
-        raise WorkerError(f"{scenario.source}: {error}") from None
     bounds = kind.verify(solved)
     printed = run_program(kind.program(scenario), scenario.slug, scenario.source)
     phases.reached("program")
@@ -291,13 +298,13 @@ def choose_record(scenario: Scenario, out: Path, cache: Cache, refresh: bool, re
     with one line saying so."""
     found = cached_run(scenario, cache, rerun)
     committed = None if refresh else committed_results(scenario, out)
-    run = stamped(found.run)
+    run = stamped(scenario, found.run)
     comparison = _compared(committed, run)
     if confirm and found.cached and not (comparison is not None and comparison.reproduced):
         fresh = cached_run(scenario, cache, rerun=True)
         if fresh.run.dumps() != found.run.dumps():
             cache.report(scenario, "it differs from a run of the same scenario (replaced)")
-        run = stamped(fresh.run)
+        run = stamped(scenario, fresh.run)
         comparison = _compared(committed, run)
     if committed is None or comparison is None:
         return Record(scenario, run, False, 0)
@@ -314,12 +321,13 @@ def _compared(committed: Results | None, run: res.Run[object]) -> Comparison | N
     return None if committed is None else compare(committed, run.data(), run.header.platform["fingerprint"])
 
 
-def stamped(run: res.Run[object]) -> res.Run[object]:
-    """A run with the rounding fingerprint of the machine that ran it: GENERATOR_FINGERPRINT when
-    set (it stands for this machine), else the one the run recorded (a cached run was this
+def stamped(scenario: Scenario, run: res.Run[object]) -> res.Run[object]:
+    """A run of `scenario` with the rounding fingerprint of the machine that ran it: GENERATOR_FINGERPRINT
+    when set (it stands for this machine), else the one the run recorded (a cached run was this
     machine's, under a key that covers torch's version), measured now only when it has none."""
     platform = run.header.platform
-    here = fingerprint.override() or platform.get("fingerprint") or torch_process.fingerprint_here()
+    with worker_errors_named(scenario):
+        here = fingerprint.override() or platform.get("fingerprint") or torch_process.fingerprint_here()
     if platform.get("fingerprint") == here:
         return run
     return replace(run, header=replace(run.header, platform=platform | {"fingerprint": here}))

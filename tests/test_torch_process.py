@@ -3,18 +3,22 @@ runs it): the same values as in this process, and every way a call can fail repo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from conftest import ROOT
 
 from generator import program, torch_process
 from generator.errors import GeneratorError, MismatchError, WorkerError
+from generator.fingerprint import OVERRIDE
 from generator.kinds import KINDS
 from generator.loading import load_scenarios
+from generator.pipeline import stamped, typed
 
 # One scenario of each kind, and the seeded DataLoader's shuffle (linreg-sgd-stable)
 SLUGS = ("mse-none", "regression-losses", "linreg-sgd-stable", "optimizers-adamw", "cross-entropy")
@@ -122,3 +126,20 @@ def test_a_worker_killed_while_idle_costs_no_run(workers):
     with program.CHILDREN_LOCK:
         process.join()  # a condition: it has ended
     assert torch_process.call(os.getpid) not in (idle, os.getpid())  # a new worker, no error
+
+
+def test_a_worker_lost_while_measuring_a_cached_runs_machine_names_the_scenario(monkeypatch):
+    """A cached run with no fingerprint has this machine's measured (pipeline.stamped), outside the
+    scenario's run: a worker lost then says which scenario it was measuring for, as a lost run does."""
+    scenario = next(s for s in load_scenarios([ROOT / "scenarios"]) if s.slug == "mse-mean")
+    run = typed(scenario, json.loads((ROOT / "docs/scenarios/mse-mean.json").read_text(encoding="utf-8")))
+    platform = {key: value for key, value in run.header.platform.items() if key != "fingerprint"}
+    run = replace(run, header=replace(run.header, platform=platform))
+
+    def lost() -> str:
+        raise WorkerError("torch's worker process ended without an answer (exit -9: killed, or crashed)")
+
+    monkeypatch.setattr(torch_process, "fingerprint_here", lost)
+    monkeypatch.delenv(OVERRIDE, raising=False)
+    with pytest.raises(WorkerError, match=r"^\S*scenarios/mse-mean\.toml: torch's worker process ended without an answer"):
+        stamped(scenario, run)
