@@ -35,6 +35,16 @@ if TYPE_CHECKING:  # pipeline imports this module
     from generator.scenario import Scenario
 
 WAKE_SECONDS = 0.2  # a thread waiting in `take` looks up this often, so a Ctrl-C reaches it (as in pipeline.each_scenario)
+STOP_SECONDS = 2.0  # how long close waits for a stopped (SIGTERM) second process before it kills it
+_stopping = False
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM in the second process (close): end now, but through Python, so that a file lock it
+    holds (matplotlib's font cache, written while it warms up) is let go by its `finally`."""
+    global _stopping
+    _stopping = True
+    raise SystemExit(0)
 
 
 def _serve(tasks: Connection, results: Connection, warm: bool = False) -> None:
@@ -42,6 +52,7 @@ def _serve(tasks: Connection, results: Connection, warm: bool = False) -> None:
     in order, and send back (slug, Generated), or (slug, None) when the render failed. With `warm`
     (forked early, before any task), first import and load what a render needs (warm_up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to report
+    signal.signal(signal.SIGTERM, _stop)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by start_early, across the fork
     quiet = os.open(os.devnull, os.O_WRONLY)
     for fd in (1, 2):  # nothing of this process reaches the build's terminal, or holds its pipes open
@@ -61,6 +72,8 @@ def _serve(tasks: Connection, results: Connection, warm: bool = False) -> None:
             os.chdir(folder)  # a scenario's linked pages are read beside its file, by a path from the build's folder
             generated: Generated | None = render_scenario(scenario, run, results_bytes)
         except BaseException:  # the build renders this one itself, and reports what it raises
+            if _stopping:
+                raise
             generated = None
         try:
             results.send((slug, generated))
@@ -96,6 +109,11 @@ def _serve_forked_early(tasks: Connection, results: Connection, kept: tuple[int,
     descriptors = sorted({0, 1, 2, *kept})
     for low, high in zip(descriptors, [*descriptors[1:], os.sysconf("SC_OPEN_MAX")]):
         os.closerange(low + 1, high)
+    if 0 not in kept:  # started with its standard input closed, the build's fd 0 may be its output lock
+        quiet = os.open(os.devnull, os.O_RDONLY)
+        if quiet != 0:
+            os.dup2(quiet, 0)
+            os.close(quiet)
     _serve(tasks, results, warm=True)
 
 
@@ -135,17 +153,20 @@ class Aside:
             results_in, results_out = multiprocessing.Pipe(duplex=False)
             kept = (tasks_in.fileno(), results_out.fileno())
             process = multiprocessing.get_context("fork").Process(target=_serve_forked_early, args=(tasks_in, results_out, kept))
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a Ctrl-C now is this process's alone
+            # A Ctrl-C now is this process's alone, and is raised only once the process is kept (close
+            # kills it); the reader thread started meanwhile keeps SIGINT blocked (phases.main_thread_only).
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                with program.CHILDREN_LOCK:
-                    process.start()
-            except Exception:
-                for end in (tasks_in, tasks_out, results_in, results_out):
-                    end.close()
-                return
+                try:
+                    with program.CHILDREN_LOCK:
+                        process.start()
+                except Exception:
+                    for end in (tasks_in, tasks_out, results_in, results_out):
+                        end.close()
+                    return
+                self._began(process, tasks_in, tasks_out, results_in, results_out)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            self._began(process, tasks_in, tasks_out, results_in, results_out)
 
     def submit(self, slug: str, scenario: Scenario, run: Run[object], results_bytes: bytes) -> None:
         """Start rendering one scenario in the second process (from any thread), if the program
@@ -176,9 +197,10 @@ class Aside:
         process = self._process
         with self._arrived:
             idle = not self._waiting  # nothing left to render: a process still warming up need not finish that
-        if (not finish or idle) and process is not None:
+        stopping = (not finish or idle) and process is not None
+        if stopping and process is not None:
             try:
-                process.kill()  # first: a thread sending it a task while it renders is then let go (EPIPE)
+                process.terminate()  # first: a thread sending it a task while it renders is then let go (EPIPE)
             except Exception:  # not started yet: joined below, once its starter lets go of the lock
                 pass
         with self._lock:
@@ -187,12 +209,32 @@ class Aside:
                 self._tasks.close()  # the second process reads EOF and ends; so then does the reader
                 self._tasks = None
             if self._process is not None:
-                with program.CHILDREN_LOCK:
-                    self._process.join()
+                if isinstance(self._process, program.Forked):
+                    with program.CHILDREN_LOCK:
+                        self._process.join(STOP_SECONDS if stopping else None)
+                        if self._process.is_alive():
+                            self._process.kill()
+                            self._process.join()
+                else:  # forked from this process (start_early): not under the lock a worker's start holds while the server imports torch
+                    self._stopped(self._process, stopping)
                 self._process = None
             if self._reader is not None:
-                self._reader.join()
+                if self._reader.ident is not None:  # started (a Ctrl-C in _began's Thread.start leaves it not)
+                    self._reader.join()
                 self._reader = None
+
+    @staticmethod
+    def _stopped(process: BaseProcess, stopping: bool) -> None:
+        """Wait for the early process to end (its sentinel is closed in it: poll), killing it if a
+        SIGTERM (`stopping`) has not ended it within STOP_SECONDS."""
+        import time
+
+        deadline = time.monotonic() + STOP_SECONDS if stopping else float("inf")
+        while process.is_alive():
+            if time.monotonic() > deadline:
+                process.kill()
+                deadline = float("inf")
+            time.sleep(0.005)
 
     def _start(self) -> None:
         import multiprocessing
