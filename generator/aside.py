@@ -154,7 +154,7 @@ class Aside:
             kept = (tasks_in.fileno(), results_out.fileno())
             process = multiprocessing.get_context("fork").Process(target=_serve_forked_early, args=(tasks_in, results_out, kept))
             # A Ctrl-C now is this process's alone, and is raised only once the process is kept (close
-            # kills it); the reader thread started meanwhile keeps SIGINT blocked (phases.main_thread_only).
+            # stops it); the reader thread started meanwhile keeps SIGINT blocked (phases.main_thread_only).
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 try:
@@ -169,9 +169,9 @@ class Aside:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def submit(self, slug: str, scenario: Scenario, run: Run[object], results_bytes: bytes) -> None:
-        """Start rendering one scenario in the second process (from any thread), if the program
-        server runs already: a build that runs nothing (a template edit) never starts it for this,
-        which would cost more than it saves."""
+        """Start rendering one scenario in the second process (from any thread), if it was forked
+        early or the program server runs already: a build that runs nothing (a template edit) never
+        starts the server for this, which would cost more than it saves."""
         with self._lock:
             if self._broken or self._closed or (self._tasks is None and not program.started()):
                 return
