@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import nullcontext
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
@@ -209,13 +210,9 @@ class Aside:
                 self._tasks.close()  # the second process reads EOF and ends; so then does the reader
                 self._tasks = None
             if self._process is not None:
-                if isinstance(self._process, program.Forked):
-                    with program.CHILDREN_LOCK:
-                        self._process.join(STOP_SECONDS if stopping else None)
-                        if self._process.is_alive():
-                            self._process.kill()
-                            self._process.join()
-                else:  # forked from this process (start_early): not under the lock a worker's start holds while the server imports torch
+                # one forked from the server is reaped under CHILDREN_LOCK (program.py); one forked from this
+                # process (start_early) is not: a worker's start holds that lock while the server imports torch
+                with program.CHILDREN_LOCK if isinstance(self._process, program.Forked) else nullcontext():
                     self._stopped(self._process, stopping)
                 self._process = None
             if self._reader is not None:
@@ -225,8 +222,9 @@ class Aside:
 
     @staticmethod
     def _stopped(process: BaseProcess, stopping: bool) -> None:
-        """Wait for the early process to end (its sentinel is closed in it: poll), killing it if a
-        SIGTERM (`stopping`) has not ended it within STOP_SECONDS."""
+        """Wait for the second process to end, killing it if a SIGTERM (`stopping`) has not ended it
+        within STOP_SECONDS. Polled: the early process closes its copy of multiprocessing's sentinel
+        pipe (_serve_forked_early), so a join with a timeout would return at once."""
         import time
 
         deadline = time.monotonic() + STOP_SECONDS if stopping else float("inf")
