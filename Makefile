@@ -5,7 +5,6 @@ STAMP   := $(VENV)/.installed-$(shell (cat requirements.txt constraints.txt; ech
 export NO_MKDOCS_2_WARNING := 1
 # The site builder: mkdocs (the default) or properdocs (a fork of MkDocs 1.6; README, "Builders").
 BUILDER ?= mkdocs
-BUILDERS := mkdocs properdocs
 
 .DEFAULT_GOAL := help
 .PHONY: help all setup generate docs site test lint check serve bench screenshots publish-check clean
@@ -28,20 +27,14 @@ setup: $(STAMP) ## create .venv and install the pinned packages
 generate: $(STAMP) ## regenerate docs/scenarios/ from scenarios/ (RERUN=1 ignores the build cache)
 	$(PYTHON) -m generator build $(if $(RERUN),--rerun)
 
-docs: generate site ## regenerate the pages and build site/ (strict)
+# Every edition builds at once, each in its own process (generator/site.py): mkdocs.yml into site/,
+# each mkdocs.<language>.yml into site/<language>/ once every build has succeeded. For `make docs` the
+# builds start with the generator and build once it has succeeded.
+docs: $(STAMP) ## regenerate the pages and build site/ and site/zh/ (strict; RERUN=1 ignores the build cache; BUILDER=properdocs: with ProperDocs)
+	$(PYTHON) -m generator.site --generate $(if $(RERUN),--rerun) --builder $(BUILDER)
 
-# The editions build at once, each in its own process: the other editions into .site-editions/
-# (the English build empties site/ first), moved into site/<language>/ once every build succeeded.
 site: $(STAMP) ## build site/ (English) and each other edition (mkdocs.<language>.yml: site/zh/) from docs/, in parallel (BUILDER=properdocs: with ProperDocs)
-	$(if $(filter-out $(BUILDERS),$(BUILDER)),$(error BUILDER=$(BUILDER): use one of $(BUILDERS)))
-	rm -rf .site-editions
-	status=0; pids=""; \
-	$(PYTHON) -m $(BUILDER) build --strict --quiet -f mkdocs.yml & pids="$$!"; \
-	for config in mkdocs.*.yml; do language=$${config#mkdocs.}; language=$${language%.yml}; \
-	  $(PYTHON) -m $(BUILDER) build --strict --quiet -f $$config --site-dir .site-editions/$$language & pids="$$pids $$!"; done; \
-	for pid in $$pids; do wait $$pid || status=1; done; \
-	if [ $$status = 0 ]; then for edition in .site-editions/*; do rm -rf site/$${edition##*/}; mv $$edition site/; done; fi; \
-	rm -rf .site-editions; exit $$status
+	$(PYTHON) -m generator.site --builder $(BUILDER)
 
 # PYTHONDONTWRITEBYTECODE emptied: each command-line run and site build the tests start (about 200) then reads
 # the compiled modules from __pycache__/ (ignored by git) instead of compiling the generator again

@@ -2,8 +2,8 @@
 
 1. per scenario and stage (median of 3, in process);
 2. whole commands, each a median of REPEATS runs, measured alternately in one run, with peak RSS:
-   cold `make docs RERUN=1` (generator build --rerun + both editions' strict MkDocs builds in parallel,
-   as `make site`), no-change `make docs`,
+   cold `make docs RERUN=1` (generator/site.py: generator build --rerun, both editions' strict MkDocs
+   builds started beside it and building in parallel once it is done), no-change `make docs`,
    a bare strict `mkdocs build` of the same docs/ and the same build with the navigation written
    out by hand (no hook work), 100 and 200 generated scenarios (half MSE, half SGD of the source
    post's size) in a temporary copy, and the scenario at the documented limits;
@@ -151,11 +151,12 @@ def commands() -> None:
                     "wait $en && wait $zh"]
         generate = [PYTHON, "-m", "generator", "build"]
         rerun = [*generate, "--rerun"]
+        docs = [PYTHON, "-m", "generator.site", "--generate"]  # make docs: the editions' builds overlap the generator
         print(f"whole commands, median of {REPEATS}:")
         # cold: no build cache before each repeat (its render entries would serve the pages again)
         no_cache = [(["rm", "-rf", ".cache"], project)]
-        cold = measure("cold make docs RERUN=1 (both editions)", [(rerun, project), (editions, project)], before=no_cache)
-        warm = measure("no-change make docs (both editions)", [(generate, project), (editions, project)])
+        cold = measure("cold make docs RERUN=1 (both editions)", [([*docs, "--rerun"], project)], before=no_cache)
+        warm = measure("no-change make docs (both editions)", [(docs, project)])
         bare = measure("bare mkdocs build --strict, both editions in parallel", [(editions, project)])
         measure("  the English edition alone", [(mkdocs, project)])
         config = (project / "mkdocs.yml").read_text()
@@ -276,11 +277,7 @@ def peer_comparison() -> None:
                 path.write_text("\n".join(kept) + "\n")
         shutil.rmtree(project / "docs" / "scenarios")
         (project / "docs" / "scenarios").mkdir()
-        site = base / "site"
-        build = f"{PYTHON} -m mkdocs build --strict --quiet"
-        ours = [([PYTHON, "-m", "generator", "build", "--rerun"], project),
-                (["sh", "-c", f"{build} -f mkdocs.yml --site-dir {site} & en=$!; {build} -f mkdocs.zh.yml --site-dir {site}-zh & zh=$!; "
-                  "wait $en && wait $zh"], project)]
+        ours = [([PYTHON, "-m", "generator.site", "--generate", "--rerun"], project)]  # make docs RERUN=1
         peer = [([PYTHON, "-m", "mkdocs", "build", "--quiet", "-f", str(ROOT / "bench" / "peer" / "mkdocs.yml"),
                   "--site-dir", str(base / "peer")], ROOT)]
         times: dict[str, list[float]] = {"ours": [], "peer": []}

@@ -5,10 +5,15 @@ pins lie in the supported ranges."""
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +21,10 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
-from conftest import ROOT, mkdocs_build, serving
+from conftest import ROOT, SITE_ADDRESSES, copy_project, mkdocs_build, serving
+from helpers import MSE, edit, write_case
+
+from generator.errors import INTERRUPTED
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?![A-Za-z0-9_])(?!\.\d)")
@@ -100,8 +108,6 @@ def test_properdocs_builds_both_editions_as_mkdocs_does(site, generated, tmp_pat
 
 def test_the_comparison_names_a_page_that_differs(site, tmp_path):
     """A copy of MkDocs' build with one number changed on one Chinese page and one page missing."""
-    import shutil
-
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
     page = copy / "zh/scenarios/mse-mean/index.html"
@@ -112,6 +118,125 @@ def test_the_comparison_names_a_page_that_differs(site, tmp_path):
     found = site_differences(site, copy)
     assert set(found) == {"zh/scenarios/mse-mean/index.html", "scenarios/mse-sum/index.html"}
     assert "2.8334" in found["zh/scenarios/mse-mean/index.html"]
+
+
+# --- make docs and make site (generator/site.py) -----------------------------------------------------
+
+
+def site_command(project: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`python -m generator.site ARGUMENTS` in `project`, as make runs it (SITE_URL and REPO_URL unset)."""
+    env = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | environment
+    return subprocess.run([sys.executable, "-m", "generator.site", *arguments], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def docs_made(tmp_path_factory, warm) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A copy of the project (with the warm build cache) after `make docs`'s command."""
+    project = copy_project(tmp_path_factory.mktemp("make-docs"), with_site_config=True, cache=warm)
+    return project, site_command(project, "--generate")
+
+
+def made_copy(docs_made, tmp_path: Path) -> Path:
+    return shutil.copytree(docs_made[0], tmp_path / "project", symlinks=True)
+
+
+def test_make_docs_builds_with_the_generator_the_site_the_editions_build_one_by_one(docs_made, site):
+    """The editions' builds start with the generator and build once it has succeeded: the same site,
+    byte for byte but the generator's name, as MkDocs building each edition after the pages exist."""
+    project, completed = docs_made
+    assert completed.returncode == 0, completed.stderr
+    assert "0 files changed in docs/scenarios" in completed.stdout and completed.stderr == "", completed.stdout + completed.stderr
+    assert not (project / ".site-editions").exists()
+    assert site_differences(site, project / "site") == {}
+
+
+def test_when_the_generator_fails_no_edition_is_built(docs_made, tmp_path):
+    project = made_copy(docs_made, tmp_path)
+    shutil.rmtree(project / "site")
+    write_case(project / "scenarios", "bad.toml", edit(MSE, "X", '"three"'))
+    completed = site_command(project, "--generate")
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.splitlines()[0].startswith("scenarios/bad.toml: X"), completed.stderr
+    assert "nothing was written" in completed.stderr.splitlines()[-1] and completed.stdout == ""
+    assert not (project / "site").exists() and not (project / ".site-editions").exists()
+
+
+def test_when_an_edition_fails_make_site_fails_and_moves_nothing_in(docs_made, tmp_path):
+    """`make site`, with the Chinese edition's config broken: exit 1 with MkDocs' message. The English
+    build has emptied site/ as always, so no Chinese edition is left there, neither the old one
+    (beside a new English one) nor a part of the new one."""
+    project = made_copy(docs_made, tmp_path)
+    config = project / "mkdocs.zh.yml"
+    config.write_text(config.read_text() + "\nuse_directory_urls: perhaps\n")
+    completed = site_command(project)
+    assert completed.returncode == 1 and "use_directory_urls" in completed.stderr, completed.stderr
+    assert (project / "site" / "index.html").exists() and not (project / "site" / "zh").exists()
+    assert not (project / ".site-editions").exists()
+
+
+def test_ctrl_c_during_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C, with the generator held as a run
+    starts and every edition ready and waiting: exit 130, the generator's one line, nothing built."""
+    project = made_copy(docs_made, tmp_path)
+    shutil.rmtree(project / "site")
+    phases = tmp_path / "phases"
+    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {
+        "NO_MKDOCS_2_WARNING": "1", "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": "running"}
+    editions = len(list(project.glob("mkdocs*.yml")))
+    with (tmp_path / "stderr").open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "generator.site", "--generate", "--rerun"], cwd=project, env=environment,
+                                   start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            while True:  # a condition, not a delay: the run has started and every edition is ready
+                reached = phases.read_text().split() if phases.exists() else []
+                if "running" in reached and reached.count("ready") == editions:
+                    break
+                assert process.poll() is None, (tmp_path / "stderr").read_text()
+                time.sleep(0.01)
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(timeout=120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left: the program server
+    err = (tmp_path / "stderr").read_text()
+    assert process.returncode == 130 and err.splitlines() == [INTERRUPTED], err
+    assert not (project / "site").exists() and not (project / ".site-editions").exists()
+
+
+@pytest.mark.parametrize("arguments, message", [(["--builder", "sphinx"], "error: --builder sphinx: use one of mkdocs, properdocs"),
+                                                (["--rerun"], "error: --rerun: only with --generate"),
+                                                ([], "error: mkdocs.yml: no such file in")])
+def test_make_site_usage_errors_are_one_line_and_exit_2(arguments, message, tmp_path, monkeypatch, capsys):
+    from generator import site as site_module
+
+    monkeypatch.chdir(tmp_path if not arguments else ROOT)
+    assert site_module.main(arguments) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(message), err
+    assert not (ROOT / ".site-editions").exists()
+
+
+READY = """import sys
+from generator.site_edition import get_ready
+get_ready("mkdocs", sys.argv[1:])
+jieba = sys.modules.get("jieba")
+print(bool(jieba and jieba.dt.initialized), "generator.kinds" in sys.modules, "material.plugins.search.plugin" in sys.modules)
+"""
+
+
+def test_an_edition_gets_ready_then_builds_only_when_told(tmp_path):
+    """Ready: the config's theme, plugins and hooks imported, and for the Chinese edition jieba's
+    dictionary loaded (not for the English one). Told nothing (the end of its input): nothing built."""
+    environment = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    for config, jieba in (("mkdocs.zh.yml", "True"), ("mkdocs.yml", "False")):
+        completed = subprocess.run([sys.executable, "-c", READY, "build", "-f", config], cwd=ROOT, env=environment,
+                                   capture_output=True, text=True, timeout=120)
+        assert completed.stdout.split() == [jieba, "True", "True"], completed.stdout + completed.stderr
+    command = [sys.executable, "-m", "generator.site_edition", "mkdocs", "build", "--strict", "--quiet", "-f", "mkdocs.yml",
+               "--site-dir", str(tmp_path / "site")]
+    completed = subprocess.run(command, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0 and completed.stderr == "" and not (tmp_path / "site").exists(), completed.stderr
 
 
 # --- site_url and repo_url ---------------------------------------------------------------------------
@@ -271,10 +396,9 @@ def test_the_workflow_tests_checks_and_builds_before_it_deploys_from_main():
     commands = recipe("publish-check")
     steps_at = [[i for i, c in enumerate(commands) if needle in c] for needle in ("bash .ci/run", "-m generator check", "$(MAKE) docs")]
     assert all(len(at) == 1 for at in steps_at) and steps_at == sorted(steps_at), commands
-    # make site: every edition strict, in parallel, and make fails when any of them does
-    site = " ".join(recipe("site"))
-    assert "$(BUILDER) build --strict --quiet -f mkdocs.yml &" in site and "build --strict --quiet -f $$config --site-dir" in site
-    assert "wait $$pid || status=1" in site and site.rstrip().endswith("exit $$status"), site
+    # make docs and make site: generator/site.py (every edition strict, in parallel; tested below)
+    assert recipe("docs") == ["$(PYTHON) -m generator.site --generate $(if $(RERUN),--rerun) --builder $(BUILDER)"]
+    assert recipe("site") == ["$(PYTHON) -m generator.site --builder $(BUILDER)"]
 
 
 def workflow_lint(path: Path) -> subprocess.CompletedProcess[str]:
