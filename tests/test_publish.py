@@ -204,6 +204,23 @@ def test_ctrl_c_during_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_p
     assert not (project / "site").exists() and not (project / ".site-editions").exists()
 
 
+def test_the_theme_templates_compiled_once_are_compiled_again_when_edited(docs_made, tmp_path):
+    """The hook's Jinja cache (.cache/jinja/): a build reads the compiled templates the last one left
+    (their files untouched), and a template edited since is compiled again: the edit is on the page."""
+    project = made_copy(docs_made, tmp_path)
+    cache = project / ".cache" / "jinja"
+    compiled = {path.name: path.stat().st_ino for path in cache.iterdir()}
+    assert len(compiled) > 20, sorted(compiled)
+    partial = project / "overrides" / "partials" / "copyright.html"
+    partial.write_text(partial.read_text() + "\n<!-- edited after the last build -->\n")
+    completed = mkdocs_build(project, project / "site", editions=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "<!-- edited after the last build -->" in (project / "site" / "index.html").read_text(encoding="utf-8")
+    now = {path.name: path.stat().st_ino for path in cache.iterdir()}
+    assert set(now) == set(compiled)
+    assert len([name for name in now if now[name] != compiled[name]]) == 1  # the edited one, written again
+
+
 @pytest.mark.parametrize("arguments, message", [(["--builder", "sphinx"], "error: --builder sphinx: use one of mkdocs, properdocs"),
                                                 (["--rerun"], "error: --rerun: only with --generate"),
                                                 ([], "error: mkdocs.yml: no such file in")])
