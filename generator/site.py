@@ -36,7 +36,6 @@ EDITIONS = Path(".site-editions")  # the other editions' builds, until every one
 @dataclass(frozen=True)
 class Edition:
     language: str  # "" for the default edition (mkdocs.yml)
-    config: Path
     process: subprocess.Popen[str]
 
 
@@ -52,7 +51,7 @@ def start(builder: str, folder: Path) -> list[Edition]:
         arguments = ["build", "--strict", "--quiet", "-f", config.name] + (["--site-dir", str(EDITIONS / language)] if language else [])
         process = subprocess.Popen([sys.executable, "-m", "generator.site_edition", builder, *arguments], cwd=folder,
                                    stdin=subprocess.PIPE, text=True)
-        editions.append(Edition(language, config, process))
+        editions.append(Edition(language, process))
     return editions
 
 
@@ -136,4 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # outside the waits that main() makes interruptible: no traceback
+        sys.exit(130)
