@@ -35,6 +35,7 @@ from generator.program import run_program  # noqa: E402
 
 STAGES = ("compute", "derive", "verify", "program", "page")
 REPEATS = 3
+RATIO_REPEATS = 7  # the rows a target compares (no-change and bare builds; ours and the peer), alternating
 ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 PYTHON = sys.executable
 
@@ -103,6 +104,28 @@ def measure(label: str, steps: list[tuple[list[str], Path]], before: list[tuple[
     return median
 
 
+def alternating(rows: dict[str, list[tuple[list[str], Path]]], repeats: int,
+                before: dict[str, list[tuple[list[str], Path]]] | None = None) -> dict[str, float]:
+    """Each row's median of `repeats`, the rows run in turn (one of each, then again), so that a drift
+    in the machine's speed reaches every row alike: for the rows a ratio compares. A row's `before`
+    commands run, untimed, before each of its runs."""
+    times: dict[str, list[float]] = {label: [] for label in rows}
+    peaks = dict.fromkeys(rows, 0)
+    for _ in range(repeats):
+        for label, steps in rows.items():
+            for command, cwd in (before or {}).get(label, []):
+                run(command, cwd)
+            total = 0.0
+            for command, cwd in steps:
+                seconds, rss = run(command, cwd)
+                total, peaks[label] = total + seconds, max(peaks[label], rss)
+            times[label].append(total)
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    for label, median in medians.items():
+        print(f"{label:58} {median:6.2f} s   peak RSS {peaks[label]:4d} MiB")
+    return medians
+
+
 def project_copy(folder: Path) -> Path:
     for name in ("scenarios", "docs", "templates", "generator", "overrides"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
@@ -156,8 +179,10 @@ def commands() -> None:
         # cold: no build cache before each repeat (its render entries would serve the pages again)
         no_cache = [(["rm", "-rf", ".cache"], project)]
         cold = measure("cold make docs RERUN=1 (both editions)", [([*docs, "--rerun"], project)], before=no_cache)
-        warm = measure("no-change make docs (both editions)", [(docs, project)])
-        bare = measure("bare mkdocs build --strict, both editions in parallel", [(editions, project)])
+        no_change, bare_label = "no-change make docs (both editions)", "bare mkdocs build --strict, both editions in parallel"
+        print(f"  the next two alternate, median of {RATIO_REPEATS}:")
+        medians = alternating({no_change: [(docs, project)], bare_label: [(editions, project)]}, RATIO_REPEATS)
+        warm, bare = medians[no_change], medians[bare_label]
         measure("  the English edition alone", [(mkdocs, project)])
         config = (project / "mkdocs.yml").read_text()
         sys.path.insert(0, str(project))
@@ -265,7 +290,7 @@ PEER_SCENARIOS = ("mse-mean", "mse-sum", "linreg-sgd")  # the source post's thre
 def peer_comparison() -> None:
     """Cold `make docs RERUN=1` with the source post's three scenarios (both editions, downloads,
     the exact check) against bench/peer/, MkDocs + markdown-exec running the same three computations
-    with torch in one edition; runs alternate, REPEATS of each, in one session."""
+    with torch in one edition; runs alternate, RATIO_REPEATS of each, in one session."""
     with tempfile.TemporaryDirectory() as temporary:
         base = Path(temporary)
         project = project_copy(base / "project")
@@ -277,22 +302,16 @@ def peer_comparison() -> None:
                 path.write_text("\n".join(kept) + "\n")
         shutil.rmtree(project / "docs" / "scenarios")
         (project / "docs" / "scenarios").mkdir()
-        ours = [([PYTHON, "-m", "generator.site", "--generate", "--rerun"], project)]  # make docs RERUN=1
-        peer = [([PYTHON, "-m", "mkdocs", "build", "--quiet", "-f", str(ROOT / "bench" / "peer" / "mkdocs.yml"),
-                  "--site-dir", str(base / "peer")], ROOT)]
-        times: dict[str, list[float]] = {"ours": [], "peer": []}
-        for _ in range(REPEATS):
-            for name, steps in (("ours", ours), ("peer", peer)):
-                total = 0.0
-                if name == "ours":  # as the first time: no pages, no build cache (its render entries would serve them)
-                    shutil.rmtree(project / ".cache", ignore_errors=True)
-                    for path in (project / "docs" / "scenarios").iterdir():
-                        path.unlink()
-                for command, cwd in steps:
-                    total += run(command, cwd)[0]
-                times[name].append(total)
-        ours_time, peer_time = statistics.median(times["ours"]), statistics.median(times["peer"])
-        print(f"source post's 3 scenarios, cold, alternating, median of {REPEATS}: ours (2 editions) {ours_time:.2f} s, "
+        ours = "ours: make docs RERUN=1, 2 editions"
+        peer = "peer: MkDocs + markdown-exec, 1 edition"
+        steps = {ours: [([PYTHON, "-m", "generator.site", "--generate", "--rerun"], project)],
+                 peer: [([PYTHON, "-m", "mkdocs", "build", "--quiet", "-f", str(ROOT / "bench" / "peer" / "mkdocs.yml"),
+                          "--site-dir", str(base / "peer")], ROOT)]}
+        # as the first time: no pages, no build cache (its render entries would serve them)
+        first_time = {ours: [(["sh", "-c", "rm -rf .cache docs/scenarios/*"], project)]}
+        medians = alternating(steps, RATIO_REPEATS, before=first_time)
+        ours_time, peer_time = medians[ours], medians[peer]
+        print(f"source post's 3 scenarios, cold, alternating, median of {RATIO_REPEATS}: ours (2 editions) {ours_time:.2f} s, "
               f"MkDocs + markdown-exec peer (1 edition) {peer_time:.2f} s: {ours_time / peer_time:.2f}x (target <= 0.8)")
 
 
