@@ -8,7 +8,6 @@ import sys
 def _entry() -> int:
     try:
         from generator import phases
-        from generator.errors import INTERRUPTED
 
         phases.reached("importing")
         from generator import torch_process
@@ -18,6 +17,8 @@ def _entry() -> int:
 
         code = main(render_aside=True)  # pages render in a second process while scenarios run (aside.py)
     except KeyboardInterrupt:  # before main() could handle it, or while it reported something else
+        from generator.errors import INTERRUPTED  # here: a Ctrl-C may come before any other import is done
+
         print(INTERRUPTED, file=sys.stderr)
         code = 130
     finally:

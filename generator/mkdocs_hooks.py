@@ -18,6 +18,7 @@ from typing import Any
 
 import mathjax  # the django-static-mathjax package: MathJax 3's files, no Django needed to read them
 from jinja2 import Environment, FileSystemBytecodeCache
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
@@ -155,6 +156,17 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     return markdown
 
 
+class TemplateCache(FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, but a file that does not read (cut short by a crash:
+    Jinja renames it into place, unsynced) is compiled again and rewritten, not an error."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # unpickling or unmarshalling a damaged file
+            bucket.reset()
+
+
 def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     """The theme's templates (about 45) compiled once, not on every build: Jinja keeps each one's
     code in THEME_CACHE, keyed by its path and checked against its source, so an edited template is
@@ -166,7 +178,7 @@ def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
     except OSError:
         return env
     if os.access(folder, os.W_OK):
-        env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+        env.bytecode_cache = TemplateCache(str(folder))
     return env
 
 

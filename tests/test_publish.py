@@ -23,6 +23,7 @@ import pytest
 import yaml
 from conftest import ROOT, SITE_ADDRESSES, copy_project, mkdocs_build, serving
 from helpers import MSE, edit, write_case
+from jinja2.bccache import bc_magic
 
 from generator.errors import INTERRUPTED
 
@@ -175,9 +176,13 @@ def test_when_an_edition_fails_make_site_fails_and_moves_nothing_in(docs_made, t
     assert not (project / ".site-editions").exists()
 
 
-def test_ctrl_c_during_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path):
-    """SIGINT to the whole process group, as a terminal's Ctrl-C, with the generator held as a run
-    starts and every edition ready and waiting: exit 130, the generator's one line, nothing built."""
+@pytest.mark.parametrize("signum, to_group, code", [(signal.SIGINT, True, 130), (signal.SIGINT, False, 130), (signal.SIGTERM, False, 143)],
+                         ids=["Ctrl-C", "SIGINT to it alone", "SIGTERM to it alone"])
+def test_a_stopped_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path, signum, to_group, code):
+    """The signal to the whole process group (a terminal's Ctrl-C) or to the command alone, with the
+    generator held as a run starts and every edition ready and waiting: the command passes it on,
+    once; the generator's one line, exit 130 (143 for SIGTERM), nothing built, every process waited
+    for."""
     project = made_copy(docs_made, tmp_path)
     shutil.rmtree(project / "site")
     phases = tmp_path / "phases"
@@ -194,23 +199,38 @@ def test_ctrl_c_during_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_p
                     break
                 assert process.poll() is None, (tmp_path / "stderr").read_text()
                 time.sleep(0.01)
-            os.killpg(process.pid, signal.SIGINT)
+            if to_group:
+                os.killpg(process.pid, signum)
+            else:
+                os.kill(process.pid, signum)
             process.wait(timeout=120)
         finally:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left: the program server
+                os.killpg(process.pid, signal.SIGKILL)
     err = (tmp_path / "stderr").read_text()
-    assert process.returncode == 130 and err.splitlines() == [INTERRUPTED], err
+    assert process.returncode == code and err.splitlines() == [INTERRUPTED], err
     assert not (project / "site").exists() and not (project / ".site-editions").exists()
+
+
+def test_a_child_killed_by_a_signal_is_named_and_its_code_is_128_plus_the_signal(capsys):
+    from generator.site import exit_code
+
+    assert exit_code(0, "x") == 0 and exit_code(2, "x") == 2 and capsys.readouterr().err == ""
+    assert exit_code(-9, "python -m generator build") == 137
+    assert capsys.readouterr().err == "error: python -m generator build was killed by signal 9\n"
 
 
 def test_the_theme_templates_compiled_once_are_compiled_again_when_edited(docs_made, tmp_path):
     """The hook's Jinja cache (.cache/jinja/): a build reads the compiled templates the last one left
-    (their files untouched), and a template edited since is compiled again: the edit is on the page."""
+    (their files untouched); a template edited since is compiled again (the edit is on the page), and
+    so is one whose file was cut short."""
     project = made_copy(docs_made, tmp_path)
     cache = project / ".cache" / "jinja"
     compiled = {path.name: path.stat().st_ino for path in cache.iterdir()}
     assert len(compiled) > 20, sorted(compiled)
+    damaged = sorted(compiled)[0]  # cut short, as a crash may leave it: compiled again, not an error
+    (cache / damaged).write_bytes((cache / damaged).read_bytes()[:len(bc_magic) + 3])  # past the header Jinja checks
+    compiled[damaged] = (cache / damaged).stat().st_ino
     partial = project / "overrides" / "partials" / "copyright.html"
     partial.write_text(partial.read_text() + "\n<!-- edited after the last build -->\n")
     completed = mkdocs_build(project, project / "site", editions=False)
@@ -218,7 +238,8 @@ def test_the_theme_templates_compiled_once_are_compiled_again_when_edited(docs_m
     assert "<!-- edited after the last build -->" in (project / "site" / "index.html").read_text(encoding="utf-8")
     now = {path.name: path.stat().st_ino for path in cache.iterdir()}
     assert set(now) == set(compiled)
-    assert len([name for name in now if now[name] != compiled[name]]) == 1  # the edited one, written again
+    rewritten = {name for name in now if now[name] != compiled[name]}
+    assert damaged in rewritten and len(rewritten) == 2, rewritten  # and the edited one
 
 
 @pytest.mark.parametrize("arguments, message", [(["--builder", "sphinx"], "error: --builder sphinx: use one of mkdocs, properdocs"),
