@@ -5,7 +5,7 @@ With GENERATOR_TEST_PHASES=<file> set, the process appends each phase it reaches
 `server` (the program server, importing torch), `program` (a shown program's process, forked from
 the server), `writing` (the new output folder is staged, nothing swapped in yet), `swapped` (the new folder is in
 place, the old one's backup and the new indexes not yet dealt with), `ready` (an edition's site build,
-generator/site_edition.py, ready and waiting for the pages). With
+generator/site_edition.py, ready and waiting for the pages), `building` (told to build, not started yet). With
 GENERATOR_TEST_HOLD=<phase> as well, the first process to reach that phase waits there until it is interrupted (at
 most HOLD_SECONDS), so a signal sent once the phase is in the file lands exactly there. Without the variables this module does
 nothing. It imports only the standard library, so the entry point can load it first.

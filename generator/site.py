@@ -18,14 +18,18 @@ its output as it was); an edition gets SIGTERM (before its build: it ends at onc
 it: its output is left unfinished, and no other edition is moved into site/). Every process is
 waited for before this one ends.
 
+One at a time in a folder: a second one started meanwhile does not wait, and touches nothing.
+
 Exit codes: 0 built; the generator's own when it failed (nothing built; 128 + N when signal N
 killed it); 1 when a build failed (no other edition is moved into site/, emptied by the default
-edition's build); 2 wrong usage; 130 interrupted; 143 terminated (SIGTERM).
+edition's build); 2 wrong usage, or another one is building there; 130 interrupted; 143
+terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import signal
@@ -39,6 +43,7 @@ from generator.site_edition import GO
 BUILDERS = ("mkdocs", "properdocs")
 DEFAULT_CONFIG = Path("mkdocs.yml")
 EDITIONS = Path(".site-editions")  # the other editions' builds, until every one has succeeded
+STOPPED = "interrupted; the site's build did not finish: site/ may be incomplete until the next make site"
 
 
 class Terminated(BaseException):
@@ -163,6 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     if not (folder / DEFAULT_CONFIG).is_file():
         print(f"error: {DEFAULT_CONFIG}: no such file in {folder}", file=sys.stderr)
         return 2
+    lock = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # flock on the folder itself: nothing left behind
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        print(f"error: another make docs or make site is building the site in {folder}; run again when it has finished",
+              file=sys.stderr)
+        return 2
     shutil.rmtree(folder / EDITIONS, ignore_errors=True)
     started = Started()
     previous = signal.signal(signal.SIGTERM, _terminated)
@@ -177,9 +190,12 @@ def main(argv: list[str] | None = None) -> int:
             for process in [edition.process for edition in started.editions] + [p for p in [started.generator] if p]:
                 started.wait(process)
             code = 128 + started.stopped_by
+            if started.generator is None or started.generator.returncode == 0:  # else the generator said so
+                print(STOPPED, file=sys.stderr)
     finally:
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder / EDITIONS, ignore_errors=True)
+        os.close(lock)
     return code
 
 

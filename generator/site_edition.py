@@ -74,6 +74,7 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         return 130
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    phases.reached("building")
     command.main(args=arguments, prog_name=builder)  # click: exits with the build's code (SystemExit)
     return 0
 

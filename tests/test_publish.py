@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 from conftest import ROOT, SITE_ADDRESSES, copy_project, mkdocs_build, serving
-from helpers import MSE, edit, write_case
+from helpers import MSE, edit, tree_digest, write_case
 from jinja2.bccache import bc_magic
 
 from generator.errors import INTERRUPTED
@@ -212,6 +212,29 @@ def test_a_stopped_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path,
     assert not (project / "site").exists() and not (project / ".site-editions").exists()
 
 
+def test_a_ctrl_c_as_the_editions_build_stops_them_and_says_the_site_is_unfinished(docs_made, tmp_path):
+    """`make site`, a Ctrl-C to the whole group once an edition has been told to build."""
+    from generator.site import STOPPED
+
+    project = made_copy(docs_made, tmp_path)
+    phases = tmp_path / "phases"
+    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {
+        "NO_MKDOCS_2_WARNING": "1", "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": "building"}
+    process = subprocess.Popen([sys.executable, "-m", "generator.site"], cwd=project, env=environment, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while "building" not in (phases.read_text().split() if phases.exists() else []):  # a condition, not a delay
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130 and err.splitlines() == [STOPPED], err
+    assert not (project / ".site-editions").exists()
+
+
 def test_a_child_killed_by_a_signal_is_named_and_its_code_is_128_plus_the_signal(capsys):
     from generator.site import exit_code
 
@@ -240,6 +263,28 @@ def test_the_theme_templates_compiled_once_are_compiled_again_when_edited(docs_m
     assert set(now) == set(compiled)
     rewritten = {name for name in now if now[name] != compiled[name]}
     assert damaged in rewritten and len(rewritten) == 2, rewritten  # and the edited one
+
+
+def test_a_second_make_site_in_the_same_folder_meanwhile_exits_2_and_touches_nothing(docs_made, monkeypatch, capsys):
+    """As the generator's own lock: the folder's flock, held here as by a first one still building."""
+    import fcntl
+
+    from generator import site as site_module
+
+    project = docs_made[0]
+    before = tree_digest(project / "site")
+    (project / ".site-editions").mkdir()  # what a first one still building has there
+    monkeypatch.chdir(project)
+    holder = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert site_module.main([]) == 2
+    finally:
+        os.close(holder)
+        (project / ".site-editions").rmdir()
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: another make docs or make site is building the site in"), err
+    assert tree_digest(project / "site") == before
 
 
 @pytest.mark.parametrize("arguments, message", [(["--builder", "sphinx"], "error: --builder sphinx: use one of mkdocs, properdocs"),
