@@ -34,8 +34,15 @@ class Visit:
         self.hosts: set[str] = set()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("request", lambda r: self.hosts.add(urlparse(r.url).hostname or r.url.split(":")[0]))
+
+    def _failed(self, request) -> None:
+        # net::ERR_ABORTED: the browser cancelled the request itself, as it does with the favicon's
+        # when the tab moves on before it arrives; a missing or refused file fails otherwise
+        # (a 404 is a console error; a refused or unresolved host is ERR_CONNECTION_REFUSED, ...)
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url} {request.failure}")
 
     def forget(self) -> None:
         """Before the next page: what this one recorded is its own."""
