@@ -29,6 +29,7 @@ terminated (SIGTERM).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import shutil
@@ -73,7 +74,8 @@ class Started:
             return
         self.stopped_by = signum
         if self.generator is not None and self.generator.poll() is None:
-            os.killpg(self.generator.pid, signal.SIGINT)  # its program server and workers too, as a terminal's Ctrl-C
+            with contextlib.suppress(ProcessLookupError):  # it has just ended
+                os.killpg(self.generator.pid, signal.SIGINT)  # its program server and workers too, as a terminal's Ctrl-C
         for edition in self.editions:
             if edition.process.poll() is None:
                 edition.process.terminate()

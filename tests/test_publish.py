@@ -124,11 +124,15 @@ def test_the_comparison_names_a_page_that_differs(site, tmp_path):
 # --- make docs and make site (generator/site.py) -----------------------------------------------------
 
 
-def site_command(project: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    """`python -m generator.site ARGUMENTS` in `project`, as make runs it (SITE_URL and REPO_URL unset)."""
-    env = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | environment
-    return subprocess.run([sys.executable, "-m", "generator.site", *arguments], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=600)
+def site_environment(**more: str) -> dict[str, str]:
+    """As make runs `python -m generator.site` (SITE_URL and REPO_URL unset), with `more`."""
+    return {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | more
+
+
+def site_command(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m generator.site ARGUMENTS` in `project`, as make runs it."""
+    return subprocess.run([sys.executable, "-m", "generator.site", *arguments], cwd=project, env=site_environment(),
+                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +190,7 @@ def test_a_stopped_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path,
     project = made_copy(docs_made, tmp_path)
     shutil.rmtree(project / "site")
     phases = tmp_path / "phases"
-    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {
-        "NO_MKDOCS_2_WARNING": "1", "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": "running"}
+    environment = site_environment(GENERATOR_TEST_PHASES=str(phases), GENERATOR_TEST_HOLD="running")
     editions = len(list(project.glob("mkdocs*.yml")))
     with (tmp_path / "stderr").open("w") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "generator.site", "--generate", "--rerun"], cwd=project, env=environment,
@@ -218,8 +221,7 @@ def test_a_ctrl_c_as_the_editions_build_stops_them_and_says_the_site_is_unfinish
 
     project = made_copy(docs_made, tmp_path)
     phases = tmp_path / "phases"
-    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {
-        "NO_MKDOCS_2_WARNING": "1", "GENERATOR_TEST_PHASES": str(phases), "GENERATOR_TEST_HOLD": "building"}
+    environment = site_environment(GENERATOR_TEST_PHASES=str(phases), GENERATOR_TEST_HOLD="building")
     process = subprocess.Popen([sys.executable, "-m", "generator.site"], cwd=project, env=environment, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
