@@ -16,9 +16,12 @@ this one only, which passes it on once, whether it came from the terminal or was
 process alone: the generator gets SIGINT (it stops as at a Ctrl-C, says so in one line, and leaves
 its output as it was); an edition gets SIGTERM (before its build: it ends at once, silently; during
 it: its output is left unfinished, and no other edition is moved into site/). Every process is
-waited for before this one ends.
+waited for before this one ends, which then says in one line what was not done (unless the
+generator has said so). A Ctrl-C in the first few tens of milliseconds, before Python has loaded
+this module, is Python's own.
 
-One at a time in a folder: a second one started meanwhile does not wait, and touches nothing.
+One at a time in a folder: a second one started meanwhile does not wait, and touches nothing. The
+processes it started hold the folder's lock too, so this holds even after a SIGKILL of this one.
 
 Exit codes: 0 built; the generator's own when it failed (nothing built; 128 + N when signal N
 killed it); 1 when a build failed (no other edition is moved into site/, emptied by the default
@@ -38,21 +41,15 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.site_edition import GO
 
 BUILDERS = ("mkdocs", "properdocs")
 DEFAULT_CONFIG = Path("mkdocs.yml")
 EDITIONS = Path(".site-editions")  # the other editions' builds, until every one has succeeded
-STOPPED = "interrupted; the site's build did not finish: site/ may be incomplete until the next make site"
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt (and, like it, not an Exception)."""
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
+STOPPED_BUILDING = "interrupted; the site's build did not finish: site/ may be incomplete until it is built again"
+STOPPED = "interrupted; the site was not built"
 
 
 @dataclass(frozen=True)
@@ -63,32 +60,47 @@ class Edition:
 
 @dataclass
 class Started:
-    """The processes this command started; `stopped_by`: the signal that asked it to stop, once."""
+    """The processes this command started, each in a process group of its own and holding the
+    folder's lock (`lock`, passed on: a second command waits until the last of them has ended, even
+    if this one was killed). `stop` runs in the signal handlers: the first SIGINT or SIGTERM stops
+    every process, each once, and any started after it as soon as its handle is kept (`adopt`)."""
 
+    lock: int
     editions: list[Edition] = field(default_factory=list)
     generator: subprocess.Popen[bytes] | None = None
     stopped_by: int = 0
+    building: bool = False  # the editions were told to build
+    signalled: set[int] = field(default_factory=set)
+
+    def spawn(self, command: list[str], **options: Any) -> subprocess.Popen[Any]:
+        return subprocess.Popen(command, process_group=0, pass_fds=(self.lock,), **options)
 
     def stop(self, signum: int) -> None:
-        if self.stopped_by:
-            return
-        self.stopped_by = signum
-        if self.generator is not None and self.generator.poll() is None:
-            with contextlib.suppress(ProcessLookupError):  # it has just ended
-                os.killpg(self.generator.pid, signal.SIGINT)  # its program server and workers too, as a terminal's Ctrl-C
-        for edition in self.editions:
-            if edition.process.poll() is None:
-                edition.process.terminate()
+        if not self.stopped_by:
+            self.stopped_by = signum
+            for process in [edition.process for edition in self.editions] + ([self.generator] if self.generator else []):
+                self.end(process)
 
-    def wait(self, process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> int:
-        """The process's exit code; a Ctrl-C or SIGTERM meanwhile stops them all, and the wait goes on."""
-        while True:
-            try:
-                return process.wait()
-            except KeyboardInterrupt:
-                self.stop(signal.SIGINT)
-            except Terminated:
-                self.stop(signal.SIGTERM)
+    def adopt(self, process: subprocess.Popen[Any]) -> None:
+        """A process just started: stopped at once if this command is stopping."""
+        if self.stopped_by:
+            self.end(process)
+
+    def end(self, process: subprocess.Popen[Any]) -> None:
+        """Stop `process` unless it has been told already or has ended: the generator with SIGINT
+        to its group (it stops as at a Ctrl-C, its program server and workers with it), an edition
+        with SIGTERM."""
+        if process.pid in self.signalled or process.poll() is not None:
+            return
+        self.signalled.add(process.pid)
+        with contextlib.suppress(ProcessLookupError):  # it has just ended
+            if process is self.generator:
+                os.killpg(process.pid, signal.SIGINT)
+            else:
+                process.terminate()
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.stop(signum)
 
 
 def configs(folder: Path) -> list[tuple[str, Path]]:
@@ -100,9 +112,10 @@ def configs(folder: Path) -> list[tuple[str, Path]]:
 def start(builder: str, folder: Path, started: Started) -> None:
     for language, config in configs(folder):
         arguments = ["build", "--strict", "--quiet", "-f", config.name] + (["--site-dir", str(EDITIONS / language)] if language else [])
-        process = subprocess.Popen([sys.executable, "-m", "generator.site_edition", builder, *arguments], cwd=folder,
-                                   stdin=subprocess.PIPE, text=True, process_group=0)
+        process = started.spawn([sys.executable, "-m", "generator.site_edition", builder, *arguments], cwd=folder,
+                                stdin=subprocess.PIPE, text=True)
         started.editions.append(Edition(language, process))
+        started.adopt(process)
 
 
 def exit_code(returncode: int, what: str) -> int:
@@ -115,6 +128,7 @@ def exit_code(returncode: int, what: str) -> int:
 
 def build_editions(started: Started, build: bool) -> list[int]:
     """Each edition's exit code, once told to build (`build`) or stopped, and waited for."""
+    started.building = build
     for edition in started.editions:
         assert edition.process.stdin is not None
         try:
@@ -123,9 +137,10 @@ def build_editions(started: Started, build: bool) -> list[int]:
             edition.process.stdin.close()
         except BrokenPipeError:  # it has already ended: its code says so
             pass
-        if not build:
-            edition.process.terminate()  # not waiting for it to get ready: it ends as it is, having written nothing
-    return [started.wait(edition.process) for edition in started.editions]
+    if not build:  # not waiting for them to get ready: each ends as it is, having written nothing
+        for edition in started.editions:
+            started.end(edition.process)
+    return [edition.process.wait() for edition in started.editions]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -139,10 +154,12 @@ def parser() -> argparse.ArgumentParser:
 def run(arguments: argparse.Namespace, folder: Path, started: Started) -> int:
     start(arguments.builder, folder, started)
     code = 0
-    if arguments.generate:
+    if arguments.generate and not started.stopped_by:
         command = [sys.executable, "-m", "generator", "build", *(["--rerun"] if arguments.rerun else [])]
-        started.generator = subprocess.Popen(command, process_group=0)
-        code = exit_code(started.wait(started.generator), "python -m generator build")
+        started.generator = started.spawn(command)
+        started.adopt(started.generator)
+        returncode = started.generator.wait()
+        code = returncode if started.stopped_by else exit_code(returncode, "python -m generator build")
     codes = build_editions(started, build=code == 0 and not started.stopped_by)
     if code or started.stopped_by:
         return code
@@ -179,23 +196,19 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     shutil.rmtree(folder / EDITIONS, ignore_errors=True)
-    started = Started()
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    started = Started(lock)
+    handlers = {signum: signal.signal(signum, started.handle) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        try:
-            code = run(arguments, folder, started)
-        except KeyboardInterrupt:  # between the waits: stop them all, and wait for each
-            started.stop(signal.SIGINT)
-        except Terminated:
-            started.stop(signal.SIGTERM)
+        code = run(arguments, folder, started)
         if started.stopped_by:
-            for process in [edition.process for edition in started.editions] + [p for p in [started.generator] if p]:
-                started.wait(process)
             code = 128 + started.stopped_by
-            if started.generator is None or started.generator.returncode == 0:  # else the generator said so
+            if started.building:
+                print(STOPPED_BUILDING, file=sys.stderr)
+            elif started.generator is None or started.generator.returncode != 130:  # 130: the generator said so
                 print(STOPPED, file=sys.stderr)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
         shutil.rmtree(folder / EDITIONS, ignore_errors=True)
         os.close(lock)
     return code
@@ -204,5 +217,5 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except KeyboardInterrupt:  # before main() could take it (its imports): no traceback
+    except KeyboardInterrupt:  # before main() took over the signals (from here on, after this module's imports)
         sys.exit(130)

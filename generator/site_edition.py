@@ -57,6 +57,7 @@ def get_ready(builder: str, arguments: list[str]) -> Any:
 
 
 def _stop(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one would land in the shutdown
     raise SystemExit(0)
 
 

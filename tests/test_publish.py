@@ -217,7 +217,7 @@ def test_a_stopped_make_docs_is_one_line_and_builds_nothing(docs_made, tmp_path,
 
 def test_a_ctrl_c_as_the_editions_build_stops_them_and_says_the_site_is_unfinished(docs_made, tmp_path):
     """`make site`, a Ctrl-C to the whole group once an edition has been told to build."""
-    from generator.site import STOPPED
+    from generator.site import STOPPED_BUILDING
 
     project = made_copy(docs_made, tmp_path)
     phases = tmp_path / "phases"
@@ -233,8 +233,32 @@ def test_a_ctrl_c_as_the_editions_build_stops_them_and_says_the_site_is_unfinish
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130 and err.splitlines() == [STOPPED], err
+    assert process.returncode == 130 and err.splitlines() == [STOPPED_BUILDING], err
     assert not (project / ".site-editions").exists()
+
+
+def test_a_stop_reaches_each_process_once_and_one_started_after_it_at_once(tmp_path, monkeypatch):
+    """generator.site.Started, as its signal handler drives it: a second signal, and the editions'
+    end after the generator, tell no process twice (a second SIGTERM landed in an edition's shutdown,
+    with a traceback); a process whose start the signal interrupted is stopped once its handle is kept."""
+    from generator.site import Edition, Started, build_editions
+
+    terminated: list[int] = []
+    terminate = subprocess.Popen.terminate
+    monkeypatch.setattr(subprocess.Popen, "terminate", lambda process: (terminated.append(process.pid), terminate(process))[1])
+    lock = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        started = Started(lock)
+        started.editions = [Edition(language, started.spawn(["sleep", "60"], stdin=subprocess.PIPE, text=True)) for language in ("", "zh")]
+        started.stop(signal.SIGINT)
+        started.stop(signal.SIGTERM)
+        assert build_editions(started, build=False) == [-signal.SIGTERM, -signal.SIGTERM]
+        assert sorted(terminated) == sorted(edition.process.pid for edition in started.editions) and started.stopped_by == signal.SIGINT
+        started.generator = started.spawn(["sleep", "60"])
+        started.adopt(started.generator)
+        assert started.generator.wait(timeout=60) == -signal.SIGINT  # to its process group, as a terminal's Ctrl-C
+    finally:
+        os.close(lock)
 
 
 def test_a_child_killed_by_a_signal_is_named_and_its_code_is_128_plus_the_signal(capsys):
