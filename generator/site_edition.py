@@ -9,9 +9,9 @@ read from docs/ and nothing is written. Then it waits for one line on standard i
 - `build`: runs `BUILDER ARG...` in this process, as `python -m BUILDER ARG...` would, and exits
   with its code;
 - the end of the input: exit 0, nothing built.
-Until then, SIGTERM (the generator failed: generator/site.py stops the editions at once) and
-Ctrl-C (the generator says it was interrupted) end it without a traceback, `finally` blocks run:
-exit 0 and 130. Once it builds, both are the builder's to handle.
+Until then, SIGTERM (how generator/site.py stops it: the generator failed, or the command was
+interrupted) and SIGINT (sent to it directly: it runs in a process group of its own) end it without
+a traceback, `finally` blocks run: exit 0 and 130. Once it builds, both are the builder's to handle.
 """
 
 from __future__ import annotations
