@@ -61,8 +61,8 @@ class Edition:
 @dataclass
 class Started:
     """The processes this command started, each in a process group of its own and holding the
-    folder's lock (`lock`, passed on: a second command waits until the last of them has ended, even
-    if this one was killed). `stop` runs in the signal handlers: the first SIGINT or SIGTERM stops
+    folder's lock (`lock`, passed on: a second command is refused until the last of them has ended,
+    even if this one was killed). `stop` runs in the signal handlers: the first SIGINT or SIGTERM stops
     every process, each once, and any started after it as soon as its handle is kept (`adopt`)."""
 
     lock: int

@@ -89,19 +89,7 @@ def run(command: list[str], cwd: Path) -> tuple[float, int]:
 
 
 def measure(label: str, steps: list[tuple[list[str], Path]], before: list[tuple[list[str], Path]] | None = None) -> float:
-    times, peaks = [], []
-    for _ in range(REPEATS):
-        for command, cwd in before or []:
-            run(command, cwd)
-        total, peak = 0.0, 0
-        for command, cwd in steps:
-            seconds, rss = run(command, cwd)
-            total, peak = total + seconds, max(peak, rss)
-        times.append(total)
-        peaks.append(peak)
-    median = statistics.median(times)
-    print(f"{label:58} {median:6.2f} s   peak RSS {max(peaks):4d} MiB")
-    return median
+    return alternating({label: steps}, REPEATS, {label: before or []})[label]
 
 
 def alternating(rows: dict[str, list[tuple[list[str], Path]]], repeats: int,

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from generator.cache import Cache  # noqa: E402
 from generator.loading import load_scenarios  # noqa: E402
 from generator.pipeline import Generated, render_scenario, typed  # noqa: E402
+from generator.site import configs  # noqa: E402
 
 # A command run in the background by a shell without job control (`make test &`, a CI step) starts
 # with SIGINT ignored, and a child inherits that: the tests that Ctrl-C a build would then wait for
@@ -64,6 +65,12 @@ def copy_project(target: Path, with_site_config: bool = False, cache: Path | Non
 SITE_ADDRESSES = ("SITE_URL", "REPO_URL")  # read by mkdocs.yml (site_url, repo_url): the publishing workflow sets them
 
 
+def site_environment(**more: str) -> dict[str, str]:
+    """The environment make gives a site build: SITE_URL and REPO_URL unset (whatever the caller's
+    environment holds), MkDocs' notice off, and `more`."""
+    return {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | more
+
+
 def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool = True, builder: str = "mkdocs",
                  addresses: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Every edition, as `make site` builds them: mkdocs.yml into `site`, each mkdocs.<language>.yml
@@ -71,13 +78,12 @@ def mkdocs_build(project: Path, site: Path, strict: bool = True, editions: bool 
     BUILDER=...`: mkdocs or properdocs). The builds run side by side, each into a folder of its own,
     moved into place when all are done. The first failing build is returned. SITE_URL and REPO_URL
     are `addresses`' (unset by default, whatever the caller's environment holds)."""
-    environment = {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | (addresses or {})
-    configs = sorted(project.glob("mkdocs*.yml"), key=lambda p: p.name != "mkdocs.yml")
-    assert configs, f"no mkdocs*.yml in {project}"
+    environment = site_environment(**(addresses or {}))
+    every = configs(project)  # as generator/site.py lists them: mkdocs.yml first, as ""
+    assert every[0][1].is_file(), f"no mkdocs.yml in {project}"
     shutil.rmtree(site, ignore_errors=True)
     processes = []
-    for config in configs if editions else configs[:1]:
-        language = config.name.removeprefix("mkdocs").removesuffix(".yml").strip(".")
+    for language, config in every if editions else every[:1]:
         target = site.with_name(f"{site.name}.{language}") if language else site
         shutil.rmtree(target, ignore_errors=True)
         command = [sys.executable, "-m", builder, "build", "-f", config.name, "--site-dir", str(target)] + (["--strict"] if strict else [])

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
-from conftest import ROOT, SITE_ADDRESSES, copy_project, mkdocs_build, serving
+from conftest import ROOT, copy_project, mkdocs_build, serving, site_environment
 from helpers import MSE, edit, tree_digest, write_case
 from jinja2.bccache import bc_magic
 
@@ -122,11 +122,6 @@ def test_the_comparison_names_a_page_that_differs(site, tmp_path):
 
 
 # --- make docs and make site (generator/site.py) -----------------------------------------------------
-
-
-def site_environment(**more: str) -> dict[str, str]:
-    """As make runs `python -m generator.site` (SITE_URL and REPO_URL unset), with `more`."""
-    return {k: v for k, v in os.environ.items() if k not in SITE_ADDRESSES} | {"NO_MKDOCS_2_WARNING": "1"} | more
 
 
 def site_command(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
