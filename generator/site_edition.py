@@ -11,7 +11,8 @@ read from docs/ and nothing is written. Then it waits for one line on standard i
 - the end of the input: exit 0, nothing built.
 Until then, SIGTERM (how generator/site.py stops it: the generator failed, or the command was
 interrupted) and SIGINT (sent to it directly: it runs in a process group of its own) end it without
-a traceback, `finally` blocks run: exit 0 and 130. Once it builds, both are the builder's to handle.
+a traceback, `finally` blocks run: exit 0 and 130; once it is ending, a SIGTERM is ignored. Once it
+builds, both are the builder's to handle.
 """
 
 from __future__ import annotations
@@ -67,14 +68,17 @@ def main(argv: list[str]) -> int:
         return 2
     builder, arguments = argv[0], argv[1:]
     signal.signal(signal.SIGTERM, _stop)
+    told = False
     try:
         command = get_ready(builder, arguments)
         phases.reached("ready")
-        if sys.stdin.readline().strip() != GO:
-            return 0
+        told = sys.stdin.readline().strip() == GO
     except KeyboardInterrupt:
         return 130
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    finally:  # not told: it is ending, and a SIGTERM sent as its input was closed may land in its shutdown
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if told else signal.SIG_IGN)
+    if not told:
+        return 0
     phases.reached("building")
     command.main(args=arguments, prog_name=builder)  # click: exits with the build's code (SystemExit)
     return 0
