@@ -7,7 +7,12 @@
    a bare strict `mkdocs build` of the same docs/ and the same build with the navigation written
    out by hand (no hook work), 100 and 200 generated scenarios (half MSE, half SGD of the source
    post's size) in a temporary copy, and the scenario at the documented limits;
-3. `make serve`: from saving a scenario or template edit to the changed page being served.
+3. `make serve`: from saving a scenario or template edit to the changed page being served;
+4. the import floor (torch, sympy, matplotlib) that 100 scenarios are compared with;
+5. cold, the source post's 3 scenarios against bench/peer/, alternating, and where each one's CPU
+   goes (tests/bench_cpu.py), with the floors inside ours: each import, the generator alone, each
+   edition's build alone;
+6. `make test` (the whole suite, as the README runs it), where its CPU goes, its slowest steps.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_cpu import Measured, docs_kind, measured, suite_kind  # noqa: E402
+
 from generator.kinds import KINDS  # noqa: E402
 from generator.kinds.base import Solved  # noqa: E402
 from generator.languages import default, languages  # noqa: E402
@@ -38,6 +45,7 @@ REPEATS = 3
 RATIO_REPEATS = 7  # the rows a target compares (no-change and bare builds; ours and the peer), alternating
 ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 PYTHON = sys.executable
+FLOOR = "import torch, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"  # what a cold build cannot avoid
 
 
 def timed(action, *arguments):
@@ -182,12 +190,14 @@ def commands() -> None:
         by_hand = measure("mkdocs build, navigation written by hand, no hook", [([*mkdocs, "-f", "mkdocs-nav.yml"], project)])
         print(f"  ratios: no-change / bare {warm / bare:.2f} (target <= 1.3); bare / by hand {bare / by_hand:.2f} (target <= 1.5); "
               f"cold {cold:.2f} s (target <= 4)")
+        floor = measure("import floor: torch, sympy, matplotlib in one interpreter", [([PYTHON, "-c", FLOOR], project)])
         times = {}
         for count in (100, 200):
             folder = many_scenarios(base / f"many{count}", count)
             times[count] = measure(f"{count} scenarios, cold (generator build --rerun)", [([*rerun, "--out", "out"], folder)],
                                    before=[(["rm", "-rf", "out", ".cache"], folder)])
-        print(f"  ratio 200 / 100: {times[200] / times[100]:.2f} (target <= 2.1; 100 target <= 12 s)")
+        print(f"  ratios: 100 scenarios / import floor {times[100] / floor:.2f} (target <= 4); "
+              f"200 / 100 {times[200] / times[100]:.2f} (target <= 2.1)")
         folder = limit_scenario(base / "limit")
         measure("the limit-size scenario, cold", [([*rerun, "--out", "out"], folder)], before=[(["rm", "-rf", "out", ".cache"], folder)])
         sizes = {p.name: p.stat().st_size for p in (folder / "out").iterdir()}
@@ -301,6 +311,48 @@ def peer_comparison() -> None:
         ours_time, peer_time = medians[ours], medians[peer]
         print(f"source post's 3 scenarios, cold, alternating, median of {RATIO_REPEATS}: ours (2 editions) {ours_time:.2f} s, "
               f"MkDocs + markdown-exec peer (1 edition) {peer_time:.2f} s: {ours_time / peer_time:.2f}x (target <= 0.8)")
+        print(f"where their time goes, one run of each ({os.cpu_count()} cores; busy CPU-s are the whole machine's):")
+        for label, steps_of in ((ours, steps[ours]), (peer, steps[peer])):
+            for command, cwd in first_time.get(label, []):
+                run(command, cwd)
+            (command, cwd), = steps_of
+            spent, _ = measured(command, cwd, docs_kind, ENVIRONMENT)
+            print_spent(label, spent)
+        parts = {"import torch": "import torch", "import sympy": "import sympy",
+                 "import matplotlib.pyplot": "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot",
+                 "import mkdocs, its theme and plugins, load mkdocs.zh.yml and jieba's dictionary":
+                     "from generator.site_edition import get_ready; get_ready('mkdocs', ['build', '-f', 'mkdocs.zh.yml'])"}
+        print(f"  the floors inside ours, each alone in a fresh interpreter (median of {REPEATS}):")
+        for label, code in parts.items():
+            measure(f"    {label}", [([PYTHON, "-c", code], project)])
+        measure("    python -m generator build --rerun (3 scenarios, no site)", [([PYTHON, "-m", "generator", "build", "--rerun"], project)],
+                before=[(["rm", "-rf", ".cache"], project)])
+        for config in ("mkdocs.yml", "mkdocs.zh.yml"):
+            measure(f"    mkdocs build -f {config} (its pages generated)", [([PYTHON, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", config,
+                                                                            "--site-dir", str(base / "alone")], project)])
+
+
+def print_spent(label: str, spent: Measured) -> None:
+    print(f"  {label}: {spent.wall:.2f} s, {spent.busy:.1f} busy CPU-s")
+    for line in spent.lines(indent="    ", smallest=0.1):
+        print(line)
+
+
+def suite() -> None:
+    """`make test` once the venv exists, as the README runs it: its time, its CPU, where the CPU goes
+    and its five slowest tests (pytest's --durations)."""
+    spent, completed = measured(["make", "test"], ROOT, suite_kind)
+    summary = (completed.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"make test, the whole suite on {os.cpu_count()} cores: {spent.wall:.1f} s (target <= 120 s), "
+          f"{spent.busy:.0f} busy CPU-s; {summary.strip('= ')}")
+    if completed.returncode:
+        print(f"  it failed (exit {completed.returncode}): the figures are not the suite's")
+    for line in spent.lines(smallest=1.0):
+        print(line)
+    slowest = [line for line in completed.stdout.splitlines() if line[:1].isdigit() and line.split()[1:2] in (["call"], ["setup"], ["teardown"])][:5]
+    print("  its five slowest steps (pytest --durations):")
+    for line in slowest:
+        print(f"    {line}")
 
 
 if __name__ == "__main__":
@@ -309,3 +361,4 @@ if __name__ == "__main__":
     serve_edits()
     commands()
     peer_comparison()
+    suite()

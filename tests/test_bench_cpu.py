@@ -1,0 +1,53 @@
+"""`make bench`'s CPU accounting (tests/bench_cpu.py): what it counts and how it names processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bench_cpu import Measured, Sampler, docs_kind, suite_kind
+
+# burns 0.3 s of its own CPU, says so, waits for a line, burns 0.3 s more, says so, waits for the end of its input
+BURN = """import sys, time
+def burn(until):
+    while time.process_time() < until: pass
+burn(0.3); print('first', flush=True); sys.stdin.readline()
+burn(0.6); print('second', flush=True); sys.stdin.read()
+"""
+
+
+def test_a_process_s_cpu_is_counted_from_when_sampling_began():
+    with subprocess.Popen([sys.executable, "-c", BURN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "first\n"
+        sampler = Sampler(lambda command: "burner" if "process_time" in command else "other")
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "second\n"
+        sampler.stop()  # its last look, while the child is still there
+    assert 0.3 - 0.02 <= sampler.by_kind()["burner"] < 0.45  # /proc counts whole clock ticks (0.01 s)
+
+
+def test_the_lines_add_up_to_the_busy_cpu():
+    spent = Measured(wall=2.0, busy=4.0, kinds={"Chromium": 2.0, "workers": 0.3, "other": 0.2})
+    lines = spent.lines(smallest=0.5)
+    assert [line.split("CPU-s")[0].strip() for line in lines] == ["2.0", "0.5", "1.5"]
+    assert "Chromium" in lines[0] and "everything else" in lines[1] and "not sampled" in lines[2]
+
+
+TEMPORARY = "/tmp/pytest-of-root/pytest-7/popen-gw1/site0"  # "pytest" in a folder's name names no process
+
+
+def test_processes_are_named_by_their_program_not_their_folders():
+    python = "/work/x/.venv/bin/python"
+    assert suite_kind(f"{python} -m mkdocs build -f mkdocs.zh.yml --site-dir {TEMPORARY}").startswith("MkDocs")
+    assert suite_kind(f"{python} -m generator build --out {TEMPORARY}/out").startswith("python -m generator")
+    assert suite_kind(f"{python} -m pytest -n auto --dist loadfile") == "pytest's controller"
+    assert suite_kind(f"{python} -u -c import sys;exec(eval(sys.stdin.readline()))").startswith("the pytest-xdist workers")
+    assert suite_kind("/usr/lib/chromium/chromium --type=renderer --user-data-dir=/tmp/x").startswith("Chromium")
+    assert suite_kind(f"{python} -B -c from multiprocessing.forkserver import main; main(4, 9)").startswith("torch's")
+    assert suite_kind(f"{python} linreg-sgd.py").startswith("the downloads")
+    assert docs_kind(f"{python} -m generator.site_edition mkdocs build --strict -f mkdocs.zh.yml").startswith("the Chinese edition")
+    assert docs_kind(f"{python} -m generator.site_edition mkdocs build --strict -f mkdocs.yml").startswith("the English edition")
+    assert docs_kind(f"{python} -m generator build --rerun").startswith("python -m generator build")
+    assert docs_kind(f"{python} -m generator.site --generate --rerun").startswith("generator.site")
