@@ -45,7 +45,8 @@ REPEATS = 3
 RATIO_REPEATS = 7  # the rows a target compares (no-change and bare builds; ours and the peer), alternating
 ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 PYTHON = sys.executable
-FLOOR = "import torch, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"  # what a cold build cannot avoid
+FLOOR = "import torch, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"  # issue 29's import floor
+FLOOR_DYNAMO = "import torch, torch._dynamo, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"
 
 
 def timed(action, *arguments):
@@ -191,6 +192,7 @@ def commands() -> None:
         print(f"  ratios: no-change / bare {warm / bare:.2f} (target <= 1.3); bare / by hand {bare / by_hand:.2f} (target <= 1.5); "
               f"cold {cold:.2f} s (target <= 4)")
         floor = measure("import floor: torch, sympy, matplotlib in one interpreter", [([PYTHON, "-c", FLOOR], project)])
+        measure("  and torch._dynamo, which an optimizer's step imports", [([PYTHON, "-c", FLOOR_DYNAMO], project)])
         times = {}
         for count in (100, 200):
             folder = many_scenarios(base / f"many{count}", count)
@@ -198,6 +200,10 @@ def commands() -> None:
                                    before=[(["rm", "-rf", "out", ".cache"], folder)])
         print(f"  ratios: 100 scenarios / import floor {times[100] / floor:.2f} (target <= 4); "
               f"200 / 100 {times[200] / times[100]:.2f} (target <= 2.1)")
+        folder = base / "many100"
+        shutil.rmtree(folder / "out")
+        shutil.rmtree(folder / ".cache")
+        print_spent("where 100 scenarios' time goes, one run", measured([*rerun, "--out", "out"], folder, docs_kind, ENVIRONMENT)[0])
         folder = limit_scenario(base / "limit")
         measure("the limit-size scenario, cold", [([*rerun, "--out", "out"], folder)], before=[(["rm", "-rf", "out", ".cache"], folder)])
         sizes = {p.name: p.stat().st_size for p in (folder / "out").iterdir()}
@@ -342,7 +348,7 @@ def suite() -> None:
     """`make test` once the venv exists, as the README runs it: its time, its CPU, where the CPU goes
     and its five slowest tests (pytest's --durations)."""
     spent, completed = measured(["make", "test"], ROOT, suite_kind)
-    summary = (completed.stdout.strip().splitlines() or ["(no output)"])[-1]
+    summary = next((line for line in reversed(completed.stdout.splitlines()) if " passed" in line or " failed" in line), "(no summary)")
     print(f"make test, the whole suite on {os.cpu_count()} cores: {spent.wall:.1f} s (target <= 120 s), "
           f"{spent.busy:.0f} busy CPU-s; {summary.strip('= ')}")
     if completed.returncode:

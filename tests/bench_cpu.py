@@ -6,6 +6,7 @@ than that is missed: what no kind accounts for is printed as "not sampled")."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -28,15 +29,17 @@ def busy_seconds() -> float:
 @dataclass
 class Seen:
     command: str  # the first command line read (a zombie's is empty)
+    parent: str  # its parent's pid
     start: float  # its CPU-seconds when first seen, if it was running before the sampling began
     last: float
 
 
 @dataclass
 class Sampler:
-    """Every process's CPU time, read from /proc until `stop`; `by_kind` adds up what each did while sampled."""
+    """Every process's CPU time, read from /proc until `stop`; `by_kind` adds up what each did while
+    sampled, by `kind_of(its command line, its parent's)` (a forked process has its parent's)."""
 
-    kind_of: Callable[[str], str]
+    kind_of: Callable[[str, str], str]
     seen: dict[tuple[str, str], Seen] = field(default_factory=dict)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -66,7 +69,7 @@ class Sampler:
                 if not self.seen[key].command:
                     self.seen[key].command = command
             else:
-                self.seen[key] = Seen(command, cpu if first else 0.0, cpu)
+                self.seen[key] = Seen(command, after[1], cpu if first else 0.0, cpu)
 
     def stop(self) -> None:
         self.done.set()
@@ -74,10 +77,11 @@ class Sampler:
         self.scan()
 
     def by_kind(self) -> dict[str, float]:
+        commands = {pid: process.command for (pid, _), process in self.seen.items()}
         kinds: dict[str, float] = {}
         for process in self.seen.values():
             if process.command and process.last > process.start:
-                kind = self.kind_of(process.command)
+                kind = self.kind_of(process.command, commands.get(process.parent, ""))
                 kinds[kind] = kinds.get(kind, 0.0) + process.last - process.start
         return kinds
 
@@ -102,7 +106,7 @@ class Measured:
 OTHER = "other"
 
 
-def measured(command: list[str], cwd: Path, kind_of: Callable[[str], str], environment: dict[str, str] | None = None,
+def measured(command: list[str], cwd: Path, kind_of: Callable[[str, str], str], environment: dict[str, str] | None = None,
              output: Path | None = None) -> tuple[Measured, subprocess.CompletedProcess[str]]:
     """Run `command`, sampling every process on the machine while it runs."""
     sampler = Sampler(kind_of)
@@ -115,7 +119,12 @@ def measured(command: list[str], cwd: Path, kind_of: Callable[[str], str], envir
     return Measured(wall, busy, sampler.by_kind()), completed
 
 
-def suite_kind(command: str) -> str:
+def generator_command(command: str) -> bool:
+    """`python -m generator ...` (not `python -m generator.site ...`)."""
+    return re.search(r"-m generator( |$)", command) is not None
+
+
+def suite_kind(command: str, parent: str = "") -> str:
     """The kinds of process `make test` starts (a temporary folder's name may hold "pytest": the
     program is matched first)."""
     if "chrom" in command or "headless" in command:
@@ -125,10 +134,10 @@ def suite_kind(command: str) -> str:
     if "exec(eval(sys.stdin.readline()))" in command:  # pytest-xdist's workers, as execnet starts them
         return "the pytest-xdist workers (tests run in process: exact derivations, in-process builds, the browser's driving)"
     if "multiprocessing.forkserver" in command or "multiprocessing.resource_tracker" in command:
-        return "torch's program servers and workers (runs, shown programs, pages rendered aside)"
+        return "torch's program servers and workers (runs, shown programs)"
     if any(name in command for name in ("site_edition", "generator.site", "-m mkdocs", "-m properdocs")):
         return "MkDocs builds and servers (each edition; the Chinese one loads jieba)"
-    if "-m generator" in command:
+    if generator_command(command):
         return "python -m generator commands (loading, the exact derivation, rendering)"
     if "ipykernel" in command or "jupyter" in command or command.endswith(".py") or ".py " in command:
         return "the downloads run (scripts, notebooks)"
@@ -141,16 +150,18 @@ def suite_kind(command: str) -> str:
     return OTHER
 
 
-def docs_kind(command: str) -> str:
-    """The kinds of process a cold `make docs` (and the peer) starts."""
+def docs_kind(command: str, parent: str = "") -> str:
+    """The kinds of process a cold `make docs` or `generator build` (and the peer) starts."""
     if "multiprocessing.forkserver" in command or "multiprocessing.resource_tracker" in command:
-        return "torch's program server and workers (the runs, the shown programs, pages rendered aside)"
+        return "torch's program server and workers (the runs, the shown programs)"
     if "site_edition" in command:
-        return f"the {'Chinese' if 'mkdocs.zh.yml' in command else 'English'} edition (MkDocs; the Chinese one with jieba)"
+        return "the Chinese edition (MkDocs, jieba)" if "mkdocs.zh.yml" in command else "the English edition (MkDocs)"
     if "generator.site" in command:
         return "generator.site (starts and waits)"
-    if "-m generator" in command:
-        return "python -m generator build, and its pages rendered aside (sympy, the exact values and bounds, matplotlib)"
+    if generator_command(command) and generator_command(parent):
+        return "python -m generator build's page renderer (aside.py: the pages, downloads and plots, matplotlib)"
+    if generator_command(command):
+        return "python -m generator build (loading, sympy, the exact values and bounds, writing)"
     if "mkdocs" in command:
         return "the peer's mkdocs build (markdown-exec runs torch in it)"
     return OTHER

@@ -20,7 +20,7 @@ def test_a_process_s_cpu_is_counted_from_when_sampling_began():
     with subprocess.Popen([sys.executable, "-c", BURN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline() == "first\n"
-        sampler = Sampler(lambda command: "burner" if "process_time" in command else "other")
+        sampler = Sampler(lambda command, parent: "burner" if "process_time" in command else "other")
         child.stdin.write("go\n")
         child.stdin.flush()
         assert child.stdout.readline() == "second\n"
@@ -49,5 +49,6 @@ def test_processes_are_named_by_their_program_not_their_folders():
     assert suite_kind(f"{python} linreg-sgd.py").startswith("the downloads")
     assert docs_kind(f"{python} -m generator.site_edition mkdocs build --strict -f mkdocs.zh.yml").startswith("the Chinese edition")
     assert docs_kind(f"{python} -m generator.site_edition mkdocs build --strict -f mkdocs.yml").startswith("the English edition")
-    assert docs_kind(f"{python} -m generator build --rerun").startswith("python -m generator build")
+    assert docs_kind(f"{python} -m generator build --rerun", f"{python} -m generator.site --generate").startswith("python -m generator build (")
+    assert docs_kind(f"{python} -m generator build --rerun", f"{python} -m generator build --rerun").endswith("renderer (aside.py: the pages, downloads and plots, matplotlib)")
     assert docs_kind(f"{python} -m generator.site --generate --rerun").startswith("generator.site")
