@@ -318,12 +318,11 @@ def peer_comparison() -> None:
         print(f"source post's 3 scenarios, cold, alternating, median of {RATIO_REPEATS}: ours (2 editions) {ours_time:.2f} s, "
               f"MkDocs + markdown-exec peer (1 edition) {peer_time:.2f} s: {ours_time / peer_time:.2f}x (target <= 0.8)")
         print(f"where their time goes, one run of each ({os.cpu_count()} cores; busy CPU-s are the whole machine's):")
-        for label, steps_of in ((ours, steps[ours]), (peer, steps[peer])):
+        for label in (ours, peer):
             for command, cwd in first_time.get(label, []):
                 run(command, cwd)
-            (command, cwd), = steps_of
-            spent, _ = measured(command, cwd, docs_kind, ENVIRONMENT)
-            print_spent(label, spent)
+            command, cwd = steps[label][0]
+            print_spent(label, measured(command, cwd, docs_kind, ENVIRONMENT)[0])
         parts = {"import torch": "import torch", "import sympy": "import sympy",
                  "import matplotlib.pyplot": "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot",
                  "import mkdocs, its theme and plugins, load mkdocs.zh.yml and jieba's dictionary":

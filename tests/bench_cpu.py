@@ -16,6 +16,7 @@ from pathlib import Path
 
 SAMPLE = 0.2
 TICK = os.sysconf("SC_CLK_TCK")
+OTHER = "other"  # a process of no kind: counted in "everything else sampled"
 
 
 def busy_seconds() -> float:
@@ -103,19 +104,14 @@ class Measured:
         return lines
 
 
-OTHER = "other"
-
-
-def measured(command: list[str], cwd: Path, kind_of: Callable[[str, str], str], environment: dict[str, str] | None = None,
-             output: Path | None = None) -> tuple[Measured, subprocess.CompletedProcess[str]]:
+def measured(command: list[str], cwd: Path, kind_of: Callable[[str, str], str],
+             environment: dict[str, str] | None = None) -> tuple[Measured, subprocess.CompletedProcess[str]]:
     """Run `command`, sampling every process on the machine while it runs."""
     sampler = Sampler(kind_of)
     busy, start = busy_seconds(), time.perf_counter()
     completed = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
     wall, busy = time.perf_counter() - start, busy_seconds() - busy
     sampler.stop()
-    if output is not None:
-        output.write_text(completed.stdout + completed.stderr)
     return Measured(wall, busy, sampler.by_kind()), completed
 
 
