@@ -1,6 +1,7 @@
 """Benchmark: where a build's time goes. Prints figures; asserts nothing. Run `make bench`.
 
-1. per scenario and stage (median of 3, in process);
+1. per scenario and stage (median of 3, in process, each stage as a cold build pays it), and the
+   learning-rate sweep's share of each linreg-sgd scenario;
 2. whole commands, each a median of REPEATS runs, measured alternately in one run, with peak RSS:
    cold `make docs RERUN=1` (generator/site.py: generator build --rerun, both editions' strict MkDocs
    builds started beside it and building in parallel once it is done), no-change `make docs`,
@@ -63,25 +64,74 @@ def page_and_files(kind, scenario, run):
     return [kind.view(scenario, run.body, language) for language in languages()], kind.files(scenario, run.body, default())
 
 
+def forget_scenarios() -> None:
+    """Empty what a process keeps of the scenarios it has seen (the kinds' caches, the plots drawn),
+    so that a stage is timed as a cold build pays it, once a scenario."""
+    from generator import plot
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("generator.kinds."):
+            for value in vars(module).values():
+                if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    plot.forget_drawn()
+
+
+def cold_timed(action, *arguments):
+    forget_scenarios()
+    return timed(action, *arguments)
+
+
 def stages(paths: list[Path]) -> None:
     from generator.pipeline import run_scenario
 
     scenarios, load_time = timed(load_scenarios, paths)
     print(f"load and validate {len(scenarios)} scenarios: {load_time * 1000:.0f} ms")
-    print(f"{'scenario':28} " + " ".join(f"{stage:>9}" for stage in STAGES) + "   (median of 3, ms; programs forked from a warm server)")
+    print(f"{'scenario':28} " + " ".join(f"{stage:>9}" for stage in STAGES) +
+          "   (median of 3, ms, each stage as a cold build pays it; programs forked from a warm server)")
     for scenario in scenarios:
         kind = KINDS[scenario.kind]
         samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
         results = run_scenario(scenario)
         for _ in range(REPEATS):
-            trace, seconds = timed(kind.compute, scenario)
+            trace, seconds = cold_timed(kind.compute, scenario)
             samples["compute"].append(seconds)
-            exact, seconds = timed(kind.derive, scenario)
+            exact, seconds = cold_timed(kind.derive, scenario)
             samples["derive"].append(seconds)
-            samples["verify"].append(timed(kind.verify, Solved(scenario, trace, exact))[1])
-            samples["program"].append(timed(shown_program, kind, scenario)[1])
-            samples["page"].append(timed(page_and_files, kind, scenario, results)[1])
+            samples["verify"].append(cold_timed(kind.verify, Solved(scenario, trace, exact))[1])
+            samples["program"].append(cold_timed(shown_program, kind, scenario)[1])
+            samples["page"].append(cold_timed(page_and_files, kind, scenario, results)[1])
         print(f"{scenario.slug:28} " + " ".join(f"{statistics.median(samples[s]) * 1000:9.0f}" for s in STAGES))
+    sweeps([s for s in scenarios if s.kind == "linreg-sgd"])
+
+
+def sweeps(scenarios: list) -> None:
+    """The learning-rate sweep's own share of each linreg-sgd row above: its runs at every rate of
+    its grid, torch's and the exact ones, and their bounds."""
+    from generator.kinds.linreg_sgd import exact, run, shuffle, sweep
+
+    def rates(s):
+        return sweep.grid(s, sweep.curvature(s))
+
+    def computed(s):
+        return tuple(run.compute(sweep.at_rate(s, lr)) for lr in rates(s))
+
+    def derived(s):
+        return tuple(exact.derive(sweep.at_rate(s, lr), shuffle.schedule(s)) for lr in rates(s))
+
+    def verified(s, traces, exacts):
+        return tuple(exact.verify(sweep.at_rate(s, lr), t, e) for lr, t, e in zip(rates(s), traces, exacts, strict=True))
+
+    print(f"{'the sweep, within the rows above':34} {'rates':>5} {'compute':>9} {'derive':>9} {'verify':>9}   (median of 3, ms)")
+    for s in scenarios:
+        samples: dict[str, list[float]] = {"compute": [], "derive": [], "verify": []}
+        for _ in range(REPEATS):
+            traces, seconds = cold_timed(computed, s)
+            samples["compute"].append(seconds)
+            exacts, seconds = cold_timed(derived, s)
+            samples["derive"].append(seconds)
+            samples["verify"].append(cold_timed(verified, s, traces, exacts)[1])
+        print(f"  {s.slug:32} {len(rates(s)):5d} " + " ".join(f"{statistics.median(samples[k]) * 1000:9.0f}" for k in samples))
 
 
 def run(command: list[str], cwd: Path) -> tuple[float, int]:
