@@ -7,6 +7,9 @@ import sys
 
 def _entry() -> int:
     try:
+        # generator.site starts this with SIGINT blocked, so that a Ctrl-C passed on while Python was
+        # starting is raised here, where it is one line, not a start-up traceback
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         from generator import phases
 
         phases.reached("importing")

@@ -1,7 +1,8 @@
 """Where a command's CPU goes, for `make bench`: the machine's busy CPU-seconds while it ran
 (/proc/stat: every process, so run it on an otherwise idle machine), and the CPU-seconds of each
-kind of process it started, sampled from /proc every SAMPLE seconds (a process that lives less
-than that is missed: what no kind accounts for is printed as "not sampled")."""
+kind of process it started, sampled from /proc every SAMPLE seconds: what a process spent after
+its last sample (all of it, for one that lived less than SAMPLE) is missed, and what no kind accounts
+for is printed as "not sampled"."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 SAMPLE = 0.2
 TICK = os.sysconf("SC_CLK_TCK")
 OTHER = "other"  # a process of no kind: counted in "everything else sampled"
+SELF = "the measuring process itself (the bench and its sampling)"
 
 
 def busy_seconds() -> float:
@@ -29,8 +31,9 @@ def busy_seconds() -> float:
 
 @dataclass
 class Seen:
-    command: str  # the first command line read (a zombie's is empty)
+    command: str  # the last command line read but a zombie's, which is empty (a fork's is its parent's until it execs)
     parent: str  # its parent's pid
+    started: int  # its start time, in clock ticks since boot
     start: float  # its CPU-seconds when first seen, if it was running before the sampling began
     last: float
 
@@ -67,22 +70,26 @@ class Sampler:
             key = (pid, after[19])  # its start time: a pid used again is another process
             if key in self.seen:
                 self.seen[key].last = cpu
-                if not self.seen[key].command:
-                    self.seen[key].command = command
+                self.seen[key].command = command or self.seen[key].command
             else:
-                self.seen[key] = Seen(command, after[1], cpu if first else 0.0, cpu)
+                self.seen[key] = Seen(command, after[1], int(after[19]), cpu if first else 0.0, cpu)
 
     def stop(self) -> None:
         self.done.set()
         self.thread.join()
         self.scan()
 
+    def parent_command(self, process: Seen) -> str:
+        """The command of the process's parent: the latest one with its parent's pid that started before it."""
+        parents = [p for (pid, _), p in self.seen.items() if pid == process.parent and p.started <= process.started]
+        return max(parents, key=lambda p: p.started).command if parents else ""
+
     def by_kind(self) -> dict[str, float]:
-        commands = {pid: process.command for (pid, _), process in self.seen.items()}
+        here = str(os.getpid())
         kinds: dict[str, float] = {}
-        for process in self.seen.values():
+        for (pid, _), process in self.seen.items():
             if process.command and process.last > process.start:
-                kind = self.kind_of(process.command, commands.get(process.parent, ""))
+                kind = SELF if pid == here else self.kind_of(process.command, self.parent_command(process))
                 kinds[kind] = kinds.get(kind, 0.0) + process.last - process.start
         return kinds
 
@@ -100,7 +107,8 @@ class Measured:
         unsampled = self.busy - sum(self.kinds.values())
         lines = [f"{indent}{cpu:6.1f} CPU-s  {kind}" for cpu, kind in shown]
         lines.append(f"{indent}{rest:6.1f} CPU-s  everything else sampled")
-        lines.append(f"{indent}{unsampled:6.1f} CPU-s  not sampled (processes that lived under {SAMPLE} s, the kernel)")
+        lines.append(f"{indent}{unsampled:6.1f} CPU-s  not sampled (each process's last {SAMPLE} s at most, "
+                     f"processes that lived less, the kernel)")
         return lines
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
-from bench_cpu import Measured, Sampler, docs_kind, suite_kind
+from bench_cpu import SELF, Measured, Sampler, Seen, docs_kind, suite_kind
 
 # burns 0.3 s of its own CPU, says so, waits for a line, burns 0.3 s more, says so, waits for the end of its input
 BURN = """import sys, time
@@ -52,3 +53,15 @@ def test_processes_are_named_by_their_program_not_their_folders():
     assert docs_kind(f"{python} -m generator build --rerun", f"{python} -m generator.site --generate").startswith("python -m generator build (")
     assert docs_kind(f"{python} -m generator build --rerun", f"{python} -m generator build --rerun").endswith("renderer (aside.py: the pages, downloads and plots, matplotlib)")
     assert docs_kind(f"{python} -m generator.site --generate --rerun").startswith("generator.site")
+
+
+def test_a_parent_is_the_process_that_had_its_pid_when_the_child_started_and_the_bench_is_its_own_kind():
+    sampler = Sampler(lambda command, parent: f"{command} under {parent}")
+    sampler.stop()
+    sampler.seen = {
+        ("10", "100"): Seen("generator", parent="1", started=100, start=0.0, last=1.0),
+        ("10", "300"): Seen("reused", parent="1", started=300, start=0.0, last=1.0),  # the pid, taken again later
+        ("11", "200"): Seen("renderer", parent="10", started=200, start=0.0, last=2.0),
+        (str(os.getpid()), "50"): Seen("bench", parent="1", started=50, start=0.0, last=3.0),
+    }
+    assert sampler.by_kind() == {"generator under ": 1.0, "reused under ": 1.0, "renderer under generator": 2.0, SELF: 3.0}
