@@ -59,8 +59,7 @@ def compute(s: Scenario) -> Runs:
     from generator.kinds.linreg_sgd import run
 
     twin = _twin(s)
-    rates = sweep.grid(s, sweep.curvature(s))
-    return Runs(run.compute(s), run.compute(twin) if twin else None, tuple(run.compute(sweep.at_rate(s, lr)) for lr in rates))
+    return Runs(run.compute(s), run.compute(twin) if twin else None, sweep.torch_runs(s))
 
 
 def derive(s: Scenario) -> Exacts:
@@ -68,9 +67,7 @@ def derive(s: Scenario) -> Exacts:
 
     twin = _twin(s)
     schedule = shuffle.schedule(s)
-    rates = sweep.grid(s, sweep.curvature(s))
-    return Exacts(sweep.main_trajectory(s), exact.derive(twin, schedule) if twin else None,
-                  tuple(exact.derive(sweep.at_rate(s, lr), schedule) for lr in rates))
+    return Exacts(sweep.main_trajectory(s), exact.derive(twin, schedule) if twin else None, sweep.exact_runs(s, schedule))
 
 
 def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
@@ -78,8 +75,7 @@ def verify(solved: Solved[Scenario, Runs, Exacts]) -> RunBounds:
 
     s, trace, exact_runs = solved.scenario, solved.trace, solved.exact
     main = exact.verify(s, trace.main, exact_runs.main)
-    rates = sweep.grid(s, sweep.curvature(s)) if trace.sweep else ()
-    swept = tuple(exact.verify(sweep.at_rate(s, lr), t, e) for lr, t, e in zip(rates, trace.sweep, exact_runs.sweep, strict=True))
+    swept = sweep.bounds(s, trace.sweep, exact_runs.sweep)
     twin = _twin(s)
     if twin is None or trace.with_zero_grad is None or exact_runs.with_zero_grad is None:
         return RunBounds(main, None, swept)

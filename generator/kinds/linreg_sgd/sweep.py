@@ -26,7 +26,9 @@ from generator.kinds.linreg_sgd.results import Curvature, LeastSquares, SweepFac
 from generator.kinds.linreg_sgd.scenario import Scenario
 
 if TYPE_CHECKING:
-    from generator.kinds.linreg_sgd.exact import Exact
+    from generator.kinds.linreg_sgd.exact import Bounds, Exact
+    from generator.kinds.linreg_sgd.shuffle import Schedule
+    from generator.kinds.linreg_sgd.trace import Trace
 
 E12 = (10, 12, 15, 18, 22, 27, 33, 39, 47, 56, 68, 82)  # IEC 60063's E12 series, times 10
 POINTS = 2 * len(E12)  # two decades
@@ -94,6 +96,28 @@ def curvature(s: Scenario) -> Curvature | None:
 
 def at_rate(s: Scenario, lr: Fraction) -> Scenario:
     return replace(s, lr=lr)
+
+
+def torch_runs(s: Scenario) -> tuple[Trace, ...]:
+    """Torch's run at each of the grid's rates (the kind's compute; `make bench` times it alone)."""
+    from generator.kinds.linreg_sgd import run
+
+    return tuple(run.compute(at_rate(s, lr)) for lr in grid(s, curvature(s)))
+
+
+def exact_runs(s: Scenario, schedule: Schedule) -> tuple[Exact, ...]:
+    """The exact run at each of the grid's rates, on the page's own batches (the kind's derive)."""
+    from generator.kinds.linreg_sgd import exact
+
+    return tuple(exact.derive(at_rate(s, lr), schedule) for lr in grid(s, curvature(s)))
+
+
+def bounds(s: Scenario, traces: tuple[Trace, ...], exacts: tuple[Exact, ...]) -> tuple[Bounds, ...]:
+    """Each torch run's verified bounds against its exact twin (the kind's verify); none without runs."""
+    from generator.kinds.linreg_sgd import exact
+
+    rates = grid(s, curvature(s)) if traces else ()
+    return tuple(exact.verify(at_rate(s, lr), t, e) for lr, t, e in zip(rates, traces, exacts, strict=True))
 
 
 def versus_threshold(s: Scenario, lr: Fraction, full: Curvature) -> int:
