@@ -75,7 +75,7 @@ class Started:
     def spawn(self, command: list[str], **options: Any) -> subprocess.Popen[Any]:
         return subprocess.Popen(command, process_group=0, pass_fds=(self.lock,), **options)
 
-    def spawn_generator(self, command: list[str]) -> None:
+    def spawn_generator(self, command: list[str]) -> subprocess.Popen[Any]:
         """Start `python -m generator ...` with SIGINT blocked: it unblocks it once it can report one
         in one line (generator/__main__.py), so a stop passed on while its Python is still starting
         waits for that, instead of a start-up traceback. A signal to this command meanwhile is handled
@@ -86,6 +86,7 @@ class Started:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         self.adopt(self.generator)
+        return self.generator
 
     def stop(self, signum: int) -> None:
         if not self.stopped_by:
@@ -168,9 +169,7 @@ def run(arguments: argparse.Namespace, folder: Path, started: Started) -> int:
     code = 0
     if arguments.generate and not started.stopped_by:
         command = [sys.executable, "-m", "generator", "build", *(["--rerun"] if arguments.rerun else [])]
-        started.spawn_generator(command)
-        assert started.generator is not None
-        returncode = started.generator.wait()
+        returncode = started.spawn_generator(command).wait()
         code = returncode if started.stopped_by else exit_code(returncode, "python -m generator build")
     codes = build_editions(started, build=code == 0 and not started.stopped_by)
     if code or started.stopped_by:

@@ -46,8 +46,9 @@ REPEATS = 3
 RATIO_REPEATS = 7  # the rows a target compares (no-change and bare builds; ours and the peer), alternating
 ENVIRONMENT = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
 PYTHON = sys.executable
-FLOOR = "import torch, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"  # issue 29's import floor
-FLOOR_DYNAMO = "import torch, torch._dynamo, sympy, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"
+PYPLOT = "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"  # as generator/plot.py imports it
+FLOOR = f"import torch, sympy; {PYPLOT}"  # issue 29's import floor
+FLOOR_DYNAMO = f"import torch, torch._dynamo, sympy; {PYPLOT}"
 
 
 def timed(action, *arguments):
@@ -108,30 +109,18 @@ def stages(paths: list[Path]) -> None:
 def sweeps(scenarios: list) -> None:
     """The learning-rate sweep's own share of each linreg-sgd row above: its runs at every rate of
     its grid, torch's and the exact ones, and their bounds."""
-    from generator.kinds.linreg_sgd import exact, run, shuffle, sweep
-
-    def rates(s):
-        return sweep.grid(s, sweep.curvature(s))
-
-    def computed(s):
-        return tuple(run.compute(sweep.at_rate(s, lr)) for lr in rates(s))
-
-    def derived(s):
-        return tuple(exact.derive(sweep.at_rate(s, lr), shuffle.schedule(s)) for lr in rates(s))
-
-    def verified(s, traces, exacts):
-        return tuple(exact.verify(sweep.at_rate(s, lr), t, e) for lr, t, e in zip(rates(s), traces, exacts, strict=True))
+    from generator.kinds.linreg_sgd import shuffle, sweep
 
     print(f"{'the sweep, within the rows above':34} {'rates':>5} {'compute':>9} {'derive':>9} {'verify':>9}   (median of 3, ms)")
     for s in scenarios:
         samples: dict[str, list[float]] = {"compute": [], "derive": [], "verify": []}
         for _ in range(REPEATS):
-            traces, seconds = cold_timed(computed, s)
+            traces, seconds = cold_timed(sweep.torch_runs, s)
             samples["compute"].append(seconds)
-            exacts, seconds = cold_timed(derived, s)
+            exacts, seconds = cold_timed(lambda scenario: sweep.exact_runs(scenario, shuffle.schedule(scenario)), s)
             samples["derive"].append(seconds)
-            samples["verify"].append(cold_timed(verified, s, traces, exacts)[1])
-        print(f"  {s.slug:32} {len(rates(s)):5d} " + " ".join(f"{statistics.median(samples[k]) * 1000:9.0f}" for k in samples))
+            samples["verify"].append(cold_timed(sweep.bounds, s, traces, exacts)[1])
+        print(f"  {s.slug:32} {len(sweep.grid(s, sweep.curvature(s))):5d} " + " ".join(f"{statistics.median(samples[k]) * 1000:9.0f}" for k in samples))
 
 
 def run(command: list[str], cwd: Path) -> tuple[float, int]:
@@ -374,7 +363,7 @@ def peer_comparison() -> None:
             command, cwd = steps[label][0]
             print_spent(label, measured(command, cwd, docs_kind, ENVIRONMENT)[0])
         parts = {"import torch": "import torch", "import sympy": "import sympy",
-                 "import matplotlib.pyplot": "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot",
+                 "import matplotlib.pyplot": PYPLOT,
                  "import mkdocs, its theme and plugins, load mkdocs.zh.yml and jieba's dictionary":
                      "from generator.site_edition import get_ready; get_ready('mkdocs', ['build', '-f', 'mkdocs.zh.yml'])"}
         print(f"  the floors inside ours, each alone in a fresh interpreter (median of {REPEATS}):")

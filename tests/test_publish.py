@@ -271,8 +271,7 @@ def test_a_stop_passed_on_as_the_generator_starts_is_its_one_line(tmp_path):
     try:
         started = Started(lock)
         started.spawn = lambda command: subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # type: ignore[method-assign]
-        started.spawn_generator([sys.executable, "-c", BLOCKED])
-        assert started.generator is not None and started.generator.communicate(timeout=60)[0] == "True"
+        assert started.spawn_generator([sys.executable, "-c", BLOCKED]).communicate(timeout=60)[0] == "True"
     finally:
         os.close(lock)
     project = copy_project(tmp_path / "project")
